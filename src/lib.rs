@@ -1,0 +1,24 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! kaniko-rs: a daemonless, unprivileged container image builder.
+//!
+//! The modules follow the data flow of a build:
+//! [`context`] (build context sources, `.dockerignore`) → [`dockerfile`] (parse, expand, stage graph)
+//! → [`build`] (stage execution, one module per instruction family) → [`snapshot`] (layers)
+//! → [`image`] (config, manifests, media types) → [`registry`] (client, auth, retries)
+//! → [`output`] (push, tarball, OCI layout, digest files).
+//! Cross-cutting: [`platform`], [`observe`] (logging), [`cli`] (clap and settings only).
+//!
+//! The library is silent: it emits `tracing` events and only the binary installs a subscriber.
+
+pub mod build;
+pub mod cli;
+pub mod context;
+pub mod dockerfile;
+pub mod image;
+pub mod observe;
+pub mod output;
+pub mod platform;
+pub mod registry;
+pub mod snapshot;
+pub mod version;
