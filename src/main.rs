@@ -1,7 +1,62 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! The `kaniko` binary: a thin edge that parses arguments, runs the command and maps errors to exit codes.
+//! The `kaniko` binary: a thin edge that parses arguments, runs the command, prints the error chain
+//! and picks the exit code. All logic lives in the library.
 
-fn main() {
-    println!("{}", kaniko::version::long_version());
+use std::process::ExitCode;
+
+use kaniko::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_from_env();
+    match cli.command {
+        Command::Version => {
+            println!("{}", kaniko::version::long_version());
+            ExitCode::SUCCESS
+        }
+        Command::Aggregate(_) => not_implemented("aggregate"),
+        Command::Local(_) => not_implemented("local"),
+        Command::K8s(_) => not_implemented("k8s"),
+        Command::Build(flags) => run_build(&flags),
+    }
+}
+
+fn not_implemented(name: &str) -> ExitCode {
+    eprintln!("error: `kaniko {name}` is not implemented yet");
+    ExitCode::from(2)
+}
+
+fn run_build(flags: &kaniko::cli::BuildFlags) -> ExitCode {
+    let settings = match kaniko::cli::settings::BuildSettings::from_flags(flags, &|k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => return report(&anyhow::Error::from(e)),
+    };
+    kaniko::observe::logging::init(&settings.log);
+    match build(settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+fn build(settings: kaniko::cli::settings::BuildSettings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(kaniko::build::run(settings))?;
+    Ok(())
+}
+
+/// Prints `error: <outermost>: <cause>: …` on one line, as CI logs are grepped line by line.
+fn report(err: &anyhow::Error) -> ExitCode {
+    let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+    let mut line = String::new();
+    for part in chain {
+        if !line.is_empty() {
+            if line.contains(&part) {
+                continue;
+            }
+            line.push_str(": ");
+        }
+        line.push_str(&part);
+    }
+    eprintln!("error: {line}");
+    ExitCode::FAILURE
 }

@@ -1,3 +1,17 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! TODO(module): filled in by its owner.
+//! Stage execution: runs the selected stages of a Dockerfile, one module per instruction family.
+
+use crate::cli::settings::BuildSettings;
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the build executor is not implemented yet")]
+    NotImplemented,
+}
+
+/// Runs one single-platform build with validated settings.
+pub async fn run(_settings: BuildSettings) -> Result<(), BuildError> {
+    Err(BuildError::NotImplemented)
+}

@@ -1,3 +1,58 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! TODO(module): filled in by its owner.
+//! The command line: clap structures holding raw arguments only, kaniko-compatible argument
+//! rewriting, and the step that turns raw flags into validated settings before any work starts.
+
+pub mod argv;
+pub mod build_flags;
+pub mod docs;
+pub mod settings;
+
+use clap::{Parser, Subcommand};
+
+pub use build_flags::BuildFlags;
+
+/// `kaniko`: daemonless, unprivileged container image builder.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kaniko",
+    version = crate::version::VERSION,
+    long_version = crate::version::long_version(),
+    about = "Daemonless, unprivileged container image builder (a drop-in successor to kaniko's executor)",
+    long_about = "Daemonless, unprivileged container image builder (a drop-in successor to kaniko's executor).\n\n\
+Invoked with kaniko's executor flags and no subcommand (or as a binary named `executor`), it behaves as \
+`kaniko build`, so `/kaniko/executor --context ... --destination ...` keeps working."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a Dockerfile for one platform and push it, or write a tarball or OCI layout.
+    Build(Box<BuildFlags>),
+    /// Collect the digest files of a CI matrix and publish an image index (not implemented yet).
+    Aggregate(UnimplementedArgs),
+    /// Build several platforms on this machine and publish an image index (not implemented yet).
+    Local(UnimplementedArgs),
+    /// Build one Kubernetes Job per architecture and publish an image index (not implemented yet).
+    K8s(UnimplementedArgs),
+    /// Print the version, git commit and target triple.
+    Version,
+}
+
+/// Arguments of subcommands whose issues have not landed: accepted so that the command can say
+/// clearly that it is not implemented, instead of failing on its flags.
+#[derive(Debug, clap::Args)]
+pub struct UnimplementedArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
+}
+
+impl Cli {
+    /// Parses the process arguments, applying kaniko's executor compatibility rewriting first.
+    pub fn parse_from_env() -> Self {
+        Self::parse_from(argv::rewrite(std::env::args_os().collect()))
+    }
+}

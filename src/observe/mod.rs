@@ -1,3 +1,5 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! TODO(module): filled in by its owner.
+//! Observability: how the binary turns the library's `tracing` events into logs.
+
+pub mod logging;

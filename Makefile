@@ -1,0 +1,23 @@
+# Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+.PHONY: build test lint fmt setup example docs
+
+build:
+	cargo build --locked
+
+setup:
+	bash hack/setup.sh
+
+test:
+	bash hack/test.sh
+
+lint:
+	bash hack/lint.sh
+
+fmt:
+	bash hack/fmt.sh
+
+example:
+	bash hack/example.sh
+
+docs:
+	UPDATE_DOCS=1 cargo test --test cli docs_cli_md_matches_clap

@@ -1,0 +1,182 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! `kaniko build`'s raw flags, with kaniko's executor names, short forms and defaults.
+//!
+//! Boolean flags accept both `--flag` and `--flag=true|false`, as kaniko's pflag parsing does,
+//! because existing CI configurations write both.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Flags of `kaniko build`. Raw values only: [`super::settings`] validates and combines them.
+#[derive(Debug, Clone, Args, Default)]
+pub struct BuildFlags {
+    /// Path to the build context: a directory (`dir://PATH` or a plain path) or a tarball
+    /// (`tar://PATH`, or `tar://stdin` to read it from standard input; plain, gzip or zstd).
+    #[arg(short = 'c', long, default_value = "/workspace/", help_heading = "Context")]
+    pub context: String,
+
+    /// Sub path within the given context.
+    #[arg(long, help_heading = "Context")]
+    pub context_sub_path: Option<String>,
+
+    /// Path to the Dockerfile to build, or `-` to read it from standard input. Tried as given, then
+    /// relative to the context.
+    #[arg(short = 'f', long, default_value = "Dockerfile", help_heading = "Context")]
+    pub dockerfile: String,
+
+    /// Registry destination to push to, e.g. `registry.example.com/team/app:tag` (repeatable).
+    #[arg(
+        short = 'd',
+        long = "destination",
+        value_name = "IMAGE",
+        help_heading = "Outputs"
+    )]
+    pub destinations: Vec<String>,
+
+    /// Build the image but do not push it.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
+    pub no_push: bool,
+
+    /// Write the image as a tarball that `docker load` accepts, to this path.
+    #[arg(long, value_name = "PATH", help_heading = "Outputs")]
+    pub tar_path: Option<PathBuf>,
+
+    /// Write the image into an OCI image layout at this directory.
+    #[arg(long, value_name = "DIR", help_heading = "Outputs")]
+    pub oci_layout_path: Option<PathBuf>,
+
+    /// Write the digest of the built image (`sha256:…`) to this file.
+    #[arg(long, value_name = "PATH", help_heading = "Outputs")]
+    pub digest_file: Option<PathBuf>,
+
+    /// Write `image@digest` for every destination, one per line, to this file.
+    #[arg(long, value_name = "PATH", help_heading = "Outputs")]
+    pub image_name_with_digest_file: Option<PathBuf>,
+
+    /// Write `image:tag@digest` for every destination, one per line, to this file.
+    #[arg(long, value_name = "PATH", help_heading = "Outputs")]
+    pub image_name_tag_with_digest_file: Option<PathBuf>,
+
+    /// Build-time variable, `KEY=VALUE`, or `KEY` to take the value from the environment (repeatable).
+    #[arg(long = "build-arg", value_name = "KEY[=VALUE]", help_heading = "Build")]
+    pub build_args: Vec<String>,
+
+    /// Build only up to this stage (name or index).
+    #[arg(long, value_name = "STAGE", help_heading = "Build")]
+    pub target: Option<String>,
+
+    /// Build only the stages the target depends on, instead of every stage up to it.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
+    pub skip_unused_stages: bool,
+
+    /// Add a label to the image, `KEY=VALUE` (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE", help_heading = "Build")]
+    pub labels: Vec<String>,
+
+    /// Build for this platform (`os/arch[/variant]`) instead of the host's.
+    #[arg(long, value_name = "PLATFORM", help_heading = "Build")]
+    pub custom_platform: Option<String>,
+
+    /// Make the image reproducible: fixed timestamps (SOURCE_DATE_EPOCH, or the Unix epoch).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
+    pub reproducible: bool,
+
+    /// Push to plain-HTTP registries.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
+    pub insecure: bool,
+
+    /// Pull from plain-HTTP registries.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
+    pub insecure_pull: bool,
+
+    /// Use plain HTTP for this registry, pulls and pushes (repeatable).
+    #[arg(
+        long = "insecure-registry",
+        value_name = "HOST[:PORT]",
+        help_heading = "Registry"
+    )]
+    pub insecure_registries: Vec<String>,
+
+    /// Push to registries without verifying their TLS certificates.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
+    pub skip_tls_verify: bool,
+
+    /// Pull from registries without verifying their TLS certificates.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
+    pub skip_tls_verify_pull: bool,
+
+    /// Do not verify this registry's TLS certificate, pulls and pushes (repeatable).
+    #[arg(
+        long = "skip-tls-verify-registry",
+        value_name = "HOST[:PORT]",
+        help_heading = "Registry"
+    )]
+    pub skip_tls_verify_registries: Vec<String>,
+
+    /// Mirror for docker.io pulls, tried in order before docker.io itself (repeatable).
+    #[arg(
+        long = "registry-mirror",
+        value_name = "HOST[/PATH]",
+        help_heading = "Registry"
+    )]
+    pub registry_mirrors: Vec<String>,
+
+    /// Trust this PEM certificate for this registry, `HOST[:PORT]=/path/to/cert.pem` (repeatable).
+    #[arg(
+        long = "registry-certificate",
+        value_name = "HOST=PATH",
+        help_heading = "Registry"
+    )]
+    pub registry_certificates: Vec<String>,
+
+    /// Extra attempts for each push operation after a transient failure.
+    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Registry")]
+    pub push_retry: u32,
+
+    /// Extra attempts for each pull operation after a transient failure.
+    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Registry")]
+    pub image_download_retry: u32,
+
+    /// Working directory for the build's own files (downloaded layers, new layers, extracted contexts).
+    #[arg(
+        long,
+        env = "KANIKO_DIR",
+        default_value = "/kaniko",
+        value_name = "DIR",
+        help_heading = "Filesystem"
+    )]
+    pub kaniko_dir: PathBuf,
+
+    /// Path to leave out of snapshots and extraction (repeatable).
+    #[arg(long = "ignore-path", value_name = "PATH", help_heading = "Filesystem")]
+    pub ignore_paths: Vec<PathBuf>,
+
+    /// Remove the build's working files at the end of the build.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Filesystem")]
+    pub cleanup: bool,
+
+    /// Log level: trace, debug, info, warn, error (kaniko's fatal and panic mean error).
+    #[arg(
+        short = 'v',
+        long,
+        default_value = "info",
+        value_name = "LEVEL",
+        help_heading = "Logging"
+    )]
+    pub verbosity: String,
+
+    /// Log format: text, color or json.
+    #[arg(
+        long,
+        default_value = "color",
+        value_name = "FORMAT",
+        help_heading = "Logging"
+    )]
+    pub log_format: String,
+
+    /// Prefix every log line with a timestamp.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Logging")]
+    pub log_timestamp: bool,
+}

@@ -1,0 +1,299 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Turns raw flags into validated settings before any work starts: every value is parsed, defaults are
+//! applied and conflicting combinations are rejected here, so the build never fails late on a typo.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::BuildFlags;
+use crate::observe::logging::{LogFormat, LogSettings};
+use crate::platform::{Platform, PlatformError};
+
+/// Why the flags cannot make a build.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("invalid --build-arg {value:?}: {reason}")]
+    BuildArg { value: String, reason: &'static str },
+    #[error("invalid --label {value:?}: expected KEY=VALUE")]
+    Label { value: String },
+    #[error("invalid --custom-platform: {0}")]
+    Platform(#[from] PlatformError),
+    #[error("invalid --verbosity {0:?}: expected one of trace, debug, info, warn, error")]
+    Verbosity(String),
+    #[error("invalid --log-format {0:?}: expected one of text, color, json")]
+    LogFormat(String),
+    #[error("you must provide --destination, or use --no-push")]
+    NoDestination,
+    #[error("invalid SOURCE_DATE_EPOCH {0:?}: expected whole seconds since the Unix epoch")]
+    SourceDateEpoch(String),
+}
+
+/// Validated settings of one single-platform build.
+#[derive(Debug, Clone)]
+pub struct BuildSettings {
+    pub context: String,
+    pub context_sub_path: Option<String>,
+    pub dockerfile: String,
+    pub destinations: Vec<String>,
+    pub push: bool,
+    pub tar_path: Option<PathBuf>,
+    pub oci_layout_path: Option<PathBuf>,
+    pub digest_file: Option<PathBuf>,
+    pub image_name_with_digest_file: Option<PathBuf>,
+    pub image_name_tag_with_digest_file: Option<PathBuf>,
+    /// Build arguments after taking `KEY`-only values from the environment (unset ones are dropped,
+    /// as docker does).
+    pub build_args: BTreeMap<String, String>,
+    pub target: Option<String>,
+    pub skip_unused_stages: bool,
+    pub labels: BTreeMap<String, String>,
+    /// The platform to build for: --custom-platform, or the host's.
+    pub platform: Platform,
+    /// Fixed timestamp (seconds since the epoch) for a reproducible build.
+    pub reproducible_epoch: Option<i64>,
+    pub registry: RegistryFlags,
+    pub kaniko_dir: PathBuf,
+    pub ignore_paths: Vec<PathBuf>,
+    pub cleanup: bool,
+    pub log: LogSettings,
+}
+
+/// Registry-related flags, handed to the registry client's options as they are.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryFlags {
+    pub insecure: bool,
+    pub insecure_pull: bool,
+    pub insecure_registries: Vec<String>,
+    pub skip_tls_verify: bool,
+    pub skip_tls_verify_pull: bool,
+    pub skip_tls_verify_registries: Vec<String>,
+    pub mirrors: Vec<String>,
+    pub certificates: Vec<String>,
+    pub push_retry: u32,
+    pub pull_retry: u32,
+}
+
+impl BuildSettings {
+    /// Validates `flags`, reading the environment through `env` (injectable for tests).
+    pub fn from_flags(
+        flags: &BuildFlags,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        let log = log_settings(&flags.verbosity, &flags.log_format, flags.log_timestamp)?;
+        if !flags.no_push && flags.destinations.is_empty() {
+            return Err(SettingsError::NoDestination);
+        }
+        let platform = match &flags.custom_platform {
+            Some(p) => p.parse()?,
+            None => Platform::host(),
+        };
+        let reproducible_epoch = if flags.reproducible {
+            Some(match env("SOURCE_DATE_EPOCH").filter(|v| !v.is_empty()) {
+                Some(v) => v
+                    .trim()
+                    .parse::<i64>()
+                    .map_err(|_| SettingsError::SourceDateEpoch(v.clone()))?,
+                None => 0,
+            })
+        } else {
+            None
+        };
+        Ok(Self {
+            context: flags.context.clone(),
+            context_sub_path: flags.context_sub_path.clone(),
+            dockerfile: flags.dockerfile.clone(),
+            destinations: flags.destinations.clone(),
+            push: !flags.no_push,
+            tar_path: flags.tar_path.clone(),
+            oci_layout_path: flags.oci_layout_path.clone(),
+            digest_file: flags.digest_file.clone(),
+            image_name_with_digest_file: flags.image_name_with_digest_file.clone(),
+            image_name_tag_with_digest_file: flags.image_name_tag_with_digest_file.clone(),
+            build_args: parse_build_args(&flags.build_args, env)?,
+            target: flags.target.clone(),
+            skip_unused_stages: flags.skip_unused_stages,
+            labels: parse_labels(&flags.labels)?,
+            platform,
+            reproducible_epoch,
+            registry: RegistryFlags {
+                insecure: flags.insecure,
+                insecure_pull: flags.insecure_pull,
+                insecure_registries: flags.insecure_registries.clone(),
+                skip_tls_verify: flags.skip_tls_verify,
+                skip_tls_verify_pull: flags.skip_tls_verify_pull,
+                skip_tls_verify_registries: flags.skip_tls_verify_registries.clone(),
+                mirrors: flags.registry_mirrors.clone(),
+                certificates: flags.registry_certificates.clone(),
+                push_retry: flags.push_retry,
+                pull_retry: flags.image_download_retry,
+            },
+            kaniko_dir: flags.kaniko_dir.clone(),
+            ignore_paths: flags.ignore_paths.clone(),
+            cleanup: flags.cleanup,
+            log,
+        })
+    }
+}
+
+/// Parses `--verbosity`, `--log-format` and `--log-timestamp`.
+pub fn log_settings(verbosity: &str, format: &str, timestamp: bool) -> Result<LogSettings, SettingsError> {
+    let level = match verbosity.to_ascii_lowercase().as_str() {
+        "trace" => tracing::Level::TRACE,
+        "debug" => tracing::Level::DEBUG,
+        "info" => tracing::Level::INFO,
+        "warn" | "warning" => tracing::Level::WARN,
+        "error" | "fatal" | "panic" => tracing::Level::ERROR,
+        _ => return Err(SettingsError::Verbosity(verbosity.to_string())),
+    };
+    let format = match format.to_ascii_lowercase().as_str() {
+        "text" => LogFormat::Text,
+        "color" => LogFormat::Color,
+        "json" => LogFormat::Json,
+        _ => return Err(SettingsError::LogFormat(format.to_string())),
+    };
+    Ok(LogSettings {
+        level,
+        format,
+        timestamp,
+    })
+}
+
+fn valid_arg_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '=')
+}
+
+fn parse_build_args(
+    raw: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, String>, SettingsError> {
+    let mut out = BTreeMap::new();
+    for item in raw {
+        let bad = |reason| SettingsError::BuildArg {
+            value: item.clone(),
+            reason,
+        };
+        match item.split_once('=') {
+            Some((key, value)) => {
+                if !valid_arg_name(key) {
+                    return Err(bad(
+                        "expected KEY=VALUE or KEY with a non-empty name without spaces",
+                    ));
+                }
+                out.insert(key.to_string(), value.to_string());
+            }
+            None => {
+                if !valid_arg_name(item) {
+                    return Err(bad(
+                        "expected KEY=VALUE or KEY with a non-empty name without spaces",
+                    ));
+                }
+                if let Some(value) = env(item) {
+                    out.insert(item.clone(), value);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_labels(raw: &[String]) -> Result<BTreeMap<String, String>, SettingsError> {
+    raw.iter()
+        .map(|item| match item.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(SettingsError::Label { value: item.clone() }),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn flags(args: &[&str]) -> BuildFlags {
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            f: BuildFlags,
+        }
+        let mut v = vec!["t"];
+        v.extend_from_slice(args);
+        T::try_parse_from(v).unwrap().f
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn build_args_from_value_and_environment() {
+        let env = |k: &str| (k == "FROM_ENV").then(|| "e".to_string());
+        let s = BuildSettings::from_flags(
+            &flags(&[
+                "--no-push",
+                "--build-arg",
+                "A=1",
+                "--build-arg",
+                "FROM_ENV",
+                "--build-arg",
+                "UNSET",
+                "--build-arg",
+                "E=",
+            ]),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(s.build_args.get("A").map(String::as_str), Some("1"));
+        assert_eq!(s.build_args.get("FROM_ENV").map(String::as_str), Some("e"));
+        assert_eq!(s.build_args.get("E").map(String::as_str), Some(""));
+        assert!(!s.build_args.contains_key("UNSET"));
+    }
+
+    #[test]
+    fn rejects_bad_build_arg_and_label() {
+        let e = BuildSettings::from_flags(&flags(&["--no-push", "--build-arg", "=x"]), &no_env).unwrap_err();
+        assert!(e.to_string().contains("invalid --build-arg \"=x\""), "{e}");
+        let e = BuildSettings::from_flags(&flags(&["--no-push", "--label", "novalue"]), &no_env).unwrap_err();
+        assert!(e.to_string().contains("invalid --label"), "{e}");
+    }
+
+    #[test]
+    fn requires_destination_unless_no_push() {
+        let e = BuildSettings::from_flags(&flags(&[]), &no_env).unwrap_err();
+        assert!(matches!(e, SettingsError::NoDestination));
+        assert!(
+            BuildSettings::from_flags(&flags(&["-d", "r/x"]), &no_env)
+                .unwrap()
+                .push
+        );
+    }
+
+    #[test]
+    fn bool_flags_accept_explicit_values() {
+        let s =
+            BuildSettings::from_flags(&flags(&["--no-push=true", "--reproducible=false"]), &no_env).unwrap();
+        assert!(!s.push);
+        assert!(s.reproducible_epoch.is_none());
+    }
+
+    #[test]
+    fn reproducible_honours_source_date_epoch() {
+        let env = |k: &str| (k == "SOURCE_DATE_EPOCH").then(|| "1700000000".to_string());
+        let s = BuildSettings::from_flags(&flags(&["--no-push", "--reproducible"]), &env).unwrap();
+        assert_eq!(s.reproducible_epoch, Some(1_700_000_000));
+        let s = BuildSettings::from_flags(&flags(&["--no-push", "--reproducible"]), &no_env).unwrap();
+        assert_eq!(s.reproducible_epoch, Some(0));
+    }
+
+    #[test]
+    fn rejects_bad_platform_and_logging() {
+        assert!(BuildSettings::from_flags(
+            &flags(&["--no-push", "--custom-platform", "linux/nope"]),
+            &no_env
+        )
+        .is_err());
+        assert!(BuildSettings::from_flags(&flags(&["--no-push", "-v", "loud"]), &no_env).is_err());
+        assert!(BuildSettings::from_flags(&flags(&["--no-push", "--log-format", "xml"]), &no_env).is_err());
+    }
+}

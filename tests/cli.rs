@@ -1,0 +1,102 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! The command line as users meet it: the real binary, its help, kaniko-compatible invocations,
+//! unknown flags, unimplemented subcommands, and `docs/cli.md` kept in sync with clap.
+
+use std::path::Path;
+use std::process::Command;
+
+fn kaniko() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kaniko"))
+}
+
+#[test]
+fn version_prints_release_version_commit_and_target() {
+    let out = kaniko().arg("version").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let release =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".release-version")).unwrap();
+    assert!(
+        text.starts_with(&format!("kaniko {} (commit ", release.trim())),
+        "{text}"
+    );
+    assert!(
+        text.contains("target x86_64-") || text.contains("target aarch64-"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_flag_fails_with_a_suggestion() {
+    let out = kaniko().args(["--destinaton", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("'--destination'"), "{err}");
+}
+
+#[test]
+fn unimplemented_subcommands_say_so_with_exit_code_2() {
+    for sub in ["aggregate", "local", "k8s"] {
+        let out = kaniko().arg(sub).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not implemented yet"),
+            "{sub}"
+        );
+    }
+}
+
+#[test]
+fn executor_name_and_bare_flags_mean_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("executor");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaniko"), &exe).unwrap();
+    let help = Command::new(&exe).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--destination"));
+    // Bare flags under the kaniko name go to build too: its validation answers.
+    let out = kaniko().args(["--context", "/nonexistent"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--destination, or use --no-push"));
+}
+
+#[test]
+fn bad_build_arg_is_one_clear_line() {
+    let out = kaniko()
+        .args(["--no-push", "--build-arg", "=oops"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: invalid --build-arg \"=oops\""), "{err}");
+}
+
+#[test]
+fn docs_cli_md_matches_clap() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
+    let generated = kaniko::cli::docs::markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "docs/cli.md is out of date: run `UPDATE_DOCS=1 cargo test --test cli`"
+    );
+    // Every build flag is documented.
+    use clap::CommandFactory;
+    let cmd = kaniko::cli::Cli::command();
+    let build = cmd.find_subcommand("build").unwrap();
+    for arg in build
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|l| *l != "help")
+    {
+        assert!(
+            on_disk.contains(&format!("`--{arg}`")),
+            "--{arg} missing from docs/cli.md"
+        );
+    }
+}
