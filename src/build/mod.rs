@@ -2,6 +2,9 @@
 
 //! Stage execution: runs the selected stages of a Dockerfile, one module per instruction family.
 
+pub mod fsview;
+pub mod users;
+
 use crate::cli::settings::BuildSettings;
 
 /// Why a build failed.
