@@ -2,6 +2,7 @@
 
 //! Stage execution: runs the selected stages of a Dockerfile, one module per instruction family.
 
+pub mod copy_plan;
 pub mod fsview;
 pub mod users;
 
