@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::images::push_base_images;
 use common::registry::Registry;
 
 #[test]
@@ -45,4 +46,19 @@ fn tls_registry_requires_the_right_password() {
             .0,
         401
     );
+}
+
+#[test]
+fn base_images_are_pushed_with_their_platforms() {
+    let registry = Registry::start();
+    let started = std::time::Instant::now();
+    let images = push_base_images(&registry);
+    eprintln!("built and pushed in {:?}", started.elapsed());
+    let out = std::process::Command::new("skopeo")
+        .args(["inspect", "--config", "--tls-verify=false"])
+        .arg(format!("docker://{}", images.arm64))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    eprintln!("{}", String::from_utf8_lossy(&out.stdout));
 }
