@@ -1,0 +1,22 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Shared fixtures for the integration tests (`mod common;` in any `tests/*.rs`).
+//!
+//! They are deliberately independent of the crate's own image and registry code so that they can
+//! validate it: images are assembled here with `tar`/`flate2`/`sha2`/`serde_json` and moved around with
+//! `skopeo`, registries are Debian's real `docker-registry`, and rootfs comparisons go through `umoci`.
+//!
+//! - [`registry`]: a throw-away `docker-registry` on a loopback port (plain HTTP, or TLS + htpasswd).
+//! - [`images`]: busybox base images (amd64, arm64/v8, an index of both, a Docker schema2 copy) built
+//!   from the busybox-static .debs that `hack/setup.sh` fetches, and pushed into a [`registry::Registry`].
+//! - [`tools`]: wrappers around `skopeo`, `umoci` and `docker`, and [`tools::RootfsSnapshot`] to
+//!   compare unpacked filesystems.
+//!
+//! Everything is safe to use from parallel tests and from several test binaries at once: every
+//! registry gets its own port and temporary directory, and the built base-image layout is
+//! content-addressed under Cargo's per-package test tmpdir.
+#![allow(dead_code)]
+
+pub mod images;
+pub mod registry;
+pub mod tools;
