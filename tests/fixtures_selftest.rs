@@ -279,3 +279,18 @@ fn docker_runs_and_builds_on_the_amd64_base() {
         std::panic::resume_unwind(panic);
     }
 }
+
+#[test]
+fn docker_import_base_loads_from_a_tls_registry_through_an_archive() {
+    if !tools::docker_available() {
+        return;
+    }
+    let registry = Registry::start_tls_basic_auth("kaniko", "s3cret");
+    let images = push_base_images(&registry);
+    let tag = format!("kaniko-fixtures-selftest-tls:{}", registry.port());
+    tools::docker_import_base(&images.amd64, &tag, &registry.skopeo_args("src-"));
+    let out = tools::docker_run(&tag, &["sh", "-c", "echo ok; whoami"]);
+    tools::docker_rmi(&[&tag]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\nroot\n");
+}
