@@ -15,7 +15,8 @@
 //! Everything is safe to use from parallel tests and from several test binaries at once: every
 //! registry gets its own port and temporary directory, and the built base-image layout is
 //! content-addressed under Cargo's per-package test tmpdir.
-#![allow(dead_code)]
+// Each test binary uses a different subset of the fixtures.
+#![allow(dead_code, unused_imports)]
 
 pub mod images;
 pub mod registry;

@@ -79,7 +79,7 @@ impl Registry {
                 .stderr(Stdio::from(log_err))
                 .spawn()
                 .unwrap_or_else(|e| panic!("spawn {REGISTRY_BIN}: {e} (run hack/setup.sh)"));
-            match wait_ready(&mut child, port, secured.as_ref()) {
+            match wait_ready(&mut child, port, secured.as_ref(), &log_path) {
                 Ok(()) => {
                     return Registry {
                         child,
@@ -193,7 +193,14 @@ impl Drop for Registry {
     }
 }
 
-fn wait_ready(child: &mut Child, port: u16, secured: Option<&Secured>) -> Result<(), String> {
+/// Ready when our process logged that it listens and the port answers `GET /v2/` with 200; the
+/// log check keeps a registry of a parallel test that grabbed the same port from passing for ours.
+fn wait_ready(
+    child: &mut Child,
+    port: u16,
+    secured: Option<&Secured>,
+    log_path: &Path,
+) -> Result<(), String> {
     let deadline = Instant::now() + START_TIMEOUT;
     let auth = secured.map(|s| (s.user.as_str(), s.password.as_str()));
     let mut last_error = String::from("no attempt made");
@@ -202,7 +209,8 @@ fn wait_ready(child: &mut Child, port: u16, secured: Option<&Secured>) -> Result
             return Err(format!("registry exited early with {status}"));
         }
         match http_get(port, secured, "/v2/", auth) {
-            Ok((200, _)) => return Ok(()),
+            Ok((200, _)) if read_log(log_path).contains("listening on") => return Ok(()),
+            Ok((200, _)) => last_error = "port answers but our registry has not logged 'listening on'".into(),
             Ok((status, body)) => {
                 last_error = format!("GET /v2/ -> {status}: {}", String::from_utf8_lossy(&body))
             }
