@@ -29,7 +29,7 @@ pub fn resolve(root: &Path, rel: &Path, follow_final: bool) -> Result<PathBuf, C
         let is_last = pending.is_empty();
         let meta = match fs_err::symlink_metadata(&candidate) {
             Ok(meta) => meta,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
                 resolved.push(&component);
                 resolved.extend(pending.drain(..));
                 break;
