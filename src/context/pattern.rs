@@ -341,4 +341,28 @@ mod tests {
         assert_eq!(p("src/*.rs").map(|p| p.may_match_below("src")), Ok(true));
         assert_eq!(p("src/*.rs").map(|p| p.may_match_below("src/deep")), Ok(false));
     }
+
+    proptest::proptest! {
+        /// Skipping an excluded directory is only safe if `may_match_below` never says "no" for a
+        /// directory under which the pattern does match something.
+        #[test]
+        fn may_match_below_never_misses_a_match(
+            pattern in "(a|b|\\*|\\?|\\*\\*|/|\\[ab\\]){1,6}",
+            path in "(a|b|/){1,8}",
+        ) {
+            let cleaned = crate::context::lexical::clean(&pattern);
+            let path = crate::context::lexical::clean(&path);
+            if let Ok(compiled) = Pattern::compile(&cleaned, true) {
+                if compiled.matches(&path) {
+                    for (at, _) in path.match_indices('/') {
+                        let dir = &path[..at];
+                        proptest::prop_assert!(
+                            compiled.may_match_below(dir),
+                            "{cleaned:?} matches {path:?} but may_match_below({dir:?}) is false"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
