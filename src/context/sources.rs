@@ -1,0 +1,112 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Resolving a COPY/ADD source (a path or a `filepath.Match` wildcard, relative to the context
+//! root) to the context entries it names, in sorted order, minus what the ignore file excludes.
+
+use std::path::{Path, PathBuf};
+
+use super::entry::ContextEntry;
+use super::error::ContextError;
+use super::glob::{self, Wildcard};
+use super::ignore::IgnoreMatcher;
+use super::{lexical, scope};
+
+/// See [`super::BuildContext::resolve_sources`].
+pub fn resolve(root: &Path, ignore: &IgnoreMatcher, source: &str) -> Result<Vec<ContextEntry>, ContextError> {
+    let outside = || ContextError::OutsideContext {
+        path: source.to_string(),
+    };
+    let cleaned = lexical::clean_within_root(source).ok_or_else(outside)?;
+    if !glob::contains_wildcards(&cleaned) {
+        return resolve_literal(root, ignore, source, &glob::unescape(&cleaned)).map(|entry| vec![entry]);
+    }
+
+    let mut candidates: Vec<PathBuf> = vec![PathBuf::new()];
+    for component in cleaned.split('/') {
+        let mut next = Vec::new();
+        if glob::contains_wildcards(component) {
+            let wildcard = Wildcard::new(component).map_err(|e| ContextError::BadPattern {
+                pattern: source.to_string(),
+                origin: "COPY/ADD source".to_string(),
+                reason: e.0,
+            })?;
+            for dir in &candidates {
+                for name in sorted_names(&scope::resolve(root, dir, true)?)? {
+                    if wildcard.matches(&name.to_string_lossy()) {
+                        next.push(dir.join(name));
+                    }
+                }
+            }
+        } else {
+            let literal = glob::unescape(component);
+            next.extend(candidates.iter().map(|dir| dir.join(&literal)));
+        }
+        candidates = next;
+    }
+
+    let mut entries = Vec::new();
+    for rel in candidates {
+        let abs = scope::resolve(root, &rel, false)?;
+        if std::fs::symlink_metadata(&abs).is_err() {
+            // A literal component after a wildcard that does not exist under this match.
+            continue;
+        }
+        let mut entry = ContextEntry::read(abs, rel.clone())?;
+        if is_excluded(ignore, &entry) {
+            continue;
+        }
+        // BuildKit matches --exclude for a wildcard source relative to the wildcard's directory.
+        entry.exclude_rel_path = rel.file_name().map(PathBuf::from).unwrap_or_default();
+        entries.push(entry);
+    }
+    entries.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    if entries.is_empty() {
+        return Err(ContextError::NoSourceFiles {
+            pattern: source.to_string(),
+        });
+    }
+    Ok(entries)
+}
+
+fn resolve_literal(
+    root: &Path,
+    ignore: &IgnoreMatcher,
+    source: &str,
+    literal: &str,
+) -> Result<ContextEntry, ContextError> {
+    let rel = PathBuf::from(literal);
+    let abs = scope::resolve(root, &rel, false)?;
+    if std::fs::symlink_metadata(&abs).is_err() {
+        return Err(ContextError::SourceNotFound {
+            path: source.to_string(),
+        });
+    }
+    let entry = ContextEntry::read(abs, rel)?;
+    if is_excluded(ignore, &entry) {
+        return Err(ContextError::SourceIgnored {
+            path: source.to_string(),
+            ignore_file: ignore.origin().to_string(),
+        });
+    }
+    Ok(entry)
+}
+
+/// Excluded and nothing below it can be re-included by an exception.
+fn is_excluded(ignore: &IgnoreMatcher, entry: &ContextEntry) -> bool {
+    ignore.is_ignored(&entry.rel_path, entry.is_dir())
+        && !(entry.is_dir() && ignore.may_include_below(&entry.rel_path))
+}
+
+/// Names in a directory in byte order; a path that is not a directory has none.
+pub(crate) fn sorted_names(dir: &Path) -> Result<Vec<std::ffi::OsString>, ContextError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut names = Vec::new();
+    for item in fs_err::read_dir(dir).map_err(|e| ContextError::io("listing the build context", e))? {
+        let item = item.map_err(|e| ContextError::io(format!("listing {}", dir.display()), e))?;
+        names.push(item.file_name());
+    }
+    names.sort();
+    Ok(names)
+}
