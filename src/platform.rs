@@ -22,11 +22,14 @@ pub struct Platform {
 }
 
 /// The platform forms we accept, for error messages.
-pub const ACCEPTED_FORMS: &str = "linux/amd64, linux/arm64 (= linux/arm64/v8), linux/arm/v7 (= linux/arm), linux/arm/v6, \
+pub const ACCEPTED_FORMS: &str =
+    "linux/amd64, linux/arm64 (= linux/arm64/v8), linux/arm/v7 (= linux/arm), linux/arm/v6, \
 linux/386, linux/ppc64le, linux/s390x, linux/riscv64";
 
 const KNOWN_OS: &[&str] = &["linux", "windows", "darwin", "freebsd"];
-const KNOWN_ARCH: &[&str] = &["amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64"];
+const KNOWN_ARCH: &[&str] = &[
+    "amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64",
+];
 
 /// Why a platform string was rejected.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -54,7 +57,11 @@ impl Platform {
     pub fn normalized(mut self) -> Self {
         self.os = self.os.to_ascii_lowercase();
         let arch = self.architecture.to_ascii_lowercase();
-        let variant = self.variant.take().map(|v| v.to_ascii_lowercase()).filter(|v| !v.is_empty());
+        let variant = self
+            .variant
+            .take()
+            .map(|v| v.to_ascii_lowercase())
+            .filter(|v| !v.is_empty());
         let (arch, variant) = match arch.as_str() {
             "x86_64" | "x86-64" | "amd64" => ("amd64".to_string(), variant.filter(|v| v != "v1")),
             "aarch64" | "arm64" => (
@@ -124,7 +131,10 @@ impl fmt::Display for Platform {
 impl FromStr for Platform {
     type Err = PlatformError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason: &str| PlatformError { value: s.to_string(), reason: reason.to_string() };
+        let err = |reason: &str| PlatformError {
+            value: s.to_string(),
+            reason: reason.to_string(),
+        };
         let parts: Vec<&str> = s.trim().split('/').collect();
         if parts.iter().any(|p| p.is_empty()) || !(2..=3).contains(&parts.len()) {
             return Err(err("expected os/arch or os/arch/variant"));
@@ -146,17 +156,40 @@ mod tests {
 
     #[test]
     fn normalises_aliases() {
-        assert_eq!("linux/x86_64".parse::<Platform>().unwrap().to_string(), "linux/amd64");
-        assert_eq!("linux/arm64/v8".parse::<Platform>().unwrap().to_string(), "linux/arm64");
-        assert_eq!("linux/aarch64".parse::<Platform>().unwrap().to_string(), "linux/arm64");
-        assert_eq!("linux/arm".parse::<Platform>().unwrap().to_string(), "linux/arm/v7");
-        assert_eq!("linux/armhf".parse::<Platform>().unwrap().to_string(), "linux/arm/v7");
+        assert_eq!(
+            "linux/x86_64".parse::<Platform>().unwrap().to_string(),
+            "linux/amd64"
+        );
+        assert_eq!(
+            "linux/arm64/v8".parse::<Platform>().unwrap().to_string(),
+            "linux/arm64"
+        );
+        assert_eq!(
+            "linux/aarch64".parse::<Platform>().unwrap().to_string(),
+            "linux/arm64"
+        );
+        assert_eq!(
+            "linux/arm".parse::<Platform>().unwrap().to_string(),
+            "linux/arm/v7"
+        );
+        assert_eq!(
+            "linux/armhf".parse::<Platform>().unwrap().to_string(),
+            "linux/arm/v7"
+        );
         assert_eq!("linux/i386".parse::<Platform>().unwrap().to_string(), "linux/386");
     }
 
     #[test]
     fn rejects_malformed_and_unknown() {
-        for bad in ["linux", "linux/", "/amd64", "linux/amd64/v1/x", "linux/sparc", "plan9/amd64", ""] {
+        for bad in [
+            "linux",
+            "linux/",
+            "/amd64",
+            "linux/amd64/v1/x",
+            "linux/sparc",
+            "plan9/amd64",
+            "",
+        ] {
             let e = bad.parse::<Platform>().unwrap_err();
             assert!(e.to_string().contains("accepted forms"), "{bad}: {e}");
         }

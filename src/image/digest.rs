@@ -34,7 +34,9 @@ impl Digest {
 
     /// Wraps a finished SHA-256 hash.
     pub fn from_sha256(hash: [u8; 32]) -> Self {
-        Self { hex: hex::encode(hash) }
+        Self {
+            hex: hex::encode(hash),
+        }
     }
 
     /// The algorithm name; only `sha256` is produced or accepted.
@@ -49,8 +51,15 @@ impl Digest {
 
     /// Parses a bare 64-character hex string (as used in file names of the docker-recipe layout).
     pub fn from_hex(hex: &str) -> Result<Self, DigestError> {
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-            return Err(DigestError { value: hex.to_string(), reason: "expected 64 lowercase hex characters" });
+        if hex.len() != 64
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(DigestError {
+                value: hex.to_string(),
+                reason: "expected 64 lowercase hex characters",
+            });
         }
         Ok(Self { hex: hex.to_string() })
     }
@@ -60,12 +69,21 @@ impl FromStr for Digest {
     type Err = DigestError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let Some((alg, hex)) = s.split_once(':') else {
-            return Err(DigestError { value: s.to_string(), reason: "expected <algorithm>:<hex>" });
+            return Err(DigestError {
+                value: s.to_string(),
+                reason: "expected <algorithm>:<hex>",
+            });
         };
         if alg != "sha256" {
-            return Err(DigestError { value: s.to_string(), reason: "only sha256 digests are supported" });
+            return Err(DigestError {
+                value: s.to_string(),
+                reason: "only sha256 digests are supported",
+            });
         }
-        Self::from_hex(hex).map_err(|e| DigestError { value: s.to_string(), reason: e.reason })
+        Self::from_hex(hex).map_err(|e| DigestError {
+            value: s.to_string(),
+            reason: e.reason,
+        })
     }
 }
 
@@ -103,12 +121,20 @@ pub struct HashingWriter<W> {
 
 impl<W: Write> HashingWriter<W> {
     pub fn new(inner: W) -> Self {
-        Self { inner, hasher: Sha256::new(), written: 0 }
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            written: 0,
+        }
     }
 
     /// Returns the inner writer, the digest and the byte count of everything written.
     pub fn finish(self) -> (W, Digest, u64) {
-        (self.inner, Digest::from_sha256(self.hasher.finalize().into()), self.written)
+        (
+            self.inner,
+            Digest::from_sha256(self.hasher.finalize().into()),
+            self.written,
+        )
     }
 
     pub fn get_mut(&mut self) -> &mut W {
@@ -151,7 +177,9 @@ mod tests {
 
     #[test]
     fn parses_and_rejects() {
-        let d: Digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".parse().unwrap();
+        let d: Digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            .parse()
+            .unwrap();
         assert_eq!(d.hex().len(), 64);
         assert!("sha512:abcd".parse::<Digest>().is_err());
         assert!("sha256:XYZ".parse::<Digest>().is_err());

@@ -1,3 +1,3 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! TODO(module): filled in by its owner.
+//! Where a built image goes besides a registry: docker tarballs, OCI layouts and digest files.
