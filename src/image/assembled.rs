@@ -73,6 +73,38 @@ impl AssembledImage {
     pub fn digest(&self) -> &Digest {
         &self.manifest_descriptor.digest
     }
+
+    /// The manifest bytes and descriptor describing this image with OCI media types: the image's
+    /// own for an OCI image; for a Docker one, a second manifest over the same config and layer
+    /// blobs (a different digest). OCI-layout readers such as skopeo's `oci:` transport only list
+    /// OCI manifests, so archives carry this one in their `index.json`.
+    pub fn oci_manifest(&self) -> Result<(Vec<u8>, Descriptor), AssembleError> {
+        if self.format == ManifestFormat::Oci {
+            return Ok((self.manifest_bytes.clone(), self.manifest_descriptor.clone()));
+        }
+        let oci = ManifestFormat::Oci;
+        let config = Descriptor {
+            media_type: oci.config_media_type().to_string(),
+            ..self.config_descriptor.clone()
+        };
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let media_type = oci
+                .translate_layer_media_type(&layer.descriptor.media_type)
+                .ok_or_else(|| AssembleError::UntranslatableLayer {
+                    digest: layer.descriptor.digest.clone(),
+                    media_type: layer.descriptor.media_type.clone(),
+                    format: oci,
+                })?;
+            layers.push(Descriptor {
+                media_type: media_type.to_string(),
+                ..layer.descriptor.clone()
+            });
+        }
+        let bytes = ImageManifest::new(oci, config, layers).to_bytes()?;
+        let descriptor = Descriptor::new(oci.manifest_media_type(), Digest::of(&bytes), bytes.len() as u64);
+        Ok((bytes, descriptor))
+    }
 }
 
 /// Builds an [`AssembledImage`] from a base and appended layers.
@@ -354,6 +386,17 @@ mod tests {
             .iter()
             .all(|l| l.media_type == media_type::DOCKER_LAYER_GZIP));
         assert_eq!(build().manifest_bytes, image.manifest_bytes);
+
+        let (oci_bytes, oci_desc) = image.oci_manifest().unwrap();
+        assert_eq!(oci_desc.digest, Digest::of(&oci_bytes));
+        let oci = ImageManifest::parse(&oci_bytes).unwrap();
+        assert_eq!(oci.media_type.as_deref(), Some(media_type::OCI_MANIFEST));
+        assert_eq!(oci.config.digest, image.config_descriptor.digest);
+        assert_eq!(oci.config.media_type, media_type::OCI_CONFIG);
+        assert!(oci
+            .layers
+            .iter()
+            .all(|l| l.media_type == media_type::OCI_LAYER_GZIP));
     }
 
     #[test]

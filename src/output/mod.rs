@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use crate::image::assembled::AssembleError;
 use crate::image::manifest::ManifestError;
 use crate::image::Digest;
 
@@ -45,4 +46,6 @@ pub enum OutputError {
     Json(#[source] serde_json::Error),
     #[error(transparent)]
     Manifest(ManifestError),
+    #[error(transparent)]
+    Assemble(AssembleError),
 }

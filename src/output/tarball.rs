@@ -81,13 +81,11 @@ pub fn write_tarball(
                 pad(tar.get_mut(), layer.descriptor.size).map_err(io_err)?;
             }
         }
-        if written.insert(image.manifest_descriptor.digest.clone()) {
-            append_bytes(
-                &mut tar,
-                &blob_path(&image.manifest_descriptor.digest),
-                &image.manifest_bytes,
-            )
-            .map_err(io_err)?;
+        // The OCI index lists an OCI manifest (converted for Docker-format images, as Docker 25+
+        // does), because OCI-layout readers skip other media types.
+        let (oci_manifest_bytes, oci_manifest) = image.oci_manifest().map_err(OutputError::Assemble)?;
+        if written.insert(oci_manifest.digest.clone()) {
+            append_bytes(&mut tar, &blob_path(&oci_manifest.digest), &oci_manifest_bytes).map_err(io_err)?;
         }
 
         docker_manifest.push(DockerManifestEntry {
@@ -103,11 +101,7 @@ pub fn write_tarball(
         let top_layer = image.layers.last().map(|l| l.diff_id.hex().to_string());
         let index_descriptor = |annotations: BTreeMap<String, String>| Descriptor {
             annotations,
-            ..Descriptor::new(
-                image.manifest_descriptor.media_type.clone(),
-                image.manifest_descriptor.digest.clone(),
-                image.manifest_descriptor.size,
-            )
+            ..oci_manifest.clone()
         };
         if entry.tags.is_empty() {
             index.manifests.push(index_descriptor(BTreeMap::new()));
