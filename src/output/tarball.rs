@@ -1,0 +1,188 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! `docker save`-format tarballs (`--tar-path`), laid out the way Docker 25+ writes them so that
+//! `docker load`, `skopeo … docker-archive:` and `skopeo … oci-archive:` all read the same file:
+//!
+//! ```text
+//! blobs/sha256/<hex>   config, layers (as pushed, compressed) and manifests, each once
+//! index.json           OCI index: one manifest per tag, with ref-name annotations
+//! manifest.json        docker's list of {Config, RepoTags, Layers} (paths into blobs/)
+//! oci-layout           {"imageLayoutVersion":"1.0.0"}
+//! repositories         legacy {repo: {tag: id}} map
+//! ```
+//!
+//! The tarball is written to a temporary file and renamed into place when complete.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::atomic_file::AtomicFile;
+use super::blob_fetcher::{copy_layer, BlobFetcher};
+use super::repo_tag::{containerd_image_name, split_tag};
+use super::OutputError;
+use crate::image::{json, AssembledImage, Descriptor, Digest, ImageIndex, ManifestFormat};
+
+/// Annotation the OCI layout uses for a manifest's tag.
+pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
+/// Annotation containerd and Docker use for the full image name in an archive's index.
+pub const CONTAINERD_NAME_ANNOTATION: &str = "io.containerd.image.name";
+
+/// One image to put in a tarball, with the `repository:tag` names it gets on load.
+#[derive(Debug, Clone, Copy)]
+pub struct TarballImage<'a> {
+    pub image: &'a AssembledImage,
+    /// e.g. `registry.example:5000/team/app:1.2`; may be empty (loaded untagged).
+    pub tags: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DockerManifestEntry {
+    config: String,
+    repo_tags: Vec<String>,
+    layers: Vec<String>,
+}
+
+/// Writes `images` to a tarball at `path`, atomically. Remote base layers are fetched with
+/// `fetcher`; every layer is verified against its digest as it is written.
+pub fn write_tarball(
+    path: &Path,
+    images: &[TarballImage<'_>],
+    fetcher: &dyn BlobFetcher,
+) -> Result<(), OutputError> {
+    let io_err = |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tar = tar::Builder::new(AtomicFile::create(path)?);
+    let mut written: BTreeSet<Digest> = BTreeSet::new();
+    let mut docker_manifest = Vec::new();
+    let mut index = ImageIndex::new(ManifestFormat::Oci);
+    let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+
+    for entry in images {
+        let image = entry.image;
+        if written.insert(image.config_descriptor.digest.clone()) {
+            append_bytes(
+                &mut tar,
+                &blob_path(&image.config_descriptor.digest),
+                &image.config_bytes,
+            )
+            .map_err(io_err)?;
+        }
+        for layer in &image.layers {
+            if written.insert(layer.descriptor.digest.clone()) {
+                let name = blob_path(&layer.descriptor.digest);
+                append_header(&mut tar, &name, layer.descriptor.size).map_err(io_err)?;
+                copy_layer(layer, fetcher, tar.get_mut())?;
+                pad(tar.get_mut(), layer.descriptor.size).map_err(io_err)?;
+            }
+        }
+        // The OCI index lists an OCI manifest (converted for Docker-format images, as Docker 25+
+        // does), because OCI-layout readers skip other media types.
+        let (oci_manifest_bytes, oci_manifest) = image.oci_manifest().map_err(OutputError::Assemble)?;
+        if written.insert(oci_manifest.digest.clone()) {
+            append_bytes(&mut tar, &blob_path(&oci_manifest.digest), &oci_manifest_bytes).map_err(io_err)?;
+        }
+
+        docker_manifest.push(DockerManifestEntry {
+            config: blob_path(&image.config_descriptor.digest),
+            repo_tags: entry.tags.to_vec(),
+            layers: image
+                .layers
+                .iter()
+                .map(|l| blob_path(&l.descriptor.digest))
+                .collect(),
+        });
+
+        let top_layer = image.layers.last().map(|l| l.diff_id.hex().to_string());
+        let index_descriptor = |annotations: BTreeMap<String, String>| Descriptor {
+            annotations,
+            ..oci_manifest.clone()
+        };
+        if entry.tags.is_empty() {
+            index.manifests.push(index_descriptor(BTreeMap::new()));
+        }
+        for full in entry.tags {
+            let (repo, tag) = split_tag(full).ok_or_else(|| OutputError::InvalidTag { tag: full.clone() })?;
+            let annotations = BTreeMap::from([
+                (
+                    CONTAINERD_NAME_ANNOTATION.to_string(),
+                    containerd_image_name(repo, tag),
+                ),
+                (REF_NAME_ANNOTATION.to_string(), tag.to_string()),
+            ]);
+            index.manifests.push(index_descriptor(annotations));
+            if let Some(top) = &top_layer {
+                repositories
+                    .entry(repo.to_string())
+                    .or_default()
+                    .insert(tag.to_string(), top.clone());
+            }
+        }
+    }
+
+    append_bytes(
+        &mut tar,
+        "index.json",
+        &index.to_bytes().map_err(OutputError::Manifest)?,
+    )
+    .map_err(io_err)?;
+    append_bytes(
+        &mut tar,
+        "manifest.json",
+        &json::to_vec(&docker_manifest).map_err(OutputError::Json)?,
+    )
+    .map_err(io_err)?;
+    append_bytes(&mut tar, "oci-layout", OCI_LAYOUT_FILE).map_err(io_err)?;
+    if !repositories.is_empty() {
+        append_bytes(
+            &mut tar,
+            "repositories",
+            &json::to_vec(&repositories).map_err(OutputError::Json)?,
+        )
+        .map_err(io_err)?;
+    }
+    let file = tar.into_inner().map_err(io_err)?;
+    file.commit()?;
+    tracing::info!(path = %path.display(), images = images.len(), "wrote image tarball");
+    Ok(())
+}
+
+/// Contents of the `oci-layout` marker file.
+pub const OCI_LAYOUT_FILE: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+
+/// `blobs/sha256/<hex>`.
+pub fn blob_path(digest: &Digest) -> String {
+    format!("blobs/{}/{}", digest.algorithm(), digest.hex())
+}
+
+fn header(name: &str, size: u64) -> std::io::Result<tar::Header> {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(name)?;
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_mode(0o644);
+    h.set_size(size);
+    h.set_mtime(0);
+    h.set_cksum();
+    Ok(h)
+}
+
+fn append_bytes<W: Write>(tar: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    tar.append(&header(name, bytes.len() as u64)?, bytes)
+}
+
+fn append_header<W: Write>(tar: &mut tar::Builder<W>, name: &str, size: u64) -> std::io::Result<()> {
+    tar.get_mut().write_all(header(name, size)?.as_bytes())
+}
+
+fn pad(out: &mut impl Write, size: u64) -> std::io::Result<()> {
+    let rem = (size % 512) as usize;
+    if rem != 0 {
+        out.write_all(&[0u8; 512][rem..])?;
+    }
+    Ok(())
+}
