@@ -135,20 +135,11 @@ impl FsView {
             None => (String::new(), path.as_str()),
         };
         if name == ".wh..wh..opq" {
-            let layer = node.layer;
-            let doomed: Vec<String> = self
-                .descendants(&dir)
-                .filter(|(_, n)| n.layer < layer)
-                .map(|(p, _)| p.to_string())
-                .collect();
-            for p in doomed {
-                self.nodes.remove(&p);
-            }
+            self.make_opaque(&dir, node.layer);
             return;
         }
         if let Some(hidden) = name.strip_prefix(".wh.") {
-            let target = join(&dir, hidden);
-            self.remove(&target);
+            self.remove(&join(&dir, hidden));
             return;
         }
         if path.is_empty() {
@@ -165,6 +156,15 @@ impl FsView {
             }
         }
         self.nodes.insert(path, node);
+    }
+
+    /// Hides everything below `dir` that lower layers (index < `layer`) put there.
+    pub fn make_opaque(&mut self, dir: &str, layer: usize) {
+        let doomed: Vec<String> =
+            self.descendants(dir).filter(|(_, n)| n.layer < layer).map(|(p, _)| p.to_string()).collect();
+        for p in doomed {
+            self.nodes.remove(&p);
+        }
     }
 
     /// Inserts or replaces an entry at a normalised path, creating missing parents as 0755 root dirs.

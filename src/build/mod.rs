@@ -4,6 +4,7 @@
 
 pub mod copy_plan;
 pub mod fsview;
+pub mod layers;
 pub mod users;
 
 use crate::cli::settings::BuildSettings;
