@@ -191,4 +191,28 @@ mod tests {
         assert!(reader.read_to_string(&mut out).is_ok());
         assert_eq!(out, "hi");
     }
+
+    #[test]
+    fn archive_files_are_told_from_other_files_by_content() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&tar_bytes())?;
+        let tgz = gz.finish()?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&[b'x'; 2048])?;
+        let gz_text = gz.finish()?;
+        for (name, bytes, want) in [
+            ("layer.bin", tgz, true),
+            ("plain.tar.gz", b"not an archive".to_vec(), false),
+            ("text.gz", gz_text, false),
+            ("truncated.tar.gz", vec![0x1f, 0x8b, 0x08], false),
+            ("raw.dat", tar_bytes(), true),
+        ] {
+            let path = dir.path().join(name);
+            fs_err::write(&path, bytes)?;
+            assert_eq!(is_archive_file(&path)?, want, "{name}");
+        }
+        assert!(is_archive_file(&dir.path().join("missing")).is_err());
+        Ok(())
+    }
 }

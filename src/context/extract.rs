@@ -87,8 +87,19 @@ pub fn extract(reader: impl Read, dest: &Path, archive_name: &str) -> Result<(),
                 entry.set_preserve_permissions(true);
                 entry.unpack(&target).map_err(io_err)?;
             }
+            EntryType::XGlobalHeader
+            | EntryType::XHeader
+            | EntryType::GNULongName
+            | EntryType::GNULongLink => {
+                // Metadata records; the tar crate applies the per-entry ones itself.
+            }
             other => {
-                tracing::debug!(entry = %raw_path, kind = ?other, "skipping tar entry of unsupported type");
+                // Dropping a file from the context silently would build the wrong image.
+                return Err(ContextError::NotImplemented {
+                    what: format!(
+                        "tar entry type {other:?} (entry {raw_path:?} in build context {archive_name})"
+                    ),
+                });
             }
         }
     }
