@@ -1,0 +1,108 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Docker credential helpers: `docker-credential-<name> get` with the server URL on stdin, answering
+//! `{"ServerURL":…,"Username":…,"Secret":…}` on stdout (the docker-credential-helpers protocol).
+
+use std::ffi::OsString;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
+
+use super::credential::Credential;
+use super::error::RegistryError;
+
+/// A helper that hangs (waiting for a desktop unlock prompt, say) must not hang the build.
+const HELPER_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct HelperAnswer {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    secret: String,
+}
+
+/// Runs `docker-credential-<helper> get`. `Ok(None)` when the helper has no credentials for the server.
+/// `path` overrides `PATH` for finding the helper (tests put a fake helper first).
+pub async fn run_helper(
+    helper: &str,
+    server_url: &str,
+    registry: &str,
+    path: Option<&OsString>,
+) -> Result<Option<Credential>, RegistryError> {
+    let fail = |reason: String| RegistryError::CredentialHelper {
+        helper: helper.to_string(),
+        registry: registry.to_string(),
+        reason,
+    };
+    let program = format!("docker-credential-{helper}");
+    let mut cmd = tokio::process::Command::new(&program);
+    cmd.arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(path) = path {
+        // std resolves the program with the child's PATH when it is set explicitly.
+        cmd.env("PATH", path);
+    }
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail(format!("{program} is not on PATH")),
+        _ => fail(format!("cannot start {program}: {e}")),
+    })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A helper that exits without reading stdin is not an error by itself; its exit status tells.
+        let _ = stdin.write_all(server_url.as_bytes()).await;
+        drop(stdin);
+    }
+    let output = tokio::time::timeout(HELPER_TIMEOUT, child.wait_with_output())
+        .await
+        .map_err(|_| {
+            fail(format!(
+                "{program} did not answer within {}s",
+                HELPER_TIMEOUT.as_secs()
+            ))
+        })?
+        .map_err(|e| fail(format!("waiting for {program}: {e}")))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        // The protocol's "not found" answer is a message on stdout and a failing exit status.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stdout.contains("credentials not found") || stderr.contains("credentials not found") {
+            return Ok(None);
+        }
+        // Only the first line of stderr: helpers print diagnostics there, never the secret.
+        let first = stderr
+            .lines()
+            .chain(stdout.lines())
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Err(fail(format!(
+            "{program} get failed ({}): {}",
+            output.status,
+            first.trim()
+        )));
+    }
+    let answer: HelperAnswer = serde_json::from_slice(&output.stdout).map_err(|e| {
+        fail(format!(
+            "{program} get printed something that is not its JSON answer: {e}"
+        ))
+    })?;
+    if answer.secret.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(if answer.username == "<token>" {
+        Credential::IdentityToken {
+            username: answer.username,
+            token: answer.secret,
+        }
+    } else {
+        Credential::Basic {
+            username: answer.username,
+            password: answer.secret,
+        }
+    }))
+}

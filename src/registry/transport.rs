@@ -1,0 +1,205 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! How to reach one registry: the HTTP client for its TLS profile, whether it speaks HTTPS or (when
+//! allowed) plain HTTP, and the authentication challenge its `/v2/` endpoint answers with. Learned once per
+//! registry and direction by pinging `/v2/`, as go-containerregistry does, then cached.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::RootCertStore;
+use rustls_pki_types::CertificateDer;
+use url::Url;
+
+use super::challenge::Challenge;
+use super::error::{Failure, RegistryError};
+use super::options::{Direction, TransportSettings, ValidatedOptions};
+use super::reference::api_host_of;
+use super::response::status_failure;
+use super::tls;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A registry silent this long mid-transfer is treated as a dropped connection (and retried).
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What we know about one registry in one direction.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    /// `https://host[:port]` or `http://host[:port]`.
+    pub base: Url,
+    pub http: reqwest::Client,
+    /// The API host (`registry-1.docker.io` for Docker Hub).
+    pub host: String,
+    /// The challenge `/v2/` answered with; `None` when it needs no authentication.
+    pub challenge: Option<Challenge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum TlsProfile {
+    Verify,
+    SkipVerify,
+    Certificate(std::path::PathBuf),
+}
+
+/// HTTP clients per TLS profile and endpoints per registry.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    options: ValidatedOptions,
+    clients: HashMap<TlsProfile, reqwest::Client>,
+    endpoints: Mutex<HashMap<(String, Direction), Arc<Endpoint>>>,
+}
+
+impl Transport {
+    /// Builds every HTTP client the options can need, so a bad certificate fails here, at start-up.
+    pub fn new(options: ValidatedOptions) -> Result<Self, RegistryError> {
+        let roots = tls::native_roots();
+        let mut clients = HashMap::new();
+        // Without system roots the default profile cannot verify anything; it fails on first use instead
+        // of at start-up, since plain-HTTP or certificate-pinned builds never use it.
+        if let Ok(c) = build_client(&roots, &[], false) {
+            clients.insert(TlsProfile::Verify, c);
+        }
+        clients.insert(
+            TlsProfile::SkipVerify,
+            build_client(&RootCertStore::empty(), &[], true)?,
+        );
+        for cert in &options.certificates {
+            let extra = tls::read_pem_certificates(&cert.path, &cert.registry)?;
+            clients.insert(
+                TlsProfile::Certificate(cert.path.clone()),
+                build_client(&roots, &extra, false)?,
+            );
+        }
+        Ok(Self {
+            options,
+            clients,
+            endpoints: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn options(&self) -> &ValidatedOptions {
+        &self.options
+    }
+
+    /// The endpoint for `registry` (a reference's registry name), pinging it on first use.
+    pub async fn endpoint(&self, registry: &str, direction: Direction) -> Result<Arc<Endpoint>, Failure> {
+        let key = (registry.to_string(), direction);
+        if let Some(e) = self.endpoints.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(e);
+        }
+        let settings = self.options.transport_for(registry, direction);
+        let http = self.client_for(&settings)?;
+        let host = api_host_of(registry).to_string();
+        let endpoint = Arc::new(ping(http, &host, &settings).await?);
+        tracing::debug!(registry, base = %endpoint.base, challenge = ?endpoint.challenge.as_ref().map(Challenge::scheme), "registry endpoint");
+        if let Ok(mut m) = self.endpoints.lock() {
+            m.insert(key, endpoint.clone());
+        }
+        Ok(endpoint)
+    }
+
+    /// Forgets what a ping learned (after the registry changed its mind about authentication).
+    pub fn update_challenge(&self, registry: &str, direction: Direction, challenge: Challenge) {
+        if let Ok(mut m) = self.endpoints.lock() {
+            if let Some(e) = m.get(&(registry.to_string(), direction)).cloned() {
+                let updated = Endpoint {
+                    base: e.base.clone(),
+                    http: e.http.clone(),
+                    host: e.host.clone(),
+                    challenge: Some(challenge),
+                };
+                m.insert((registry.to_string(), direction), Arc::new(updated));
+            }
+        }
+    }
+
+    fn client_for(&self, settings: &TransportSettings) -> Result<reqwest::Client, Failure> {
+        let profile = if settings.skip_tls_verify {
+            TlsProfile::SkipVerify
+        } else if let Some(path) = &settings.certificate {
+            TlsProfile::Certificate(path.clone())
+        } else {
+            TlsProfile::Verify
+        };
+        self.clients.get(&profile).cloned().ok_or_else(|| {
+            Failure::Final(RegistryError::Tls {
+                what: "registry connections".into(),
+                reason:
+                    "no trusted CA certificates found on the system (set SSL_CERT_FILE or SSL_CERT_DIR, or \
+                         pass --registry-certificate)"
+                        .into(),
+            })
+        })
+    }
+}
+
+fn build_client(
+    roots: &RootCertStore,
+    extra: &[CertificateDer<'static>],
+    skip_verify: bool,
+) -> Result<reqwest::Client, RegistryError> {
+    let config = tls::client_config(roots, extra, skip_verify)?;
+    reqwest::Client::builder()
+        .use_preconfigured_tls(config)
+        .user_agent(format!("kaniko-rs/{}", crate::version::VERSION))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .build()
+        .map_err(|e| RegistryError::Tls {
+            what: "HTTP client".into(),
+            reason: e.to_string(),
+        })
+}
+
+/// `GET /v2/` over HTTPS, falling back to plain HTTP when allowed and HTTPS cannot be spoken.
+async fn ping(http: reqwest::Client, host: &str, settings: &TransportSettings) -> Result<Endpoint, Failure> {
+    let https = ping_scheme(&http, "https", host).await;
+    let (base, response) = match https {
+        Ok(ok) => ok,
+        Err(Failure::Transport {
+            cause: https_cause, ..
+        }) if settings.allow_http => match ping_scheme(&http, "http", host).await {
+            Ok(ok) => ok,
+            Err(Failure::Transport { host, url, cause }) => {
+                let cause = format!("{cause} (HTTPS also failed: {https_cause})");
+                return Err(Failure::Transport { host, url, cause });
+            }
+            Err(other) => return Err(other),
+        },
+        Err(e) => return Err(e),
+    };
+    let status = response.status();
+    let challenge = if status == reqwest::StatusCode::UNAUTHORIZED {
+        let values = response.headers().get_all(reqwest::header::WWW_AUTHENTICATE);
+        Challenge::select(values.iter().filter_map(|v| v.to_str().ok()))
+    } else if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Err(status_failure(response).await);
+    } else {
+        None
+    };
+    Ok(Endpoint {
+        base,
+        http,
+        host: host.to_string(),
+        challenge,
+    })
+}
+
+async fn ping_scheme(
+    http: &reqwest::Client,
+    scheme: &str,
+    host: &str,
+) -> Result<(Url, reqwest::Response), Failure> {
+    let base_str = format!("{scheme}://{host}");
+    let base = Url::parse(&base_str).map_err(|e| Failure::Transport {
+        host: host.to_string(),
+        url: base_str.clone(),
+        cause: format!("not a valid URL: {e}"),
+    })?;
+    let url = format!("{base_str}/v2/");
+    match http.get(&url).send().await {
+        Ok(r) => Ok((base, r)),
+        Err(e) => Err(Failure::transport(host, &url, &e)),
+    }
+}
