@@ -395,7 +395,7 @@ mod tests {
     fn serializes_compactly_and_deterministically() {
         let bytes = sample().to_bytes().unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(!text.contains(' ') || text.contains("\"COPY a b\"") && !text.contains(": "));
+        assert!(!text.contains(": ") && !text.contains(", "), "{text}");
         assert!(!text.contains('\n'));
         assert!(
             text.contains(r#""ExposedPorts":{"53/udp":{},"80/tcp":{}}"#),

@@ -120,3 +120,99 @@ fn write_blob_bytes(dir: &Path, digest: &Digest, bytes: &[u8]) -> Result<(), Out
     })?;
     f.commit()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::{History, ImageAssembler};
+    use crate::output::DirBlobFetcher;
+    use crate::platform::Platform;
+    use crate::snapshot::{EntryMeta, LayerOptions, LayerWriter};
+
+    fn image(dir: &Path, content: &[u8]) -> AssembledImage {
+        let mut w = LayerWriter::create(dir, LayerOptions::default()).unwrap();
+        w.append_file(
+            Path::new("f"),
+            content,
+            content.len() as u64,
+            &EntryMeta::with_mode(0o644),
+        )
+        .unwrap();
+        let mut a = ImageAssembler::scratch(ManifestFormat::Oci, &Platform::new("linux", "arm64", None));
+        a.append_layer(w.finish().unwrap(), History::default());
+        a.assemble().unwrap()
+    }
+
+    fn index(dir: &Path) -> ImageIndex {
+        ImageIndex::parse(&std::fs::read(dir.join("index.json")).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn appends_replaces_by_ref_and_can_start_fresh() {
+        let blobs = tempfile::tempdir().unwrap();
+        let layout = tempfile::tempdir().unwrap();
+        let fetcher = DirBlobFetcher::new(blobs.path());
+        let a = image(blobs.path(), b"a");
+        let b = image(blobs.path(), b"b");
+        let named = |n: &str| LayoutWrite {
+            ref_name: Some(n.into()),
+            replace_index: false,
+        };
+
+        let d = write_layout(layout.path(), &a, &named("x"), &fetcher).unwrap();
+        assert_eq!(d.platform, Some(Platform::new("linux", "arm64", None)));
+        write_layout(layout.path(), &b, &named("y"), &fetcher).unwrap();
+        write_layout(layout.path(), &b, &named("x"), &fetcher).unwrap();
+        write_layout(layout.path(), &a, &LayoutWrite::default(), &fetcher).unwrap();
+        write_layout(layout.path(), &a, &LayoutWrite::default(), &fetcher).unwrap();
+        let got: Vec<_> = index(layout.path())
+            .manifests
+            .iter()
+            .map(|d| (d.digest.clone(), d.annotations.get(REF_NAME_ANNOTATION).cloned()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (b.digest().clone(), Some("y".to_string())),
+                (b.digest().clone(), Some("x".to_string())),
+                (a.digest().clone(), None),
+            ]
+        );
+        assert_eq!(
+            std::fs::read(layout.path().join("oci-layout")).unwrap(),
+            OCI_LAYOUT_FILE
+        );
+
+        write_layout(
+            layout.path(),
+            &a,
+            &LayoutWrite {
+                ref_name: None,
+                replace_index: true,
+            },
+            &fetcher,
+        )
+        .unwrap();
+        assert_eq!(index(layout.path()).manifests.len(), 1);
+    }
+
+    #[test]
+    fn refuses_a_directory_that_is_another_kind_of_layout() {
+        let blobs = tempfile::tempdir().unwrap();
+        let layout = tempfile::tempdir().unwrap();
+        std::fs::write(
+            layout.path().join("oci-layout"),
+            br#"{"imageLayoutVersion":"2.0.0"}"#,
+        )
+        .unwrap();
+        let a = image(blobs.path(), b"a");
+        let err = write_layout(
+            layout.path(),
+            &a,
+            &LayoutWrite::default(),
+            &DirBlobFetcher::new(blobs.path()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, OutputError::NotALayout { .. }), "{err}");
+    }
+}

@@ -186,3 +186,141 @@ fn pad(out: &mut impl Write, size: u64) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::io::Read;
+
+    use super::*;
+    use crate::image::{History, ImageAssembler};
+    use crate::output::DirBlobFetcher;
+    use crate::platform::Platform;
+    use crate::snapshot::{EntryMeta, LayerOptions, LayerWriter};
+
+    fn image(dir: &Path, format: ManifestFormat, content: &[u8]) -> AssembledImage {
+        let shared = LayerWriter::create(
+            dir,
+            LayerOptions {
+                format,
+                ..LayerOptions::default()
+            },
+        )
+        .unwrap();
+        let shared = shared.finish().unwrap();
+        let mut own = LayerWriter::create(
+            dir,
+            LayerOptions {
+                format,
+                ..LayerOptions::default()
+            },
+        )
+        .unwrap();
+        own.append_file(
+            Path::new("f"),
+            content,
+            content.len() as u64,
+            &EntryMeta::with_mode(0o644),
+        )
+        .unwrap();
+        let own = own.finish().unwrap();
+        let mut a = ImageAssembler::scratch(format, &Platform::new("linux", "amd64", None));
+        a.append_layer(shared, History::default());
+        a.append_layer(own, History::default());
+        a.assemble().unwrap()
+    }
+
+    fn read_tar(path: &Path) -> BTreeMap<String, Vec<u8>> {
+        let mut archive = tar::Archive::new(fs_err::File::open(path).unwrap());
+        let mut out = BTreeMap::new();
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            assert!(out.insert(name, bytes).is_none(), "duplicate entry");
+        }
+        out
+    }
+
+    #[test]
+    fn several_images_and_tags_share_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = image(dir.path(), ManifestFormat::Oci, b"one");
+        let two = image(dir.path(), ManifestFormat::Docker, b"two");
+        let tags_one = vec!["app:1".to_string(), "localhost:5000/team/app:latest".to_string()];
+        let tar_path = dir.path().join("out.tar");
+        let images = [
+            TarballImage {
+                image: &one,
+                tags: &tags_one,
+            },
+            TarballImage {
+                image: &two,
+                tags: &[],
+            },
+        ];
+        write_tarball(&tar_path, &images, &DirBlobFetcher::new(dir.path())).unwrap();
+        let files = read_tar(&tar_path);
+
+        // Empty shared layer once, one own layer each, one config each (identical configs would
+        // dedupe too), one OCI manifest each.
+        let blobs = files.keys().filter(|k| k.starts_with("blobs/sha256/")).count();
+        assert_eq!(blobs, 1 + 2 + 2 + 2, "{:?}", files.keys());
+        for (name, bytes) in files.iter().filter(|(k, _)| k.starts_with("blobs/")) {
+            assert_eq!(name.rsplit('/').next().unwrap(), Digest::of(bytes).hex());
+        }
+
+        let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+        assert_eq!(manifest[0]["Config"], blob_path(&one.config_descriptor.digest));
+        assert_eq!(manifest[0]["RepoTags"], serde_json::json!(tags_one));
+        assert_eq!(
+            manifest[0]["Layers"][1],
+            blob_path(&one.layers[1].descriptor.digest)
+        );
+        assert_eq!(manifest[1]["RepoTags"], serde_json::json!([]));
+
+        let index = ImageIndex::parse(&files["index.json"]).unwrap();
+        assert_eq!(index.manifests.len(), 3);
+        assert_eq!(index.manifests[0].digest, one.manifest_descriptor.digest);
+        assert_eq!(
+            index.manifests[0].annotations[CONTAINERD_NAME_ANNOTATION],
+            "docker.io/library/app:1"
+        );
+        assert_eq!(index.manifests[1].annotations[REF_NAME_ANNOTATION], "latest");
+        assert_eq!(
+            index.manifests[1].annotations[CONTAINERD_NAME_ANNOTATION],
+            "localhost:5000/team/app:latest"
+        );
+        // The Docker-format image is listed through its OCI view.
+        let (_, two_oci) = two.oci_manifest().unwrap();
+        assert_eq!(index.manifests[2].digest, two_oci.digest);
+        assert_eq!(
+            index.manifests[2].media_type,
+            crate::image::media_type::OCI_MANIFEST
+        );
+
+        assert_eq!(files["oci-layout"], OCI_LAYOUT_FILE);
+        let repos: serde_json::Value = serde_json::from_slice(&files["repositories"]).unwrap();
+        assert_eq!(repos["app"]["1"], one.layers[1].diff_id.hex());
+    }
+
+    #[test]
+    fn invalid_tag_is_an_error_and_no_file_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = image(dir.path(), ManifestFormat::Oci, b"one");
+        let tar_path = dir.path().join("out/bad.tar");
+        let tags = vec!["no-tag-here".to_string()];
+        let err = write_tarball(
+            &tar_path,
+            &[TarballImage {
+                image: &one,
+                tags: &tags,
+            }],
+            &DirBlobFetcher::new(dir.path()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, OutputError::InvalidTag { .. }), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path().join("out")).unwrap().count(), 0);
+    }
+}

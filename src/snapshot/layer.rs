@@ -113,7 +113,8 @@ pub struct LayerBlob {
 }
 
 /// Writes one layer. Entries are written in the order appended; callers sort them when they want
-/// a canonical order.
+/// a canonical order. After an error the tar stream may be incomplete: drop the writer (its
+/// temporary file goes with it) rather than appending more.
 pub struct LayerWriter {
     dir: PathBuf,
     options: LayerOptions,
