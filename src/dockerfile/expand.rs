@@ -523,13 +523,54 @@ impl Pattern {
         p[pi.min(p.len())..].iter().all(|t| *t == Token::Star)
     }
 
+    /// For each end position `e >= start`, whether `text[start..e]` matches: one pass of a
+    /// position-set simulation, so prefix searches stay linear in the text.
+    fn match_ends(&self, text: &[char], start: usize) -> Vec<bool> {
+        let p = &self.0;
+        let closure = |set: &mut Vec<bool>| {
+            for i in 0..p.len() {
+                if set[i] && p[i] == Token::Star {
+                    set[i + 1] = true;
+                }
+            }
+        };
+        let mut states = vec![false; p.len() + 1];
+        states[0] = true;
+        closure(&mut states);
+        let mut ends = vec![false; text.len() + 1];
+        for (e, end) in ends.iter_mut().enumerate().skip(start) {
+            *end = states[p.len()];
+            let Some(c) = text.get(e) else { break };
+            let mut next = vec![false; p.len() + 1];
+            for (i, token) in p.iter().enumerate() {
+                if !states[i] {
+                    continue;
+                }
+                match token {
+                    Token::Star => next[i] = true,
+                    Token::Any => next[i + 1] = true,
+                    Token::Lit(l) if l == c => next[i + 1] = true,
+                    Token::Lit(_) => {}
+                }
+            }
+            closure(&mut next);
+            if !next.iter().any(|b| *b) {
+                break;
+            }
+            states = next;
+        }
+        ends
+    }
+
     fn trim_prefix(&self, value: &str, greedy: bool) -> String {
         let chars: Vec<char> = value.chars().collect();
-        let mut lens: Vec<usize> = (0..=chars.len()).collect();
-        if greedy {
-            lens.reverse();
-        }
-        match lens.into_iter().find(|&n| self.matches(&chars[..n])) {
+        let ends = self.match_ends(&chars, 0);
+        let found = if greedy {
+            ends.iter().rposition(|b| *b)
+        } else {
+            ends.iter().position(|b| *b)
+        };
+        match found {
             Some(n) => chars[n..].iter().collect(),
             None => value.to_string(),
         }
@@ -557,28 +598,23 @@ impl Pattern {
             let found = if replaced && !all {
                 None
             } else {
-                (i..=chars.len()).rev().find(|&end| self.matches(&chars[i..end]))
+                self.match_ends(&chars, i)
+                    .iter()
+                    .rposition(|b| *b)
+                    .filter(|end| *end >= i)
             };
-            match found {
-                Some(end) => {
-                    out.push_str(replacement);
-                    replaced = true;
-                    if end > i {
-                        i = end;
-                        continue;
-                    }
-                    if let Some(c) = chars.get(i) {
-                        out.push(*c);
-                    }
-                    i += 1;
-                }
-                None => {
-                    if let Some(c) = chars.get(i) {
-                        out.push(*c);
-                    }
-                    i += 1;
+            if let Some(end) = found {
+                out.push_str(replacement);
+                replaced = true;
+                if end > i {
+                    i = end;
+                    continue;
                 }
             }
+            if let Some(c) = chars.get(i) {
+                out.push(*c);
+            }
+            i += 1;
         }
         out
     }
@@ -709,6 +745,13 @@ mod tests {
         assert_eq!(w("${PATHV/\\/usr/X}").unwrap(), "X/local/bin");
         assert_eq!(w("${UNSET/a/b}").unwrap(), "");
         assert!(w("${A#\\x}").is_err());
+        assert_eq!(w("${PATHV#*/*/}").unwrap(), "local/bin");
+        assert_eq!(w("${PATHV##*/*/}").unwrap(), "bin");
+        assert_eq!(w("${FILE#?}").unwrap(), ".tar.gz");
+        assert_eq!(w("${FILE#x}").unwrap(), "a.tar.gz");
+        assert_eq!(w("${FILE//./}").unwrap(), "atargz");
+        assert!(w("${FILE//.}").is_err(), "BuildKit requires the second slash");
+        assert_eq!(w("${FILE/#/}").unwrap(), "a.tar.gz");
     }
 
     #[test]

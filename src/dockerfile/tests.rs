@@ -575,3 +575,240 @@ fn parse_instruction_for_triggers() {
         ONBUILD_TRIGGER_FILE
     );
 }
+
+fn platforms() -> (crate::platform::Platform, crate::platform::Platform) {
+    (
+        crate::platform::Platform::new("linux", "arm", Some("v7")),
+        crate::platform::Platform::new("linux", "amd64", None),
+    )
+}
+
+#[test]
+fn predefined_platform_args() {
+    let (target, build) = platforms();
+    let a = predefined_args(&target, &build);
+    assert_eq!(a["TARGETPLATFORM"], "linux/arm/v7");
+    assert_eq!(
+        (
+            a["TARGETOS"].as_str(),
+            a["TARGETARCH"].as_str(),
+            a["TARGETVARIANT"].as_str()
+        ),
+        ("linux", "arm", "v7")
+    );
+    assert_eq!(
+        (
+            a["BUILDPLATFORM"].as_str(),
+            a["BUILDARCH"].as_str(),
+            a["BUILDVARIANT"].as_str()
+        ),
+        ("linux/amd64", "amd64", "")
+    );
+    assert_eq!(a.len(), 8);
+}
+
+#[test]
+fn global_scope_feeds_from_lines_and_build_args_override() {
+    let d = p("ARG REG=docker.io\nARG IMG=${REG}/library/alpine\nARG TAG\nARG TARGETARCH\nFROM --platform=$BUILDPLATFORM $IMG:${TAG:-latest}\n");
+    let (target, build) = platforms();
+    let pre = predefined_args(&target, &build);
+    let g = global_scope(&d, &map(&[]), &pre).unwrap();
+    assert_eq!(g["IMG"], "docker.io/library/alpine");
+    assert!(!g.contains_key("TAG"));
+    assert_eq!(
+        g["TARGETARCH"], "arm",
+        "a valueless global ARG keeps the predefined value"
+    );
+    let plan = plan_build(&d, &g, &map(&[]), &PlanOptions::default()).unwrap();
+    assert_eq!(plan.stages[0].base_name, "docker.io/library/alpine:latest");
+    assert_eq!(plan.stages[0].platform.as_deref(), Some("linux/amd64"));
+    let args = map(&[("REG", "quay.io"), ("TAG", "3")]);
+    let g = global_scope(&d, &args, &pre).unwrap();
+    let plan = plan_build(&d, &g, &args, &PlanOptions::default()).unwrap();
+    assert_eq!(
+        plan.stages[0].base,
+        StageRef::Image("quay.io/library/alpine:3".into())
+    );
+}
+
+#[test]
+fn stage_args_need_redeclaration() {
+    let d = p("ARG V=global\nFROM a\nARG V\nARG W=${V}-w\nARG X\nFROM b\nARG TARGETOS\n");
+    let g = global_scope(&d, &map(&[]), &predefined_args(&platforms().0, &platforms().1)).unwrap();
+    let decls = |stage: usize, i: usize| match &d.stages[stage].instructions[i].kind {
+        InstructionKind::Arg(v) => v[0].clone(),
+        _ => panic!(),
+    };
+    let none = map(&[]);
+    let mut env = map(&[]);
+    let v = resolve_arg(&decls(0, 0), '\\', &none, &g, &|k| env.get(k).cloned()).unwrap();
+    assert_eq!(v.as_deref(), Some("global"));
+    env.insert("V".into(), "global".into());
+    let w = resolve_arg(&decls(0, 1), '\\', &none, &g, &|k| env.get(k).cloned()).unwrap();
+    assert_eq!(w.as_deref(), Some("global-w"));
+    assert_eq!(
+        resolve_arg(&decls(0, 2), '\\', &none, &g, &|_| None).unwrap(),
+        None
+    );
+    let over = map(&[("W", "cli"), ("X", "x")]);
+    assert_eq!(
+        resolve_arg(&decls(0, 1), '\\', &over, &g, &|_| None)
+            .unwrap()
+            .as_deref(),
+        Some("cli")
+    );
+    assert_eq!(
+        resolve_arg(&decls(1, 0), '\\', &none, &g, &|_| None)
+            .unwrap()
+            .as_deref(),
+        Some("linux")
+    );
+    assert_eq!(
+        unused_build_args(
+            &d,
+            &map(&[("V", "1"), ("HTTP_PROXY", "p"), ("other", "o"), ("no_proxy", "n")])
+        ),
+        vec!["other".to_string()]
+    );
+    assert_eq!(
+        proxy_env(&map(&[("HTTP_PROXY", "p"), ("V", "1")])),
+        map(&[("HTTP_PROXY", "p")])
+    );
+}
+
+const MULTI: &str = "FROM alpine AS base\nRUN x\nFROM base AS build\nARG FROMSTAGE=base\nCOPY --from=$FROMSTAGE /a /a\n\
+FROM golang AS tools\nFROM scratch AS final\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\nCOPY --from=nginx:latest /c /c\nFROM final AS extra\n";
+
+#[test]
+fn stage_graph_and_build_order() {
+    let d = p(MULTI);
+    let g = map(&[]);
+    let plan = plan_build(
+        &d,
+        &g,
+        &g,
+        &PlanOptions {
+            target: Some("FINAL".into()),
+            skip_unused_stages: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(plan.target, 3);
+    assert_eq!(plan.order, vec![0, 1, 3]);
+    assert_eq!(plan.needed, [0, 1, 3].into());
+    assert_eq!(plan.stages[1].base, StageRef::Stage(0));
+    assert_eq!(plan.stages[1].copy_from[0].1, StageRef::Stage(0));
+    assert_eq!(plan.stages[3].base, StageRef::Scratch);
+    let refs: Vec<_> = plan.stages[3].copy_from.iter().map(|(_, r)| r.clone()).collect();
+    assert_eq!(
+        refs,
+        vec![
+            StageRef::Stage(1),
+            StageRef::Stage(0),
+            StageRef::Image("nginx:latest".into())
+        ]
+    );
+    // Without --skip-unused-stages every stage up to the target is built.
+    let plan = plan_build(
+        &d,
+        &g,
+        &g,
+        &PlanOptions {
+            target: Some("final".into()),
+            skip_unused_stages: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(plan.order, vec![0, 1, 2, 3]);
+    assert_eq!(plan.needed, [0, 1, 3].into());
+    // Default target: the last stage.
+    let plan = plan_build(&d, &g, &g, &PlanOptions::default()).unwrap();
+    assert_eq!((plan.target, plan.order.len()), (4, 5));
+    // A build arg changes which stage COPY --from names.
+    let args = map(&[("FROMSTAGE", "tools")]);
+    let plan = plan_build(
+        &d,
+        &g,
+        &args,
+        &PlanOptions {
+            target: Some("build".into()),
+            skip_unused_stages: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(plan.order, vec![0, 2, 1]);
+}
+
+#[test]
+fn forward_copy_from_is_allowed_but_cycles_are_not() {
+    let d = p("FROM a AS one\nCOPY --from=two /x /x\nFROM b AS two\n");
+    let g = map(&[]);
+    let plan = plan_build(
+        &d,
+        &g,
+        &g,
+        &PlanOptions {
+            target: Some("one".into()),
+            skip_unused_stages: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(plan.order, vec![1, 0]);
+    let d = p("FROM busybox AS stage0\nCOPY --from=stage0 f1 /sub/\n");
+    let e = plan_build(&d, &g, &g, &PlanOptions::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Dockerfile:1:1: circular dependency detected on stage: \"stage0\""
+    );
+    let d = p("FROM busybox AS stage0\nCOPY --from=stage2 f1 /sub/\nFROM busybox AS stage1\nCOPY --from=stage0 f2 /sub/\nFROM busybox AS stage2\nCOPY --from=stage1 f2 /sub/\n");
+    assert_eq!(
+        plan_build(&d, &g, &g, &PlanOptions::default())
+            .unwrap_err()
+            .message,
+        "circular dependency detected on stage"
+    );
+    // FROM only sees earlier stages: a later name is an image.
+    let d = p("FROM later AS first\nFROM x AS later\n");
+    assert_eq!(
+        plan_build(&d, &g, &g, &PlanOptions::default()).unwrap().stages[0].base,
+        StageRef::Image("later".into())
+    );
+}
+
+#[test]
+fn stage_errors() {
+    let g = map(&[]);
+    let d = p("FROM a AS x\nCOPY --from=5 /a /a\n");
+    let e = plan_build(&d, &g, &g, &PlanOptions::default()).unwrap_err();
+    assert_eq!(
+        (e.message.as_str(), e.text.as_str(), e.location.line),
+        ("invalid stage index", "5", 2)
+    );
+    let d = p("FROM a AS x\nFROM b AS y\n");
+    let e = plan_build(
+        &d,
+        &g,
+        &g,
+        &PlanOptions {
+            target: Some("z".into()),
+            skip_unused_stages: false,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Dockerfile:0:0: target stage could not be found; available stages: x, y: \"z\""
+    );
+    let d = p("ARG EMPTY\nFROM $EMPTY\n");
+    assert_eq!(
+        plan_build(&d, &g, &g, &PlanOptions::default())
+            .unwrap_err()
+            .message,
+        "base name should not be blank"
+    );
+    let d = p("FROM a\nCOPY --from=${X:?need X} /a /a\n");
+    assert_eq!(
+        plan_build(&d, &g, &g, &PlanOptions::default()).unwrap_err().kind,
+        ErrorKind::Expansion
+    );
+}
