@@ -58,6 +58,7 @@ mod heredoc;
 mod instruction;
 mod instruction_parser;
 mod lines;
+mod pattern;
 mod stages;
 mod words;
 
