@@ -248,9 +248,18 @@ impl RegistryClient {
         if let Some(m) = mount_from {
             target.scopes.push(pull_scope(m.repository()));
         }
-        if self.head_blob(&op, &target, digest).await?.is_some() {
-            tracing::debug!(operation = %op, "blob already in the repository");
-            return Ok(BlobPush::Existed);
+        match self.head_blob(&op, &target, digest).await {
+            Ok(Some(_)) => {
+                tracing::debug!(operation = %op, "blob already in the repository");
+                return Ok(BlobPush::Existed);
+            }
+            Ok(None) => {}
+            // A HEAD refusal has no body to explain it, and some registries refuse HEAD where they
+            // allow uploads: go on, and let the upload succeed or fail with the registry's reasons.
+            Err(e) if matches!(e.status().map(|s| s.as_u16()), Some(401 | 403)) => {
+                tracing::debug!(operation = %op, error = %e, "blob existence check refused; uploading");
+            }
+            Err(e) => return Err(e),
         }
         self.with_retry(&op, Direction::Push, || async {
             let response = self

@@ -160,9 +160,23 @@ async fn ping(http: reqwest::Client, host: &str, settings: &TransportSettings) -
         Err(Failure::Transport {
             cause: https_cause, ..
         }) if settings.allow_http => match ping_scheme(&http, "http", host).await {
+            // An HTTPS server answers plain HTTP with 400: the HTTPS failure is the real story
+            // (typically an untrusted certificate).
+            Ok((_, r)) if r.status() == reqwest::StatusCode::BAD_REQUEST => {
+                let url = format!("https://{host}/v2/");
+                return Err(Failure::Transport {
+                    host: host.to_string(),
+                    url,
+                    cause: https_cause,
+                });
+            }
             Ok(ok) => ok,
             Err(Failure::Transport { host, url, cause }) => {
-                let cause = format!("{cause} (HTTPS also failed: {https_cause})");
+                let cause = if cause == https_cause {
+                    cause
+                } else {
+                    format!("{cause} (HTTPS also failed: {https_cause})")
+                };
                 return Err(Failure::Transport { host, url, cause });
             }
             Err(other) => return Err(other),

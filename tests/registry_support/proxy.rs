@@ -1,0 +1,137 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! A scripted HTTP/1.1 proxy on a loopback port: it answers requests with canned responses (503, 429,
+//! 401, …) and, once the script is spent, forwards connections to an upstream registry. It counts every
+//! request it sees, so tests can assert how often the client tried.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the proxy does once its canned responses are used up.
+#[derive(Clone)]
+pub enum Then {
+    /// Forward to this upstream.
+    Forward(SocketAddr),
+    /// Keep answering with this response.
+    Always(String),
+}
+
+pub struct Proxy {
+    pub addr: SocketAddr,
+    requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// A complete response with an empty body.
+pub fn response(status: &str, extra_headers: &[&str]) -> String {
+    let mut r = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n");
+    for h in extra_headers {
+        r.push_str(h);
+        r.push_str("\r\n");
+    }
+    r.push_str("\r\n");
+    r
+}
+
+impl Proxy {
+    pub async fn start(canned: Vec<String>, then: Then) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let script = Arc::new(Mutex::new(VecDeque::from(canned)));
+        let counter = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                tokio::spawn(serve(conn, script.clone(), then.clone(), counter.clone()));
+            }
+        });
+        Proxy { addr, requests, task }
+    }
+
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Requests seen so far (canned and forwarded-first-on-connection).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(
+    mut conn: TcpStream,
+    script: Arc<Mutex<VecDeque<String>>>,
+    then: Then,
+    counter: Arc<AtomicUsize>,
+) {
+    let mut buf = Vec::new();
+    loop {
+        // Read one request head.
+        let head_end = loop {
+            // The client tries HTTPS first on loopback hosts: refuse TLS handshakes (0x16) like a
+            // plain-HTTP server would, without counting them as requests.
+            if buf.first() == Some(&0x16) {
+                return;
+            }
+            if let Some(i) = find(&buf, b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match conn.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+        let canned = script.lock().unwrap().pop_front();
+        let answer = match (canned, &then) {
+            (Some(r), _) => r,
+            (None, Then::Always(r)) => r.clone(),
+            (None, Then::Forward(upstream)) => {
+                let Ok(mut up) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                if up.write_all(&buf).await.is_err() {
+                    return;
+                }
+                let _ = tokio::io::copy_bidirectional(&mut conn, &mut up).await;
+                return;
+            }
+        };
+        // Discard the request body, if any, so the connection stays usable.
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+        let body_len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap_or(0))
+            })
+            .unwrap_or(0);
+        while buf.len() < head_end + body_len {
+            let mut chunk = [0u8; 4096];
+            match conn.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..head_end + body_len);
+        if conn.write_all(answer.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
