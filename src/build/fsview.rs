@@ -160,8 +160,11 @@ impl FsView {
 
     /// Hides everything below `dir` that lower layers (index < `layer`) put there.
     pub fn make_opaque(&mut self, dir: &str, layer: usize) {
-        let doomed: Vec<String> =
-            self.descendants(dir).filter(|(_, n)| n.layer < layer).map(|(p, _)| p.to_string()).collect();
+        let doomed: Vec<String> = self
+            .descendants(dir)
+            .filter(|(_, n)| n.layer < layer)
+            .map(|(p, _)| p.to_string())
+            .collect();
         for p in doomed {
             self.nodes.remove(&p);
         }

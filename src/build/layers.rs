@@ -43,7 +43,7 @@ const CAPTURED: &[&str] = &["etc/passwd", "etc/group"];
 const CAPTURE_LIMIT: u64 = 4 << 20;
 
 /// A filesystem view plus the captured user database files.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct LoadedView {
     pub view: FsView,
     pub captured: BTreeMap<String, String>,
@@ -59,7 +59,12 @@ pub fn load_view(layers: &[(PathBuf, String)]) -> Result<LoadedView, LayerReadEr
 }
 
 /// Applies one more layer (index `index`) to a loaded view.
-pub fn apply_layer(loaded: &mut LoadedView, index: usize, path: &Path, media_type: &str) -> Result<(), LayerReadError> {
+pub fn apply_layer(
+    loaded: &mut LoadedView,
+    index: usize,
+    path: &Path,
+    media_type: &str,
+) -> Result<(), LayerReadError> {
     visit_entries(path, media_type, |entry, content| {
         let rel = entry.path.to_string_lossy().into_owned();
         let node = |kind| Node {
@@ -70,7 +75,13 @@ pub fn apply_layer(loaded: &mut LoadedView, index: usize, path: &Path, media_typ
             mtime: entry.mtime,
             layer: index,
         };
-        let link = || entry.link_name.as_ref().map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
+        let link = || {
+            entry
+                .link_name
+                .as_ref()
+                .map(|l| l.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
         let (maj, min) = entry.device.unwrap_or((0, 0));
         match &entry.kind {
             EntryKind::Whiteout { target } => {
@@ -78,7 +89,9 @@ pub fn apply_layer(loaded: &mut LoadedView, index: usize, path: &Path, media_typ
                 loaded.view.remove(&t);
                 loaded.captured.remove(&t);
             }
-            EntryKind::OpaqueWhiteout { dir } => loaded.view.make_opaque(&normalize(&dir.to_string_lossy()), index),
+            EntryKind::OpaqueWhiteout { dir } => {
+                loaded.view.make_opaque(&normalize(&dir.to_string_lossy()), index)
+            }
             EntryKind::File | EntryKind::Other(_) => {
                 let norm = normalize(&rel);
                 if CAPTURED.contains(&norm.as_str()) && entry.size <= CAPTURE_LIMIT {
@@ -90,7 +103,9 @@ pub fn apply_layer(loaded: &mut LoadedView, index: usize, path: &Path, media_typ
             }
             EntryKind::Directory => loaded.view.apply(&rel, node(NodeKind::Dir)),
             EntryKind::Symlink => loaded.view.apply(&rel, node(NodeKind::Symlink(link()))),
-            EntryKind::HardLink => loaded.view.apply(&rel, node(NodeKind::HardLink(normalize(&link())))),
+            EntryKind::HardLink => loaded
+                .view
+                .apply(&rel, node(NodeKind::HardLink(normalize(&link())))),
             EntryKind::Fifo => loaded.view.apply(&rel, node(NodeKind::Fifo)),
             EntryKind::CharDevice => loaded.view.apply(&rel, node(NodeKind::Char(maj, min))),
             EntryKind::BlockDevice => loaded.view.apply(&rel, node(NodeKind::Block(maj, min))),

@@ -1,22 +1,326 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! Stage execution: runs the selected stages of a Dockerfile, one module per instruction family.
+//! Stage execution: opens the context, parses and plans the Dockerfile, runs the selected stages
+//! (one module per instruction family), assembles the target stage's image and hands it to the
+//! outputs. Nothing is pushed or written until every stage has succeeded.
 
+pub mod copy;
 pub mod copy_plan;
 pub mod fsview;
+pub mod images;
 pub mod layers;
+pub mod remote_file;
+pub mod stage;
 pub mod users;
+pub mod workspace;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::cli::settings::BuildSettings;
+use crate::context::{resolve_dockerfile, BuildContext, ContextError};
+use crate::dockerfile::{
+    global_scope, parse, plan_build, predefined_args, unused_build_args, Dockerfile, DockerfileError,
+    InstructionKind, PlanOptions, StageRef,
+};
+use crate::image::assembled::rfc3339_from_unix;
+use crate::image::assembled::AssembleError;
+use crate::image::{AssembledImage, Digest, ImageAssembler, ManifestFormat};
+use crate::output::digest_file::{self, Destination};
+use crate::output::{write_layout, write_tarball, DirBlobFetcher, LayoutWrite, OutputError, TarballImage};
+use crate::platform::{Platform, PlatformError};
+use crate::registry::{Keychain, Reference, RegistryClient, RegistryError, RegistryOptions};
+use crate::snapshot::{LayerError, LayerOptions, LayerReadError};
+use images::{ImageCache, StageImage};
+use layers::LoadedView;
+use stage::StageRun;
+use workspace::{Workspace, WorkspaceError};
 
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("the build executor is not implemented yet")]
-    NotImplemented,
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    #[error(transparent)]
+    Dockerfile(Box<DockerfileError>),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error("writing a layer: {0}")]
+    Layer(#[from] LayerError),
+    #[error("reading a layer: {0}")]
+    LayerRead(#[from] LayerReadError),
+    #[error("resolving a path in the image: {0}")]
+    Path(#[from] fsview::FsViewError),
+    #[error("assembling the image: {0}")]
+    Assemble(#[from] AssembleError),
+    #[error("writing the output: {0}")]
+    Output(#[from] OutputError),
+    #[error("invalid platform: {0}")]
+    Platform(#[from] PlatformError),
+    #[error("{at}: RUN is not supported yet: this release builds every instruction but RUN (it lands with the RUN isolation milestone)")]
+    RunNotSupported { at: String },
+    #[error("{at}: {message}: {instruction}")]
+    Instruction {
+        at: String,
+        instruction: String,
+        message: String,
+    },
+    #[error("base image {image}: {message}")]
+    BaseImage { image: String, message: String },
+    #[error("ONBUILD trigger {trigger:?}: {message}")]
+    Onbuild { trigger: String, message: String },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("internal error: {message}")]
+    Internal { message: String },
+    #[error("interrupted by {0}: nothing was pushed and working files were removed")]
+    Interrupted(&'static str),
 }
 
-/// Runs one single-platform build with validated settings.
-pub async fn run(_settings: BuildSettings) -> Result<(), BuildError> {
-    Err(BuildError::NotImplemented)
+impl BuildError {
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl From<DockerfileError> for BuildError {
+    fn from(e: DockerfileError) -> Self {
+        Self::Dockerfile(Box::new(e))
+    }
+}
+
+/// What every stage of one build shares.
+pub struct Shared<'a> {
+    pub settings: &'a BuildSettings,
+    pub dockerfile: &'a Dockerfile,
+    pub registry: &'a RegistryClient,
+    pub workspace: &'a Workspace,
+    pub context: &'a BuildContext,
+    pub global_args: BTreeMap<String, String>,
+    /// The build's timestamp (seconds since the epoch): now, or the reproducible epoch.
+    pub now: u64,
+    pub layer_options: LayerOptions,
+}
+
+/// A finished build.
+#[derive(Debug, Clone)]
+pub struct BuildOutcome {
+    pub digest: Digest,
+    pub image: AssembledImage,
+}
+
+/// Runs one single-platform build. SIGINT and SIGTERM cancel it: the build future is dropped, which
+/// removes the workspace, and nothing is pushed.
+pub async fn run(settings: BuildSettings) -> Result<BuildOutcome, BuildError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).map_err(|e| BuildError::io(Path::new("SIGTERM"), e))?;
+    tokio::select! {
+        r = build(&settings) => r,
+        _ = tokio::signal::ctrl_c() => Err(BuildError::Interrupted("SIGINT")),
+        _ = term.recv() => Err(BuildError::Interrupted("SIGTERM")),
+    }
+}
+
+fn registry_options(settings: &BuildSettings) -> Result<RegistryOptions, RegistryError> {
+    let r = &settings.registry;
+    Ok(RegistryOptions {
+        insecure: r.insecure,
+        insecure_pull: r.insecure_pull,
+        insecure_registries: r.insecure_registries.clone(),
+        skip_tls_verify: r.skip_tls_verify,
+        skip_tls_verify_pull: r.skip_tls_verify_pull,
+        skip_tls_verify_registries: r.skip_tls_verify_registries.clone(),
+        registry_mirrors: r.mirrors.clone(),
+        registry_certificates: r
+            .certificates
+            .iter()
+            .map(|c| c.parse())
+            .collect::<Result<_, _>>()?,
+        push_retry: r.push_retry,
+        image_download_retry: r.pull_retry,
+        ..RegistryOptions::default()
+    })
+}
+
+async fn build(settings: &BuildSettings) -> Result<BuildOutcome, BuildError> {
+    let destinations: Vec<Reference> = settings
+        .destinations
+        .iter()
+        .map(|d| Reference::parse(d))
+        .collect::<Result<_, _>>()?;
+    let registry = RegistryClient::new(&registry_options(settings)?, Keychain::from_env())?;
+    let workspace = Workspace::create(&settings.kaniko_dir)?;
+    let mut context = BuildContext::open(
+        &settings.context,
+        settings.context_sub_path.as_deref(),
+        workspace.path(),
+    )?;
+    let source = resolve_dockerfile(&settings.dockerfile, &context)?;
+    context.load_ignore(source.path.as_deref())?;
+    let dockerfile = parse(&source.contents, &source.display_name)?;
+    let predefined = predefined_args(&settings.platform, &Platform::host());
+    let global = global_scope(&dockerfile, &settings.build_args, &predefined)?;
+    let plan = plan_build(
+        &dockerfile,
+        &global,
+        &settings.build_args,
+        &PlanOptions {
+            target: settings.target.clone(),
+            skip_unused_stages: settings.skip_unused_stages,
+        },
+    )?;
+    // Refuse before any work: a build that cannot finish must not pull, write or push anything.
+    for &i in &plan.order {
+        let stage = &dockerfile.stages[i];
+        if let Some(run) = stage
+            .instructions
+            .iter()
+            .find(|ins| matches!(ins.kind, InstructionKind::Run(_)))
+        {
+            return Err(BuildError::RunNotSupported {
+                at: format!(
+                    "{}:{} (stage {})",
+                    dockerfile.file_name,
+                    run.location,
+                    stage.display_name()
+                ),
+            });
+        }
+    }
+    for unused in unused_build_args(&dockerfile, &settings.build_args) {
+        tracing::warn!("build argument {unused} was not consumed by any ARG");
+    }
+    let now = match settings.reproducible_epoch {
+        Some(epoch) => u64::try_from(epoch).unwrap_or(0),
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
+    let layer_options = LayerOptions {
+        mtime_override: settings.reproducible_epoch.map(|e| u64::try_from(e).unwrap_or(0)),
+        ..LayerOptions::default()
+    };
+    let shared = Shared {
+        settings,
+        dockerfile: &dockerfile,
+        registry: &registry,
+        workspace: &workspace,
+        context: &context,
+        global_args: global,
+        now,
+        layer_options,
+    };
+    let mut done: BTreeMap<usize, StageImage> = BTreeMap::new();
+    let mut cache = ImageCache::default();
+    for &i in &plan.order {
+        let stage = &dockerfile.stages[i];
+        let deps = &plan.stages[i];
+        let platform = match &deps.platform {
+            Some(p) => p.parse()?,
+            None => settings.platform.clone(),
+        };
+        tracing::info!(stage = %stage.display_name(), base = %deps.base_name, platform = %platform, "starting stage");
+        let base = match &deps.base {
+            StageRef::Scratch => StageImage {
+                assembler: ImageAssembler::scratch(ManifestFormat::Oci, &platform),
+                view: Some(Arc::new(LoadedView::default())),
+            },
+            StageRef::Stage(j) => done.get(j).cloned().ok_or_else(|| BuildError::Internal {
+                message: format!("stage {j} was not built before stage {i}"),
+            })?,
+            StageRef::Image(name) => images::pull(&registry, name, &platform).await?,
+        };
+        let mut run = StageRun::new(&shared, &done, &mut cache, platform, i, base);
+        run.run_onbuild_triggers().await?;
+        for instruction in &stage.instructions {
+            run.step(instruction).await?;
+        }
+        let image = run.image;
+        done.insert(i, image);
+    }
+    let mut target = done.remove(&plan.target).ok_or_else(|| BuildError::Internal {
+        message: format!("target stage {} was not built", plan.target),
+    })?;
+    {
+        let config = target.assembler.config_mut();
+        config.created = Some(rfc3339_from_unix(now));
+        let c = config.container_mut();
+        for (k, v) in &settings.labels {
+            c.label_set(k, v);
+        }
+    }
+    let needs_local = settings.tar_path.is_some() || settings.oci_layout_path.is_some();
+    if needs_local {
+        images::local_layers(&registry, &workspace, &target.assembler).await?;
+    }
+    let image = target.assembler.assemble()?;
+    let digest = image.digest().clone();
+    tracing::info!(%digest, "built image");
+
+    if settings.push {
+        for dest in &destinations {
+            let stats = crate::output::push::push_image(&registry, &image, dest, &workspace.blobs()).await?;
+            tracing::info!(destination = %dest, uploaded = stats.uploaded, mounted = stats.mounted, existed = stats.existed, "pushed");
+        }
+    }
+    let fetcher = DirBlobFetcher::new(workspace.blobs());
+    if let Some(path) = &settings.tar_path {
+        let tags: Vec<String> = destinations
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}/{}:{}",
+                    d.registry(),
+                    d.repository(),
+                    d.tag().unwrap_or("latest")
+                )
+            })
+            .collect();
+        tokio::task::block_in_place(|| {
+            write_tarball(
+                path,
+                &[TarballImage {
+                    image: &image,
+                    tags: &tags,
+                }],
+                &fetcher,
+            )
+        })?;
+    }
+    if let Some(dir) = &settings.oci_layout_path {
+        let ref_name = destinations
+            .first()
+            .and_then(|d| d.tag())
+            .unwrap_or("latest")
+            .to_string();
+        let how = LayoutWrite {
+            ref_name: Some(ref_name),
+            replace_index: true,
+        };
+        tokio::task::block_in_place(|| write_layout(dir, &image, &how, &fetcher))?;
+    }
+    let named: Vec<Destination> = destinations
+        .iter()
+        .map(|d| Destination {
+            repository: format!("{}/{}", d.registry(), d.repository()),
+            tag: d.tag().unwrap_or("latest").to_string(),
+        })
+        .collect();
+    if let Some(p) = &settings.digest_file {
+        digest_file::write_digest_file(p, &digest)?;
+    }
+    if let Some(p) = &settings.image_name_with_digest_file {
+        digest_file::write_image_name_with_digest_file(p, &named, &digest)?;
+    }
+    if let Some(p) = &settings.image_name_tag_with_digest_file {
+        digest_file::write_image_name_tag_with_digest_file(p, &named, &digest)?;
+    }
+    Ok(BuildOutcome { digest, image })
 }

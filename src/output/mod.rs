@@ -17,6 +17,7 @@ pub mod atomic_file;
 pub mod blob_fetcher;
 pub mod digest_file;
 pub mod layout;
+pub mod push;
 pub mod repo_tag;
 pub mod tarball;
 

@@ -20,7 +20,7 @@ mod options;
 mod reference;
 mod response;
 mod retry;
-mod tls;
+pub(crate) mod tls;
 mod token;
 mod transport;
 

@@ -1,0 +1,574 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! COPY and ADD: gathering sources (build context, another stage, another image, heredocs, local
+//! archives, URLs), planning where they land ([`super::copy_plan`]) and writing the layer.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::copy_plan::{plan_copy, Content, CopyOptions, PlannedEntry, SourceEntry, SourceKind, SourceMatch};
+use super::fsview::{normalize, FsView, Node, NodeKind};
+use super::images::{ensure_view, local_layers, StageImage};
+use super::layers::{extract_files, LoadedView};
+use super::stage::StageRun;
+use super::users::UserDb;
+use super::BuildError;
+use crate::context::{self, ContextEntry, EntryKind, IgnoreMatcher};
+use crate::dockerfile::{Add, Copy, Instruction, Source, StageRef};
+use crate::snapshot::{EntryMeta, LayerBlob, LayerWriter};
+
+/// What COPY and ADD share, after expansion.
+#[derive(Debug, Clone)]
+pub struct CopySpec {
+    pub is_add: bool,
+    pub from: Option<String>,
+    pub chown: Option<String>,
+    pub chmod: Option<String>,
+    pub link: bool,
+    pub parents: bool,
+    pub excludes: Vec<String>,
+    pub checksum: Option<String>,
+    pub unpack: bool,
+    pub sources: Vec<Source>,
+    pub dest: String,
+}
+
+impl CopySpec {
+    pub fn from_copy(c: Copy) -> Self {
+        Self {
+            is_add: false,
+            from: c.from,
+            chown: c.chown,
+            chmod: c.chmod,
+            link: c.link,
+            parents: c.parents,
+            excludes: c.excludes,
+            checksum: None,
+            unpack: false,
+            sources: c.sources,
+            dest: c.dest,
+        }
+    }
+
+    pub fn from_add(a: Add) -> Self {
+        Self {
+            is_add: true,
+            from: None,
+            chown: a.chown,
+            chmod: a.chmod,
+            link: a.link,
+            parents: a.parents,
+            excludes: a.excludes,
+            checksum: a.checksum,
+            unpack: a.unpack.unwrap_or(true),
+            sources: a.sources,
+            dest: a.dest,
+        }
+    }
+}
+
+/// Where `COPY --from` reads: another stage's image or a pulled one.
+enum FromImage {
+    Stage(usize),
+    Image(String),
+}
+
+/// Runs a COPY or ADD and returns its layer. The stage's view is updated with what was written.
+pub async fn run(
+    stage: &mut StageRun<'_>,
+    instruction: &Instruction,
+    spec: CopySpec,
+) -> Result<LayerBlob, BuildError> {
+    let shared = stage.shared;
+    let view = ensure_view(shared.registry, shared.workspace, &mut stage.image).await?;
+    let owner = match &spec.chown {
+        Some(c) => Some(resolve_owner(&view, c).map_err(|m| stage.error(instruction, m))?),
+        None => None,
+    };
+    let chmod = match &spec.chmod {
+        Some(m) => Some(
+            u32::from_str_radix(m, 8)
+                .ok()
+                .filter(|m| *m <= 0o7777)
+                .ok_or_else(|| {
+                    stage.error(
+                        instruction,
+                        format!("invalid --chmod {m:?}: expected an octal mode"),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    if spec.parents {
+        return Err(stage.error(instruction, "--parents is not implemented yet".into()));
+    }
+    let scratch = shared
+        .workspace
+        .scratch_dir()
+        .map_err(|e| BuildError::io(shared.workspace.path(), e))?;
+    let mut matches = Vec::new();
+    let mut source_image: Option<StageImage> = None;
+    let excludes = IgnoreMatcher::new(&spec.excludes, "--exclude")
+        .map_err(|e| stage.error(instruction, e.to_string()))?;
+    match &spec.from {
+        Some(from) => {
+            let mut image = match resolve_from(stage, from) {
+                FromImage::Stage(i) => stage.done.get(&i).cloned().ok_or_else(|| {
+                    stage.error(
+                        instruction,
+                        format!("stage {from:?} has not been built before this stage"),
+                    )
+                })?,
+                FromImage::Image(name) => {
+                    let platform = stage.platform.clone();
+                    stage.cache.get(shared.registry, &name, &platform).await?.clone()
+                }
+            };
+            let source_view = ensure_view(shared.registry, shared.workspace, &mut image).await?;
+            for src in &spec.sources {
+                let Source::Path(p) = src else {
+                    return Err(stage.error(instruction, "COPY --from cannot take a heredoc".into()));
+                };
+                for path in match_in_view(&source_view.view, p).map_err(|m| stage.error(instruction, m))? {
+                    matches.push(view_source(&source_view.view, &path));
+                }
+            }
+            source_image = Some(image);
+        }
+        None => {
+            for src in &spec.sources {
+                match src {
+                    Source::Heredoc(h) => {
+                        let file = scratch.path().join(format!("heredoc-{}", matches.len()));
+                        fs_err::write(&file, h.body().as_bytes()).map_err(|e| BuildError::io(&file, e))?;
+                        matches.push(SourceMatch {
+                            name: h.name.clone(),
+                            entries: vec![SourceEntry {
+                                rel: String::new(),
+                                kind: SourceKind::File {
+                                    size: h.body().len() as u64,
+                                },
+                                mode: 0o644,
+                                uid: 0,
+                                gid: 0,
+                                mtime: shared.now,
+                                content: Content::Disk(file),
+                            }],
+                        });
+                    }
+                    Source::Path(p)
+                        if spec.is_add && (p.starts_with("http://") || p.starts_with("https://")) =>
+                    {
+                        matches.push(
+                            super::remote_file::download(p, spec.checksum.as_deref(), scratch.path())
+                                .await
+                                .map_err(|m| stage.error(instruction, m))?,
+                        );
+                    }
+                    Source::Path(p) => {
+                        if spec.checksum.is_some() {
+                            return Err(
+                                stage.error(instruction, "--checksum applies only to ADD of a URL".into())
+                            );
+                        }
+                        let entries = shared
+                            .context
+                            .resolve_sources(p)
+                            .map_err(|e| stage.error(instruction, e.to_string()))?;
+                        for entry in entries {
+                            let m = if spec.is_add && spec.unpack && is_local_archive(&entry) {
+                                extract_archive(&entry, scratch.path(), matches.len())
+                                    .map_err(|m| stage.error(instruction, m))?
+                            } else {
+                                context_source(shared.context, &entry, &excludes)
+                                    .map_err(|e| stage.error(instruction, e))?
+                            };
+                            matches.push(m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let several = spec.sources.len() > 1 || matches.len() > 1;
+    let opts = CopyOptions {
+        chown: owner,
+        chmod,
+        created_mtime: shared.now,
+        link: spec.link,
+    };
+    let workdir = stage.workdir();
+    let planned = plan_copy(&view.view, &workdir, &spec.dest, &matches, several, &opts)
+        .map_err(|e| stage.error(instruction, e.to_string()))?;
+
+    // Contents stored in another image's layers are extracted once, then streamed into the new layer.
+    let wanted: BTreeSet<(usize, String)> = planned
+        .iter()
+        .filter_map(|p| match &p.content {
+            Content::Layer { layer, path } => Some((*layer, path.clone())),
+            _ => None,
+        })
+        .collect();
+    let extracted = match (&source_image, wanted.is_empty()) {
+        (Some(img), false) => {
+            let files = local_layers(shared.registry, shared.workspace, &img.assembler).await?;
+            let dest = scratch.path().join("from");
+            tokio::task::block_in_place(|| extract_files(&files, &wanted, &dest))?
+        }
+        _ => BTreeMap::new(),
+    };
+    let blob = tokio::task::block_in_place(|| write_layer(shared, &planned, &extracted))?;
+    let index = stage.image.assembler.layers().len();
+    let mut updated: LoadedView = (*view).clone();
+    for p in &planned {
+        updated.view.insert(&p.path, p.node(index));
+    }
+    stage.image.view = Some(Arc::new(updated));
+    Ok(blob)
+}
+
+/// Creates WORKDIR's directory when it is missing, owned by the stage's USER; `None` when it exists.
+pub async fn create_workdir(stage: &mut StageRun<'_>, path: &str) -> Result<Option<LayerBlob>, BuildError> {
+    let shared = stage.shared;
+    let view = ensure_view(shared.registry, shared.workspace, &mut stage.image).await?;
+    let resolved = view.view.resolve(path, true)?;
+    if view.view.get(&resolved).is_some_and(Node::is_dir) {
+        return Ok(None);
+    }
+    let user = stage.user();
+    let owner = if user.is_empty() {
+        (0, 0)
+    } else {
+        resolve_owner(&view, &user).unwrap_or((0, 0))
+    };
+    let mut planned = Vec::new();
+    let mut current = String::new();
+    for part in resolved.split('/').filter(|p| !p.is_empty()) {
+        current = if current.is_empty() {
+            part.to_string()
+        } else {
+            format!("{current}/{part}")
+        };
+        if view.view.get(&current).is_some_and(Node::is_dir) {
+            continue;
+        }
+        planned.push(PlannedEntry {
+            path: current.clone(),
+            kind: SourceKind::Dir,
+            mode: 0o755,
+            uid: owner.0,
+            gid: owner.1,
+            mtime: shared.now,
+            content: Content::None,
+        });
+    }
+    let blob = tokio::task::block_in_place(|| write_layer(shared, &planned, &BTreeMap::new()))?;
+    let index = stage.image.assembler.layers().len();
+    let mut updated: LoadedView = (*view).clone();
+    for p in &planned {
+        updated.view.insert(&p.path, p.node(index));
+    }
+    stage.image.view = Some(Arc::new(updated));
+    Ok(Some(blob))
+}
+
+fn resolve_owner(view: &LoadedView, spec: &str) -> Result<(u32, u32), String> {
+    let db = UserDb::parse(
+        view.captured.get("etc/passwd").map(String::as_str).unwrap_or(""),
+        view.captured.get("etc/group").map(String::as_str).unwrap_or(""),
+    );
+    db.resolve(spec).map_err(|e| e.to_string())
+}
+
+fn resolve_from(stage: &StageRun<'_>, from: &str) -> FromImage {
+    let df = stage.shared.dockerfile;
+    if let Ok(i) = from.parse::<usize>() {
+        if i < df.stages.len() {
+            return FromImage::Stage(i);
+        }
+    }
+    if let Some(s) = df.stage_by_name(from) {
+        if s.index < stage.index {
+            return FromImage::Stage(s.index);
+        }
+    }
+    // The plan already resolved names the same way; an image reference is what remains.
+    let _ = StageRef::Scratch;
+    FromImage::Image(from.to_string())
+}
+
+/// Paths in a view matching a COPY --from source (absolute or relative to the root; `*`, `?`, `[…]`
+/// per component).
+fn match_in_view(view: &FsView, pattern: &str) -> Result<Vec<String>, String> {
+    let norm = normalize(pattern);
+    let mut candidates = vec![String::new()];
+    for comp in norm.split('/').filter(|c| !c.is_empty()) {
+        let wildcard = comp.contains(['*', '?', '[']);
+        let mut next = Vec::new();
+        for dir in &candidates {
+            let dir = view.resolve(dir, true).map_err(|e| e.to_string())?;
+            if wildcard {
+                let pat =
+                    glob::Pattern::new(comp).map_err(|e| format!("invalid pattern {pattern:?}: {e}"))?;
+                for (path, _) in view.children(&dir) {
+                    let name = path.rsplit('/').next().unwrap_or(path);
+                    if pat.matches(name) {
+                        next.push(path.to_string());
+                    }
+                }
+            } else {
+                let path = if dir.is_empty() {
+                    comp.to_string()
+                } else {
+                    format!("{dir}/{comp}")
+                };
+                if view.get(&path).is_some() {
+                    next.push(path);
+                }
+            }
+        }
+        candidates = next;
+    }
+    // The last component is taken as it is (a symlink is copied as a link), except the root itself.
+    if candidates.is_empty() {
+        return Err(format!("{pattern:?} not found in the source image"));
+    }
+    Ok(candidates)
+}
+
+fn node_kind(n: &Node) -> SourceKind {
+    match &n.kind {
+        NodeKind::File { size } => SourceKind::File { size: *size },
+        NodeKind::Dir => SourceKind::Dir,
+        NodeKind::Symlink(t) => SourceKind::Symlink(t.clone()),
+        NodeKind::HardLink(t) => SourceKind::HardLink(t.clone()),
+        NodeKind::Fifo => SourceKind::Fifo,
+        NodeKind::Char(a, b) => SourceKind::Char(*a, *b),
+        NodeKind::Block(a, b) => SourceKind::Block(*a, *b),
+    }
+}
+
+/// A matched path of another image and everything below it.
+fn view_source(view: &FsView, path: &str) -> SourceMatch {
+    let name = path.rsplit('/').next().unwrap_or(path).to_string();
+    let mut entries = Vec::new();
+    let root_prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    };
+    let mut push = |rel: String, full: &str, node: &Node| {
+        let (kind, content) = match &node.kind {
+            NodeKind::HardLink(target) if target.starts_with(&root_prefix) => (
+                SourceKind::HardLink(target[root_prefix.len()..].to_string()),
+                Content::None,
+            ),
+            NodeKind::HardLink(_) | NodeKind::File { .. } => match view.content_node(full) {
+                Some((p, n)) => (
+                    node_kind(n),
+                    Content::Layer {
+                        layer: n.layer,
+                        path: p.to_string(),
+                    },
+                ),
+                None => (SourceKind::File { size: 0 }, Content::None),
+            },
+            _ => (node_kind(node), Content::None),
+        };
+        entries.push(SourceEntry {
+            rel,
+            kind,
+            mode: node.mode,
+            uid: node.uid,
+            gid: node.gid,
+            mtime: node.mtime,
+            content,
+        });
+    };
+    if let Some(root) = view.get(path) {
+        push(String::new(), path, root);
+        if root.is_dir() {
+            for (p, n) in view.descendants(path) {
+                let rel = p[root_prefix.len()..].to_string();
+                push(rel, p, n);
+            }
+        }
+    }
+    SourceMatch { name, entries }
+}
+
+/// A context source and everything below it that the ignore rules and --exclude keep. Context files
+/// are owned by root in the image, as docker build does.
+fn context_source(
+    ctx: &context::BuildContext,
+    entry: &ContextEntry,
+    excludes: &IgnoreMatcher,
+) -> Result<SourceMatch, String> {
+    let name = entry.file_name().to_string_lossy().into_owned();
+    let mut entries = Vec::new();
+    let mut rel_of: BTreeMap<std::path::PathBuf, String> = BTreeMap::new();
+    for item in ctx.walk(entry, excludes) {
+        let e = item.map_err(|e| e.to_string())?;
+        let rel = e.source_rel_path.to_string_lossy().into_owned();
+        rel_of.insert(e.rel_path.clone(), rel.clone());
+        let m = &e.metadata;
+        let kind = if let Some(target) = e.hard_link_to.as_ref().and_then(|t| rel_of.get(t)) {
+            SourceKind::HardLink(target.clone())
+        } else {
+            match &m.kind {
+                EntryKind::File => SourceKind::File { size: m.size },
+                EntryKind::Dir => SourceKind::Dir,
+                EntryKind::Symlink(t) => SourceKind::Symlink(t.to_string_lossy().into_owned()),
+                EntryKind::Fifo => SourceKind::Fifo,
+                EntryKind::CharDevice => SourceKind::Char(dev_major(m.rdev), dev_minor(m.rdev)),
+                EntryKind::BlockDevice => SourceKind::Block(dev_major(m.rdev), dev_minor(m.rdev)),
+                EntryKind::Socket => continue,
+            }
+        };
+        let content = if matches!(kind, SourceKind::File { .. }) {
+            Content::Disk(e.abs_path.clone())
+        } else {
+            Content::None
+        };
+        entries.push(SourceEntry {
+            rel,
+            kind,
+            mode: m.mode,
+            uid: 0,
+            gid: 0,
+            mtime: u64::try_from(m.mtime_secs).unwrap_or(0),
+            content,
+        });
+    }
+    Ok(SourceMatch { name, entries })
+}
+
+fn dev_major(rdev: u64) -> u32 {
+    libc::major(rdev as libc::dev_t)
+}
+
+fn dev_minor(rdev: u64) -> u32 {
+    libc::minor(rdev as libc::dev_t)
+}
+
+fn is_local_archive(entry: &ContextEntry) -> bool {
+    entry.metadata.kind == EntryKind::File && context::is_archive_file(&entry.abs_path).unwrap_or(false)
+}
+
+/// ADD of a local tar archive (plain, gzip, bzip2, xz or zstd): its entries are copied into the
+/// destination, keeping their modes and owners, as docker build does.
+fn extract_archive(entry: &ContextEntry, scratch: &Path, n: usize) -> Result<SourceMatch, String> {
+    let file = fs_err::File::open(&entry.abs_path).map_err(|e| e.to_string())?;
+    let reader = context::decompress(std::io::BufReader::new(file)).map_err(|e| e.to_string())?;
+    let mut archive = tar::Archive::new(reader);
+    let dir = scratch.join(format!("archive-{n}"));
+    let mut entries = vec![SourceEntry {
+        rel: String::new(),
+        kind: SourceKind::Dir,
+        mode: 0o755,
+        uid: 0,
+        gid: 0,
+        mtime: 0,
+        content: Content::None,
+    }];
+    let mut count = 0usize;
+    let name = entry.display_path();
+    for item in archive
+        .entries()
+        .map_err(|e| format!("reading archive {name}: {e}"))?
+    {
+        let mut item = item.map_err(|e| format!("reading archive {name}: {e}"))?;
+        let header = item.header().clone();
+        let raw = item
+            .path()
+            .map_err(|e| e.to_string())?
+            .to_string_lossy()
+            .into_owned();
+        let rel = normalize(&raw);
+        if rel.is_empty() {
+            continue;
+        }
+        let mode = header.mode().unwrap_or(0o644) & 0o7777;
+        let uid = u32::try_from(header.uid().unwrap_or(0)).unwrap_or(0);
+        let gid = u32::try_from(header.gid().unwrap_or(0)).unwrap_or(0);
+        let mtime = header.mtime().unwrap_or(0);
+        let link = || {
+            item.link_name()
+                .ok()
+                .flatten()
+                .map(|l| l.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let (kind, content) = match header.entry_type() {
+            tar::EntryType::Directory => (SourceKind::Dir, Content::None),
+            tar::EntryType::Symlink => (SourceKind::Symlink(link()), Content::None),
+            tar::EntryType::Link => (SourceKind::HardLink(normalize(&link())), Content::None),
+            tar::EntryType::Fifo => (SourceKind::Fifo, Content::None),
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                count += 1;
+                let out = dir.join(format!("{count}"));
+                fs_err::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                let mut f = fs_err::File::create(&out).map_err(|e| e.to_string())?;
+                let size =
+                    std::io::copy(&mut item.by_ref().take(u64::MAX), &mut f).map_err(|e| e.to_string())?;
+                (SourceKind::File { size }, Content::Disk(out))
+            }
+            _ => continue,
+        };
+        entries.push(SourceEntry {
+            rel,
+            kind,
+            mode,
+            uid,
+            gid,
+            mtime,
+            content,
+        });
+    }
+    Ok(SourceMatch {
+        name: entry.file_name().to_string_lossy().into_owned(),
+        entries,
+    })
+}
+
+/// Writes planned entries into a new layer blob.
+fn write_layer(
+    shared: &super::Shared<'_>,
+    planned: &[PlannedEntry],
+    extracted: &BTreeMap<(usize, String), std::path::PathBuf>,
+) -> Result<LayerBlob, BuildError> {
+    let mut writer = LayerWriter::create(&shared.workspace.layers(), shared.layer_options)?;
+    for p in planned {
+        let path = Path::new(&p.path);
+        let meta = EntryMeta {
+            mode: p.mode,
+            uid: u64::from(p.uid),
+            gid: u64::from(p.gid),
+            mtime: p.mtime,
+            xattrs: BTreeMap::new(),
+        };
+        match &p.kind {
+            SourceKind::Dir => writer.append_dir(path, &meta)?,
+            SourceKind::Symlink(t) => writer.append_symlink(path, Path::new(t), &meta)?,
+            SourceKind::HardLink(t) => writer.append_hard_link(path, Path::new(t), &meta)?,
+            SourceKind::Fifo => writer.append_fifo(path, &meta)?,
+            SourceKind::Char(a, b) => writer.append_char_device(path, *a, *b, &meta)?,
+            SourceKind::Block(a, b) => writer.append_block_device(path, *a, *b, &meta)?,
+            SourceKind::File { .. } => match &p.content {
+                Content::Disk(src) => writer.append_file_from_path(path, src, &meta)?,
+                Content::Layer { layer, path: lp } => {
+                    let src = extracted
+                        .get(&(*layer, lp.clone()))
+                        .ok_or_else(|| BuildError::Internal {
+                            message: format!("content of /{lp} was not extracted from layer {layer}"),
+                        })?;
+                    writer.append_file_from_path(path, src, &meta)?
+                }
+                Content::None => writer.append_file(path, std::io::empty(), 0, &meta)?,
+            },
+        }
+    }
+    Ok(writer.finish()?)
+}

@@ -1,0 +1,134 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Images a build starts from or copies out of: base images pulled from a registry (resolved to the
+//! build's platform), other stages' results, and their filesystem views, loaded on first need.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::layers::{load_view, LoadedView};
+use super::workspace::Workspace;
+use super::BuildError;
+use crate::image::{ImageAssembler, ImageConfig, ImageManifest, LayerLocation, ManifestFormat};
+use crate::platform::Platform;
+use crate::registry::{Reference, RegistryClient};
+
+/// An image as a stage holds it: config and layers, and the filesystem view once something needed it.
+#[derive(Debug, Clone)]
+pub struct StageImage {
+    pub assembler: ImageAssembler,
+    pub view: Option<std::sync::Arc<LoadedView>>,
+}
+
+/// Pulls `name` for `platform`: manifest (following an index), config; layers stay remote.
+pub async fn pull(
+    registry: &RegistryClient,
+    name: &str,
+    platform: &Platform,
+) -> Result<StageImage, BuildError> {
+    let reference = Reference::parse(name)?;
+    let resolved = registry.resolve_platform_manifest(&reference, platform).await?;
+    let manifest = ImageManifest::parse(&resolved.manifest.bytes).map_err(|e| BuildError::BaseImage {
+        image: name.to_string(),
+        message: e.to_string(),
+    })?;
+    let format = if resolved.manifest.media_type == crate::image::media_type::DOCKER_MANIFEST {
+        ManifestFormat::Docker
+    } else {
+        ManifestFormat::Oci
+    };
+    let config_bytes = registry
+        .get_blob_bytes(&resolved.reference, &manifest.config.digest, 16 << 20)
+        .await?;
+    let config = ImageConfig::parse(&config_bytes).map_err(|e| BuildError::BaseImage {
+        image: name.to_string(),
+        message: e.to_string(),
+    })?;
+    let assembler = ImageAssembler::from_base(
+        format,
+        &manifest,
+        config,
+        resolved.reference.registry(),
+        resolved.reference.repository(),
+    )
+    .map_err(|e| BuildError::BaseImage {
+        image: name.to_string(),
+        message: e.to_string(),
+    })?;
+    tracing::info!(image = name, digest = %resolved.manifest.digest, "resolved base image");
+    Ok(StageImage {
+        assembler,
+        view: None,
+    })
+}
+
+/// Local blob files and media types of an image's layers, downloading remote ones into the workspace.
+pub async fn local_layers(
+    registry: &RegistryClient,
+    workspace: &Workspace,
+    assembler: &ImageAssembler,
+) -> Result<Vec<(PathBuf, String)>, BuildError> {
+    let mut out = Vec::new();
+    for layer in assembler.layers() {
+        let path = match &layer.location {
+            LayerLocation::File(p) => p.clone(),
+            LayerLocation::Remote {
+                registry: host,
+                repository,
+            } => {
+                let path = workspace.blobs().join(layer.descriptor.digest.hex());
+                if !path.exists() {
+                    let reference = Reference::parse(&format!("{host}/{repository}"))?
+                        .with_digest(layer.descriptor.digest.clone());
+                    registry
+                        .get_blob_to_file(&reference, &layer.descriptor.digest, &path)
+                        .await?;
+                }
+                path
+            }
+        };
+        out.push((path, layer.descriptor.media_type.clone()));
+    }
+    Ok(out)
+}
+
+/// Makes sure `image` has its filesystem view, reading the layers' tar headers.
+pub async fn ensure_view(
+    registry: &RegistryClient,
+    workspace: &Workspace,
+    image: &mut StageImage,
+) -> Result<std::sync::Arc<LoadedView>, BuildError> {
+    if let Some(v) = &image.view {
+        return Ok(v.clone());
+    }
+    let files = local_layers(registry, workspace, &image.assembler).await?;
+    let loaded = tokio::task::block_in_place(|| load_view(&files))?;
+    let view = std::sync::Arc::new(loaded);
+    image.view = Some(view.clone());
+    Ok(view)
+}
+
+/// Images named by `COPY --from=<image>`, pulled once per build.
+#[derive(Debug, Default)]
+pub struct ImageCache {
+    images: BTreeMap<(String, String), StageImage>,
+}
+
+impl ImageCache {
+    pub async fn get(
+        &mut self,
+        registry: &RegistryClient,
+        name: &str,
+        platform: &Platform,
+    ) -> Result<&mut StageImage, BuildError> {
+        let key = (name.to_string(), platform.to_string());
+        if !self.images.contains_key(&key) {
+            let image = pull(registry, name, platform).await?;
+            self.images.insert(key.clone(), image);
+        }
+        self.images.get_mut(&key).ok_or_else(|| BuildError::BaseImage {
+            image: name.to_string(),
+            message: "image cache lost an entry".into(),
+        })
+    }
+}

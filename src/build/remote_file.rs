@@ -1,0 +1,96 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! ADD of an http(s) URL: the file is downloaded (streamed to disk), checked against `--checksum`
+//! when given, named after the URL's last path segment, and copied with mode 0600 as docker does,
+//! its mtime taken from `Last-Modified`.
+
+use std::path::Path;
+
+use futures_util::StreamExt;
+use sha2::{Digest as _, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use super::copy_plan::{Content, SourceEntry, SourceKind, SourceMatch};
+
+/// Downloads `url` into `scratch` and describes it as a COPY source.
+pub async fn download(url: &str, checksum: Option<&str>, scratch: &Path) -> Result<SourceMatch, String> {
+    let expected = match checksum {
+        Some(c) => Some(
+            c.strip_prefix("sha256:")
+                .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                .map(str::to_ascii_lowercase)
+                .ok_or_else(|| format!("invalid --checksum {c:?}: expected sha256:<64 hex digits>"))?,
+        ),
+        None => None,
+    };
+    let tls = crate::registry::tls::client_config(&crate::registry::tls::native_roots(), &[], false)
+        .map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .build()
+        .map_err(|e| format!("preparing to download {url}: {e}"))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("downloading {url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("downloading {url}: HTTP {}", response.status()));
+    }
+    let mtime = response
+        .headers()
+        .get(reqwest::header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let name = url
+        .split(['?', '#'])
+        .next()
+        .and_then(|u| u.rsplit('/').next())
+        .filter(|n| !n.is_empty() && !n.contains(':'))
+        .unwrap_or("download")
+        .to_string();
+    let path = scratch.join(format!(
+        "url-{}",
+        scratch.read_dir().map(|d| d.count()).unwrap_or(0)
+    ));
+    let mut file = tokio::fs::File::create(&path)
+        .await
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| format!("downloading {url}: {e}"))?;
+        hasher.update(&chunk);
+        size += chunk.len() as u64;
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    file.flush()
+        .await
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let actual = hex::encode(hasher.finalize());
+    if let Some(want) = expected {
+        if want != actual {
+            return Err(format!(
+                "checksum mismatch for {url}: expected sha256:{want}, got sha256:{actual}"
+            ));
+        }
+    }
+    Ok(SourceMatch {
+        name,
+        entries: vec![SourceEntry {
+            rel: String::new(),
+            kind: SourceKind::File { size },
+            mode: 0o600,
+            uid: 0,
+            gid: 0,
+            mtime,
+            content: Content::Disk(path),
+        }],
+    })
+}

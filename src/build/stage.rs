@@ -1,0 +1,417 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Runs one stage: starts from its base (scratch, an earlier stage, or a pulled image), runs the base
+//! image's ONBUILD triggers, then each instruction in order, updating the config like `docker build`
+//! and appending a layer for each filesystem change. Metadata-only steps add an `empty_layer` history
+//! entry.
+
+use std::collections::BTreeMap;
+
+use super::copy::{self, CopySpec};
+use super::images::{ImageCache, StageImage};
+use super::{BuildError, Shared};
+use crate::dockerfile::{
+    parse_instruction, resolve_arg, CommandLine, Healthcheck as DfHealthcheck, Instruction, InstructionKind,
+    KeyValue,
+};
+use crate::image::assembled::rfc3339_from_unix;
+use crate::image::{Healthcheck, History};
+
+/// The default shell for shell-form commands on Linux.
+const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
+
+/// A stage in progress.
+pub struct StageRun<'a> {
+    pub shared: &'a Shared<'a>,
+    /// Stages already built, by index (COPY --from and FROM of a stage read them).
+    pub done: &'a BTreeMap<usize, StageImage>,
+    /// Images named by COPY --from, pulled once.
+    pub cache: &'a mut ImageCache,
+    /// The platform this stage builds for.
+    pub platform: crate::platform::Platform,
+    pub index: usize,
+    pub image: StageImage,
+    /// ARGs declared in this stage so far, with their values.
+    pub args: BTreeMap<String, String>,
+    /// Whether CMD was set by this stage (ENTRYPOINT resets an inherited CMD only).
+    cmd_set_here: bool,
+}
+
+impl<'a> StageRun<'a> {
+    pub fn new(
+        shared: &'a Shared<'a>,
+        done: &'a BTreeMap<usize, StageImage>,
+        cache: &'a mut ImageCache,
+        platform: crate::platform::Platform,
+        index: usize,
+        image: StageImage,
+    ) -> Self {
+        Self {
+            shared,
+            done,
+            cache,
+            platform,
+            index,
+            image,
+            args: BTreeMap::new(),
+            cmd_set_here: false,
+        }
+    }
+
+    /// Value of a variable for word expansion: ENV wins over ARG, as in docker build.
+    fn lookup(&self, name: &str) -> Option<String> {
+        let cfg = self.image.assembler.config();
+        if let Some(v) = cfg.config.as_ref().and_then(|c| c.env_get(name)) {
+            return Some(v.to_string());
+        }
+        self.args.get(name).cloned()
+    }
+
+    fn history(&self, created_by: String, empty_layer: bool) -> History {
+        History {
+            created: Some(rfc3339_from_unix(self.shared.now)),
+            created_by: Some(created_by),
+            comment: None,
+            author: None,
+            empty_layer,
+        }
+    }
+
+    /// Runs the ONBUILD triggers the base image carries, then clears them as docker does.
+    pub async fn run_onbuild_triggers(&mut self) -> Result<(), BuildError> {
+        let triggers = self
+            .image
+            .assembler
+            .config()
+            .config
+            .as_ref()
+            .map(|c| c.on_build.clone())
+            .unwrap_or_default();
+        if triggers.is_empty() {
+            return Ok(());
+        }
+        self.image.assembler.config_mut().container_mut().on_build.clear();
+        for trigger in triggers {
+            let instruction = parse_instruction(&trigger, self.shared.dockerfile.escape()).map_err(|e| {
+                BuildError::Onbuild {
+                    trigger: trigger.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            if let InstructionKind::Run(_) = instruction.kind {
+                return Err(BuildError::RunNotSupported {
+                    at: format!(
+                        "ONBUILD trigger {trigger:?} of the base image of stage {}",
+                        self.index
+                    ),
+                });
+            }
+            self.step(&instruction).await?;
+        }
+        Ok(())
+    }
+
+    /// Executes one instruction.
+    pub async fn step(&mut self, instruction: &Instruction) -> Result<(), BuildError> {
+        let df = self.shared.dockerfile;
+        let escape = df.escape();
+        let at = |e: crate::dockerfile::ExpandError| {
+            BuildError::Dockerfile(Box::new(e.at(&df.file_name, instruction.location)))
+        };
+        let expanded = {
+            let lookup = |k: &str| self.lookup(k);
+            instruction.kind.expanded(escape, &lookup).map_err(at)?
+        };
+        let created_by = created_by(instruction, &expanded);
+        tracing::info!(
+            stage = self.index,
+            line = instruction.location.line,
+            "{}",
+            instruction.original.trim()
+        );
+        match expanded {
+            InstructionKind::Env(kvs) => {
+                let c = self.image.assembler.config_mut().container_mut();
+                for KeyValue { key, value, .. } in kvs {
+                    c.env_set(&key, &value);
+                }
+            }
+            InstructionKind::Arg(decls) => {
+                for decl in decls {
+                    let value = {
+                        let lookup = |k: &str| self.lookup(k);
+                        resolve_arg(
+                            &decl,
+                            escape,
+                            &self.shared.settings.build_args,
+                            &self.shared.global_args,
+                            &lookup,
+                        )
+                        .map_err(at)?
+                    };
+                    match value {
+                        Some(v) => {
+                            self.args.insert(decl.name.clone(), v);
+                        }
+                        None => {
+                            self.args.remove(&decl.name);
+                        }
+                    }
+                }
+            }
+            InstructionKind::Label(kvs) => {
+                let c = self.image.assembler.config_mut().container_mut();
+                for KeyValue { key, value, .. } in kvs {
+                    c.label_set(&key, &value);
+                }
+            }
+            InstructionKind::Maintainer(name) => self.image.assembler.config_mut().author = Some(name),
+            InstructionKind::Expose(ports) => {
+                for port in ports {
+                    for p in expand_port(&port).map_err(|m| self.error(instruction, m))? {
+                        self.image.assembler.config_mut().container_mut().expose(&p);
+                    }
+                }
+            }
+            InstructionKind::Volume(paths) => {
+                for p in paths.into_iter().filter(|p| !p.is_empty()) {
+                    self.image.assembler.config_mut().container_mut().add_volume(&p);
+                }
+            }
+            InstructionKind::User(user) => self.image.assembler.config_mut().container_mut().user = user,
+            InstructionKind::Workdir(dir) => {
+                let current = self.workdir();
+                let path = if dir.starts_with('/') {
+                    dir
+                } else {
+                    format!("{}/{dir}", current.trim_end_matches('/'))
+                };
+                let path = format!("/{}", super::fsview::normalize(&path));
+                self.image.assembler.config_mut().container_mut().working_dir = path.clone();
+                if let Some(blob) = copy::create_workdir(self, &path).await? {
+                    self.image
+                        .assembler
+                        .append_layer(blob, self.history(created_by, false));
+                    return Ok(());
+                }
+            }
+            InstructionKind::Cmd(cmd) => {
+                let v = self.command(cmd);
+                self.image.assembler.config_mut().container_mut().cmd = Some(v);
+                self.cmd_set_here = true;
+            }
+            InstructionKind::Entrypoint(ep) => {
+                let v = self.command(ep);
+                let c = self.image.assembler.config_mut().container_mut();
+                c.entrypoint = Some(v);
+                if !self.cmd_set_here {
+                    c.cmd = None;
+                }
+            }
+            InstructionKind::Shell(shell) => self.image.assembler.config_mut().container_mut().shell = shell,
+            InstructionKind::Stopsignal(sig) => {
+                self.image.assembler.config_mut().container_mut().stop_signal = sig
+            }
+            InstructionKind::Healthcheck(hc) => {
+                let value = healthcheck(&hc, &self.shell());
+                self.image.assembler.config_mut().container_mut().healthcheck = Some(value);
+            }
+            InstructionKind::Onbuild(ob) => {
+                self.image
+                    .assembler
+                    .config_mut()
+                    .container_mut()
+                    .on_build
+                    .push(ob.expression.clone());
+            }
+            InstructionKind::Copy(c) => {
+                let spec = CopySpec::from_copy(c);
+                let blob = copy::run(self, instruction, spec).await?;
+                self.image
+                    .assembler
+                    .append_layer(blob, self.history(created_by, false));
+                return Ok(());
+            }
+            InstructionKind::Add(a) => {
+                let spec = CopySpec::from_add(a);
+                let blob = copy::run(self, instruction, spec).await?;
+                self.image
+                    .assembler
+                    .append_layer(blob, self.history(created_by, false));
+                return Ok(());
+            }
+            InstructionKind::Run(_) => {
+                return Err(BuildError::RunNotSupported {
+                    at: self.location(instruction),
+                });
+            }
+            InstructionKind::From(_) => return Err(self.error(instruction, "FROM inside a stage".into())),
+        }
+        let h = self.history(created_by, true);
+        self.image.assembler.append_history(h);
+        Ok(())
+    }
+
+    /// The stage's working directory (`/` when unset).
+    pub fn workdir(&self) -> String {
+        let wd = self
+            .image
+            .assembler
+            .config()
+            .config
+            .as_ref()
+            .map(|c| c.working_dir.clone())
+            .unwrap_or_default();
+        if wd.is_empty() {
+            "/".into()
+        } else {
+            wd
+        }
+    }
+
+    /// The stage's USER (empty for root).
+    pub fn user(&self) -> String {
+        self.image
+            .assembler
+            .config()
+            .config
+            .as_ref()
+            .map(|c| c.user.clone())
+            .unwrap_or_default()
+    }
+
+    fn shell(&self) -> Vec<String> {
+        let s = self
+            .image
+            .assembler
+            .config()
+            .config
+            .as_ref()
+            .map(|c| c.shell.clone())
+            .unwrap_or_default();
+        if s.is_empty() {
+            DEFAULT_SHELL.iter().map(|s| s.to_string()).collect()
+        } else {
+            s
+        }
+    }
+
+    fn command(&self, cmd: CommandLine) -> Vec<String> {
+        match cmd {
+            CommandLine::Exec(v) => v,
+            CommandLine::Shell(s) => {
+                let mut v = self.shell();
+                v.push(s);
+                v
+            }
+        }
+    }
+
+    /// `file:line:column` of an instruction, for messages.
+    pub fn location(&self, instruction: &Instruction) -> String {
+        format!("{}:{}", self.shared.dockerfile.file_name, instruction.location)
+    }
+
+    /// An error at an instruction, with its text.
+    pub fn error(&self, instruction: &Instruction, message: String) -> BuildError {
+        BuildError::Instruction {
+            at: self.location(instruction),
+            instruction: instruction.original.trim().to_string(),
+            message,
+        }
+    }
+}
+
+/// Docker's `created_by` for a history entry: the instruction as written, with BuildKit's
+/// `# buildkit` marker on the steps that make layers, and EXPOSE in Go's map notation.
+fn created_by(instruction: &Instruction, expanded: &InstructionKind) -> String {
+    let text = instruction.original.trim().replace('\n', " ");
+    match expanded {
+        InstructionKind::Copy(_) | InstructionKind::Add(_) | InstructionKind::Run(_) => {
+            format!("{text} # buildkit")
+        }
+        InstructionKind::Expose(ports) => {
+            let mut list: Vec<String> = ports
+                .iter()
+                .flat_map(|p| expand_port(p).unwrap_or_default())
+                .map(|p| format!("{p}:{{}}"))
+                .collect();
+            list.sort();
+            format!("EXPOSE map[{}]", list.join(" "))
+        }
+        _ => text,
+    }
+}
+
+/// `80`, `80/udp`, `8000-8002/tcp` → `80/tcp`, `80/udp`, `8000/tcp`…
+fn expand_port(spec: &str) -> Result<Vec<String>, String> {
+    let (ports, proto) = match spec.split_once('/') {
+        Some((p, proto)) => (p, proto.to_ascii_lowercase()),
+        None => (spec, "tcp".to_string()),
+    };
+    if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
+        return Err(format!("invalid proto {proto:?} in EXPOSE {spec:?}"));
+    }
+    let bad = || format!("invalid port {spec:?}: expected PORT[-PORT][/PROTO]");
+    let (lo, hi) = match ports.split_once('-') {
+        Some((a, b)) => (
+            a.parse::<u16>().map_err(|_| bad())?,
+            b.parse::<u16>().map_err(|_| bad())?,
+        ),
+        None => {
+            let p = ports.parse::<u16>().map_err(|_| bad())?;
+            (p, p)
+        }
+    };
+    if hi < lo {
+        return Err(bad());
+    }
+    Ok((lo..=hi).map(|p| format!("{p}/{proto}")).collect())
+}
+
+fn healthcheck(hc: &DfHealthcheck, shell: &[String]) -> Healthcheck {
+    let _ = shell;
+    let nanos = |d: Option<std::time::Duration>| {
+        d.map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    };
+    match hc {
+        DfHealthcheck::None => Healthcheck {
+            test: vec!["NONE".into()],
+            ..Healthcheck::default()
+        },
+        DfHealthcheck::Cmd {
+            interval,
+            timeout,
+            start_period,
+            start_interval,
+            retries,
+            ..
+        } => Healthcheck {
+            test: hc.test(),
+            interval: nanos(*interval),
+            timeout: nanos(*timeout),
+            start_period: nanos(*start_period),
+            start_interval: nanos(*start_interval),
+            retries: retries.map(i64::from).unwrap_or(0),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_expand_like_docker() {
+        assert_eq!(expand_port("80").unwrap(), ["80/tcp"]);
+        assert_eq!(expand_port("53/UDP").unwrap(), ["53/udp"]);
+        assert_eq!(
+            expand_port("8000-8002").unwrap(),
+            ["8000/tcp", "8001/tcp", "8002/tcp"]
+        );
+        assert!(expand_port("http").is_err());
+        assert!(expand_port("80/xyz").is_err());
+        assert!(expand_port("9-1").is_err());
+    }
+}

@@ -1,0 +1,81 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Pushing a built image to a registry destination: every blob first (skipped when the repository has
+//! it, mounted across repositories of the same registry, otherwise streamed from disk), the config,
+//! and the manifest last, so a failure never moves a tag.
+
+use std::path::Path;
+
+use crate::image::{AssembledImage, LayerLocation};
+use crate::registry::{BlobPush, BlobSource, Reference, RegistryClient, RegistryError};
+
+/// Counts of what a push did, for logs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PushStats {
+    pub existed: usize,
+    pub mounted: usize,
+    pub uploaded: usize,
+}
+
+/// Pushes `image` to `destination` (a tag or digest reference). Base layers that only live in their
+/// source repository are mounted when it is on the same registry, else downloaded into `blobs` and
+/// uploaded. Returns the manifest digest.
+pub async fn push_image(
+    registry: &RegistryClient,
+    image: &AssembledImage,
+    destination: &Reference,
+    blobs: &Path,
+) -> Result<PushStats, RegistryError> {
+    let mut stats = PushStats::default();
+    for layer in &image.layers {
+        let digest = &layer.descriptor.digest;
+        let outcome = match &layer.location {
+            LayerLocation::File(path) => {
+                registry
+                    .push_blob(destination, digest, BlobSource::File(path), None)
+                    .await?
+            }
+            LayerLocation::Remote {
+                registry: host,
+                repository,
+            } => {
+                if registry.blob_exists(destination, digest).await?.is_some() {
+                    BlobPush::Existed
+                } else {
+                    let source =
+                        Reference::parse(&format!("{host}/{repository}"))?.with_digest(digest.clone());
+                    let cached = blobs.join(digest.hex());
+                    if !cached.exists() {
+                        registry.get_blob_to_file(&source, digest, &cached).await?;
+                    }
+                    let same_registry = source.registry() == destination.registry();
+                    let mount = same_registry.then_some(&source);
+                    registry
+                        .push_blob(destination, digest, BlobSource::File(&cached), mount)
+                        .await?
+                }
+            }
+        };
+        match outcome {
+            BlobPush::Existed => stats.existed += 1,
+            BlobPush::Mounted => stats.mounted += 1,
+            BlobPush::Uploaded => stats.uploaded += 1,
+        }
+    }
+    registry
+        .push_blob(
+            destination,
+            &image.config_descriptor.digest,
+            BlobSource::Bytes(&image.config_bytes),
+            None,
+        )
+        .await?;
+    registry
+        .put_manifest(
+            destination,
+            &image.manifest_bytes,
+            &image.manifest_descriptor.media_type,
+        )
+        .await?;
+    Ok(stats)
+}
