@@ -30,7 +30,7 @@ use crate::image::{AssembledImage, Digest, ImageAssembler, ManifestFormat};
 use crate::output::digest_file::{self, Destination};
 use crate::output::{write_layout, write_tarball, DirBlobFetcher, LayoutWrite, OutputError, TarballImage};
 use crate::platform::{Platform, PlatformError};
-use crate::registry::{Keychain, Reference, RegistryClient, RegistryError, RegistryOptions};
+use crate::registry::{Keychain, Reference, RegistryClient, RegistryError};
 use crate::snapshot::{LayerError, LayerOptions, LayerReadError};
 use images::{ImageCache, StageImage};
 use layers::LoadedView;
@@ -127,34 +127,13 @@ pub async fn run(settings: BuildSettings) -> Result<BuildOutcome, BuildError> {
     }
 }
 
-fn registry_options(settings: &BuildSettings) -> Result<RegistryOptions, RegistryError> {
-    let r = &settings.registry;
-    Ok(RegistryOptions {
-        insecure: r.insecure,
-        insecure_pull: r.insecure_pull,
-        insecure_registries: r.insecure_registries.clone(),
-        skip_tls_verify: r.skip_tls_verify,
-        skip_tls_verify_pull: r.skip_tls_verify_pull,
-        skip_tls_verify_registries: r.skip_tls_verify_registries.clone(),
-        registry_mirrors: r.mirrors.clone(),
-        registry_certificates: r
-            .certificates
-            .iter()
-            .map(|c| c.parse())
-            .collect::<Result<_, _>>()?,
-        push_retry: r.push_retry,
-        image_download_retry: r.pull_retry,
-        ..RegistryOptions::default()
-    })
-}
-
 async fn build(settings: &BuildSettings) -> Result<BuildOutcome, BuildError> {
     let destinations: Vec<Reference> = settings
         .destinations
         .iter()
         .map(|d| Reference::parse(d))
         .collect::<Result<_, _>>()?;
-    let registry = RegistryClient::new(&registry_options(settings)?, Keychain::from_env())?;
+    let registry = RegistryClient::new(&settings.registry, Keychain::from_env())?;
     let workspace = Workspace::create(&settings.kaniko_dir)?;
     let mut context = BuildContext::open(
         &settings.context,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::BuildFlags;
 use crate::observe::logging::{LogFormat, LogSettings};
 use crate::platform::{Platform, PlatformError};
+use crate::registry::RegistryOptions;
 
 /// Why the flags cannot make a build.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,8 @@ pub enum SettingsError {
     NoDestination,
     #[error("invalid SOURCE_DATE_EPOCH {0:?}: expected whole seconds since the Unix epoch")]
     SourceDateEpoch(String),
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
 }
 
 /// Validated settings of one single-platform build.
@@ -52,26 +55,11 @@ pub struct BuildSettings {
     pub platform: Platform,
     /// Fixed timestamp (seconds since the epoch) for a reproducible build.
     pub reproducible_epoch: Option<i64>,
-    pub registry: RegistryFlags,
+    pub registry: RegistryOptions,
     pub kaniko_dir: PathBuf,
     pub ignore_paths: Vec<PathBuf>,
     pub cleanup: bool,
     pub log: LogSettings,
-}
-
-/// Registry-related flags, handed to the registry client's options as they are.
-#[derive(Debug, Clone, Default)]
-pub struct RegistryFlags {
-    pub insecure: bool,
-    pub insecure_pull: bool,
-    pub insecure_registries: Vec<String>,
-    pub skip_tls_verify: bool,
-    pub skip_tls_verify_pull: bool,
-    pub skip_tls_verify_registries: Vec<String>,
-    pub mirrors: Vec<String>,
-    pub certificates: Vec<String>,
-    pub push_retry: u32,
-    pub pull_retry: u32,
 }
 
 impl BuildSettings {
@@ -116,24 +104,36 @@ impl BuildSettings {
             labels: parse_labels(&flags.labels)?,
             platform,
             reproducible_epoch,
-            registry: RegistryFlags {
-                insecure: flags.insecure,
-                insecure_pull: flags.insecure_pull,
-                insecure_registries: flags.insecure_registries.clone(),
-                skip_tls_verify: flags.skip_tls_verify,
-                skip_tls_verify_pull: flags.skip_tls_verify_pull,
-                skip_tls_verify_registries: flags.skip_tls_verify_registries.clone(),
-                mirrors: flags.registry_mirrors.clone(),
-                certificates: flags.registry_certificates.clone(),
-                push_retry: flags.push_retry,
-                pull_retry: flags.image_download_retry,
-            },
+            registry: registry_options(flags)?,
             kaniko_dir: flags.kaniko_dir.clone(),
             ignore_paths: flags.ignore_paths.clone(),
             cleanup: flags.cleanup,
             log,
         })
     }
+}
+
+/// The registry flags as client options, validated (certificates parsed, conflicts rejected) now.
+fn registry_options(flags: &BuildFlags) -> Result<RegistryOptions, SettingsError> {
+    let options = RegistryOptions {
+        insecure: flags.insecure,
+        insecure_pull: flags.insecure_pull,
+        insecure_registries: flags.insecure_registries.clone(),
+        skip_tls_verify: flags.skip_tls_verify,
+        skip_tls_verify_pull: flags.skip_tls_verify_pull,
+        skip_tls_verify_registries: flags.skip_tls_verify_registries.clone(),
+        registry_mirrors: flags.registry_mirrors.clone(),
+        registry_certificates: flags
+            .registry_certificates
+            .iter()
+            .map(|c| c.parse())
+            .collect::<Result<_, _>>()?,
+        push_retry: flags.push_retry,
+        image_download_retry: flags.image_download_retry,
+        ..RegistryOptions::default()
+    };
+    options.validate()?;
+    Ok(options)
 }
 
 /// Parses `--verbosity`, `--log-format` and `--log-timestamp`.
