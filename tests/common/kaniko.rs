@@ -7,7 +7,7 @@
 //!   copies the Dockerfile, for us and for docker alike). Dockerfiles name bases with placeholders:
 //!   `{{BASE}}` (amd64), `{{ARM64}}`, `{{INDEX}}`, `{{DOCKER_V2}}`, `{{REGISTRY}}`.
 //! - [`build_ok`]: `kaniko build` pushing to the shared registry, then [`Built`]: the config from
-//!   `skopeo inspect --config`, the manifest from `skopeo inspect --raw`, and the root filesystem
+//!   `skopeo inspect --config --raw`, the manifest from `skopeo inspect --raw`, and the root filesystem
 //!   unpacked by `skopeo copy` + `umoci unpack` as a [`RootfsSnapshot`].
 //! - [`compare_with_docker`]: `docker build` of the same context from the same base (imported into
 //!   the daemon), with the root filesystems and the config fields compared.
@@ -222,7 +222,7 @@ pub fn build_err(ctx: &Context, args: &[&str]) -> String {
 /// A pushed image as other tools see it.
 pub struct Built {
     pub reference: String,
-    /// `skopeo inspect --config`.
+    /// `skopeo inspect --config --raw`.
     pub config: Value,
     /// `skopeo inspect --raw`.
     pub manifest: Value,
@@ -235,7 +235,16 @@ pub struct Built {
 impl Built {
     pub fn read(reference: &str) -> Built {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = tools::skopeo_inspect_config(reference);
+        // `--raw`: without it skopeo re-serializes the config through the OCI struct, which has
+        // no Healthcheck, OnBuild or Shell.
+        let config_bytes = tools::run_ok(Command::new("skopeo").args([
+            "inspect",
+            "--config",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{reference}"),
+        ]));
+        let config = serde_json::from_slice(&config_bytes).expect("config JSON");
         let manifest_bytes = tools::skopeo_inspect_raw(reference);
         let manifest = serde_json::from_slice(&manifest_bytes).expect("manifest JSON");
         let layout = dir.path().join("layout");
@@ -284,12 +293,15 @@ impl Built {
         base_snapshot().diff(&self.snapshot)
     }
 
-    /// The paths added or changed relative to the amd64 base.
+    /// The paths added or changed relative to the amd64 base, sorted.
     pub fn changed_paths(&self) -> Vec<String> {
-        self.changes_from_base()
+        let mut paths: Vec<String> = self
+            .changes_from_base()
             .iter()
             .map(|l| l[2..].split(':').next().unwrap_or_default().to_owned())
-            .collect()
+            .collect();
+        paths.sort();
+        paths
     }
 }
 
