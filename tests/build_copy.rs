@@ -199,9 +199,43 @@ fn copy_chmod_link_and_exclude() {
     // `*.log` matches at any depth only through `**`; docker's --exclude uses .dockerignore
     // patterns relative to the source, so `*.log` drops the top-level one alone.
     assert_eq!(logs, ["keep.txt", "sub", "sub/drop.log", "sub/keep.txt"]);
-    // A --link layer holds only what it copies: no parent directory taken from the base.
-    let layers = built.manifest["layers"].as_array().expect("layers").len();
-    assert_eq!(layers, 6);
+    let layers = built.manifest["layers"].as_array().expect("layers");
+    assert_eq!(layers.len(), 6);
+    // A --link layer holds what it copies and the parents it needs, independent of the base.
+    assert_eq!(
+        layer_entries(&built, 3),
+        ["opt/", "opt/linked/", "opt/linked/hello.txt"]
+    );
+}
+
+/// Paths in layer `index` of a pushed image, fetched from the registry.
+fn layer_entries(built: &common::kaniko::Built, index: usize) -> Vec<String> {
+    let digest = built.manifest["layers"][index]["digest"]
+        .as_str()
+        .expect("layer digest");
+    let repo = built
+        .reference
+        .split_once('/')
+        .and_then(|(_, rest)| rest.rsplit_once(':'))
+        .expect("HOST/REPO:TAG")
+        .0;
+    let (status, blob) = common::kaniko::bases()
+        .registry
+        .get(&format!("/v2/{repo}/blobs/{digest}"))
+        .expect("GET layer blob");
+    assert_eq!(status, 200);
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(blob.as_slice()));
+    archive
+        .entries()
+        .expect("layer tar")
+        .map(|e| {
+            e.expect("layer entry")
+                .path()
+                .expect("path")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod common;
 
 use serde_json::json;
 
-use common::kaniko::{bases, build_err, build_ok, compare_with_docker, Context, DockerOptions};
+use common::kaniko::{build_err, build_ok, compare_with_docker, Context, DockerOptions};
 use common::tools::EntryKind;
 
 const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -200,7 +200,6 @@ fn arg_scoping_defaults_and_build_arg_overrides() {
 
 #[test]
 fn from_expands_args_names_stages_and_pulls_another_platform() {
-    let images = &bases().images;
     let ctx = Context::new(
         "ARG BASE_IMAGE={{BASE}}\n\
          ARG MULTI={{INDEX}}\n\
@@ -229,7 +228,6 @@ fn from_expands_args_names_stages_and_pulls_another_platform() {
     assert_eq!(built.container()["Labels"], json!({"stage": "final"}));
     // The final stage builds on the named stage's layers: base layer + the COPY.
     assert_eq!(built.manifest["layers"].as_array().map(Vec::len), Some(2));
-    assert!(!images.index.is_empty());
 }
 
 #[test]
