@@ -132,7 +132,12 @@ pub async fn run(
                     return Err(stage.error(instruction, "COPY --from cannot take a heredoc".into()));
                 };
                 for path in match_in_view(&source_view.view, p).map_err(|m| stage.error(instruction, m))? {
-                    matches.push(view_source(&source_view.view, &path));
+                    // A source that is a symlink is followed (BuildKit's FollowSymlinks) but keeps
+                    // its own name at the destination.
+                    let target = source_view.view.resolve(&path, true)?;
+                    let mut m = view_source(&source_view.view, &target);
+                    m.name = path.rsplit('/').next().unwrap_or(&path).to_string();
+                    matches.push(m);
                 }
             }
             source_image = Some(image);
@@ -178,6 +183,10 @@ pub async fn run(
                             .resolve_sources(p)
                             .map_err(|e| stage.error(instruction, e.to_string()))?;
                         for entry in entries {
+                            let entry = shared
+                                .context
+                                .follow_source_link(entry)
+                                .map_err(|e| stage.error(instruction, e.to_string()))?;
                             let m = if spec.is_add && spec.unpack && is_local_archive(&entry) {
                                 extract_archive(&entry, scratch.path(), matches.len())
                                     .map_err(|m| stage.error(instruction, m))?
@@ -331,7 +340,7 @@ fn match_in_view(view: &FsView, pattern: &str) -> Result<Vec<String>, String> {
         }
         candidates = next;
     }
-    // The last component is taken as it is (a symlink is copied as a link), except the root itself.
+    // The last component is taken as it is here; the caller follows a symlink.
     if candidates.is_empty() {
         return Err(format!("{pattern:?} not found in the source image"));
     }

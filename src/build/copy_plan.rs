@@ -6,13 +6,15 @@
 //! The rules (BuildKit's, which `docker build` uses):
 //! - a relative destination is relative to WORKDIR;
 //! - a source directory's *contents* are copied into the destination, which becomes a directory;
-//! - a file goes *into* the destination when it ends with `/`, when it already is a directory (after
-//!   following symlinks in the base filesystem), or when several sources are copied; otherwise the
-//!   destination is the file's new name;
+//! - a file goes *into* the destination when it ends with `/` or already is a directory (after
+//!   following symlinks in the base filesystem); otherwise the destination is the file's new name;
+//! - several sources (named, or matched by a wildcard) need a destination ending with `/`, as the
+//!   Dockerfile reference says and docker's legacy builder and kaniko enforce;
 //! - missing parent directories are created (0755, owned by the --chown user or root);
 //! - --chown sets owner of everything copied; --chmod sets the mode of everything but symlinks;
 //!   without --chown, context files are root-owned and files from another stage keep their owner;
-//! - symlinks are copied as symlinks, hard links within one source stay hard links.
+//! - symlinks inside a copied directory are copied as symlinks (a source that is itself a symlink
+//!   was already followed by the caller), hard links within one source stay hard links.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -116,6 +118,8 @@ impl PlannedEntry {
 pub enum CopyPlanError {
     #[error("cannot copy to {dest:?}: {existing:?} exists and is not a directory")]
     NotADirectory { dest: String, existing: String },
+    #[error("when using COPY or ADD with more than one source file, the destination must be a directory and end with a /: {dest:?}")]
+    SeveralSourcesNeedDirectory { dest: String },
     #[error(transparent)]
     Resolve(#[from] FsViewError),
 }
@@ -137,6 +141,11 @@ pub fn plan_copy(
         format!("{workdir}/{dest}")
     };
     let dir_syntax = dest.ends_with('/') || dest.ends_with("/.") || dest == "." || dest.is_empty();
+    if several && !dir_syntax {
+        return Err(CopyPlanError::SeveralSourcesNeedDirectory {
+            dest: dest.to_string(),
+        });
+    }
     let dest_norm = normalize(&absolute);
     // With --link the layer is independent of what it lands on: nothing of the base is consulted.
     let empty = FsView::new();
@@ -155,8 +164,7 @@ pub fn plan_copy(
             Ok(view.resolve(path, follow)?)
         }
     };
-    let dest_is_dir =
-        dir_syntax || several || view.get(&resolve(&dest_norm, true)?).is_some_and(Node::is_dir);
+    let dest_is_dir = dir_syntax || view.get(&resolve(&dest_norm, true)?).is_some_and(Node::is_dir);
     for m in matches {
         let Some(root) = m.entries.first() else { continue };
         if root.kind == SourceKind::Dir {
@@ -447,7 +455,27 @@ mod tests {
                 entries: vec![file("")],
             },
         ];
-        let p = plan_copy(&v, "/", "/d", &m, true, &CopyOptions::default()).unwrap();
+        let p = plan_copy(&v, "/", "/d/", &m, true, &CopyOptions::default()).unwrap();
         assert_eq!(paths(&p), ["d", "d/a", "d/b"]);
+    }
+
+    #[test]
+    fn several_sources_into_a_destination_without_slash_is_an_error() {
+        let v = base();
+        let m = vec![
+            SourceMatch {
+                name: "a".into(),
+                entries: vec![file("")],
+            },
+            SourceMatch {
+                name: "b".into(),
+                entries: vec![file("")],
+            },
+        ];
+        let err = plan_copy(&v, "/", "/d", &m, true, &CopyOptions::default()).unwrap_err();
+        assert_eq!(
+            err,
+            CopyPlanError::SeveralSourcesNeedDirectory { dest: "/d".into() }
+        );
     }
 }

@@ -37,6 +37,9 @@ use layers::LoadedView;
 use stage::StageRun;
 use workspace::{Workspace, WorkspaceError};
 
+/// The PATH a scratch stage starts with (BuildKit's and the Docker engine's default on Linux).
+const SCRATCH_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -207,10 +210,19 @@ async fn build(settings: &BuildSettings) -> Result<BuildOutcome, BuildError> {
         };
         tracing::info!(stage = %stage.display_name(), base = %deps.base_name, platform = %platform, "starting stage");
         let base = match &deps.base {
-            StageRef::Scratch => StageImage {
-                assembler: ImageAssembler::scratch(ManifestFormat::Oci, &platform),
-                view: Some(Arc::new(LoadedView::default())),
-            },
+            StageRef::Scratch => {
+                let mut assembler = ImageAssembler::scratch(ManifestFormat::Oci, &platform);
+                // docker build (legacy and BuildKit) and kaniko start a scratch stage with the
+                // default PATH in its config, so images built FROM scratch carry it.
+                assembler
+                    .config_mut()
+                    .container_mut()
+                    .env_set("PATH", SCRATCH_PATH);
+                StageImage {
+                    assembler,
+                    view: Some(Arc::new(LoadedView::default())),
+                }
+            }
             StageRef::Stage(j) => done.get(j).cloned().ok_or_else(|| BuildError::Internal {
                 message: format!("stage {j} was not built before stage {i}"),
             })?,

@@ -149,6 +149,22 @@ impl BuildContext {
         sources::resolve(&self.root, &self.ignore, source)
     }
 
+    /// Replaces a source entry that is a symlink with what it points to (resolved inside the
+    /// context), keeping its name: BuildKit follows a COPY/ADD source that is itself a symlink
+    /// (`FollowSymlinks`), while links *inside* a copied directory stay links.
+    pub fn follow_source_link(&self, entry: ContextEntry) -> Result<ContextEntry, ContextError> {
+        if !matches!(entry.metadata.kind, EntryKind::Symlink(_)) {
+            return Ok(entry);
+        }
+        let abs_path = scope::resolve(&self.root, &entry.rel_path, true)?;
+        let metadata = EntryMetadata::lstat(&abs_path)?;
+        Ok(ContextEntry {
+            abs_path,
+            metadata,
+            ..entry
+        })
+    }
+
     /// Walks `entry` (from [`BuildContext::resolve_sources`]) and everything below it, skipping
     /// what the ignore file excludes and what `excludes` (COPY/ADD `--exclude`, see
     /// [`IgnoreMatcher::new`]) excludes relative to the source. The first item is the entry itself.

@@ -9,6 +9,9 @@
 //! - [`registry`]: a throw-away `docker-registry` on a loopback port (plain HTTP, or TLS + htpasswd).
 //! - [`images`]: busybox base images (amd64, arm64/v8, an index of both, a Docker schema2 copy) built
 //!   from the busybox-static .debs that `hack/setup.sh` fetches, and pushed into a [`registry::Registry`].
+//! - [`kaniko`]: builds with the real binary against the shared registry, read back with skopeo and
+//!   umoci, and compared with `docker build`.
+//! - [`file_server`]: a loopback HTTP server for `ADD <url>`.
 //! - [`tools`]: wrappers around `skopeo`, `umoci` and `docker`, and [`tools::RootfsSnapshot`] to
 //!   compare unpacked filesystems.
 //!
@@ -18,6 +21,8 @@
 // Each test binary uses a different subset of the fixtures.
 #![allow(dead_code, unused_imports)]
 
+pub mod file_server;
 pub mod images;
+pub mod kaniko;
 pub mod registry;
 pub mod tools;

@@ -4,15 +4,18 @@
 //!
 //! Each [`Registry`] owns a temporary directory holding its config, storage, logs and, for the TLS
 //! flavour, a freshly generated CA, server certificate and htpasswd file. Dropping it kills and
-//! reaps the server. Tests must not silently pass when the server is missing, so a missing binary
+//! reaps the server. [`Registry::shared`] is the exception: one registry per test process that is
+//! never dropped, so the kernel kills it when the process ends (`PR_SET_PDEATHSIG`) and an
+//! `atexit` hook removes its directory. Tests must not silently pass when the server is missing, so a missing binary
 //! panics with a pointer to `hack/setup.sh`.
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -48,7 +51,36 @@ impl Registry {
     /// Plain-HTTP registry without authentication, deletes enabled.
     pub fn start() -> Registry {
         let dir = tempdir("kaniko-registry-");
-        Self::launch(dir, None)
+        Self::launch(dir, None, false)
+    }
+
+    /// One plain-HTTP registry for the whole test process, started on first use. Tests sharing it
+    /// must use their own repository names. It dies with the process however the process ends:
+    /// it is spawned from a thread that never exits with `PR_SET_PDEATHSIG` (the signal follows
+    /// the spawning *thread*), and an `atexit` hook kills it and removes its directory on a
+    /// normal exit.
+    pub fn shared() -> &'static Registry {
+        static SHARED: OnceLock<Registry> = OnceLock::new();
+        SHARED.get_or_init(|| {
+            let (tx, rx) = mpsc::channel();
+            std::thread::Builder::new()
+                .name("shared-registry".into())
+                .spawn(move || {
+                    let registry = Self::launch(tempdir("kaniko-registry-shared-"), None, true);
+                    let _ = tx.send(registry);
+                    loop {
+                        std::thread::park();
+                    }
+                })
+                .expect("spawn the shared registry's thread");
+            let registry = rx
+                .recv()
+                .expect("the shared registry failed to start (see above)");
+            let _ = SHARED_CLEANUP.set((registry.child.id(), registry.dir().to_path_buf()));
+            // SAFETY: registering a plain extern "C" function has no preconditions.
+            unsafe { libc::atexit(cleanup_shared) };
+            registry
+        })
     }
 
     /// HTTPS registry (certificate signed by a throw-away CA, SAN IP:127.0.0.1 and DNS:localhost)
@@ -56,10 +88,10 @@ impl Registry {
     pub fn start_tls_basic_auth(user: &str, password: &str) -> Registry {
         let dir = tempdir("kaniko-registry-tls-");
         let secured = generate_tls_and_htpasswd(dir.path(), user, password);
-        Self::launch(dir, Some(secured))
+        Self::launch(dir, Some(secured), false)
     }
 
-    fn launch(dir: TempDir, secured: Option<Secured>) -> Registry {
+    fn launch(dir: TempDir, secured: Option<Secured>, die_with_parent: bool) -> Registry {
         if !Path::new(REGISTRY_BIN).exists() {
             panic!("{REGISTRY_BIN} is missing: run hack/setup.sh");
         }
@@ -71,7 +103,19 @@ impl Registry {
                 .expect("write registry config");
             let log = fs_err::File::create(&log_path).expect("create registry log");
             let log_err = log.file().try_clone().expect("clone registry log handle");
-            let mut child = Command::new(REGISTRY_BIN)
+            let mut command = Command::new(REGISTRY_BIN);
+            if die_with_parent {
+                // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+                unsafe {
+                    command.pre_exec(|| {
+                        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                            return Err(std::io::Error::last_os_error());
+                        }
+                        Ok(())
+                    });
+                }
+            }
+            let mut child = command
                 .arg("serve")
                 .arg(&config)
                 .stdin(Stdio::null())
@@ -190,6 +234,22 @@ impl Drop for Registry {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Process id and directory of [`Registry::shared`], for [`cleanup_shared`].
+static SHARED_CLEANUP: OnceLock<(u32, PathBuf)> = OnceLock::new();
+
+extern "C" fn cleanup_shared() {
+    if let Some((pid, dir)) = SHARED_CLEANUP.get() {
+        if let Ok(pid) = libc::pid_t::try_from(*pid) {
+            // SAFETY: the pid is our own child, not yet reaped, so it cannot have been reused.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
