@@ -491,3 +491,18 @@ fn dockerignore_excludes_and_reincludes() {
         },
     );
 }
+
+/// Regression: `COPY --from=<name>` naming a later stage was taken as an image reference; BuildKit
+/// resolves any stage name (the plan builds it first).
+#[test]
+fn copy_from_a_later_stage_by_name() {
+    let ctx = Context::new(
+        "FROM scratch AS final\n\
+         COPY --from=producer /made.txt /made.txt\n\
+         FROM scratch AS producer\n\
+         COPY made.txt /made.txt\n",
+    )
+    .file("made.txt", "made later\n");
+    let built = build_ok(&ctx, "copy-from-later", &["--target", "final"]);
+    assert_eq!(built.text("/made.txt"), "made later\n");
+}

@@ -16,7 +16,7 @@ use super::stage::StageRun;
 use super::users::UserDb;
 use super::BuildError;
 use crate::context::{self, ContextEntry, EntryKind, IgnoreMatcher};
-use crate::dockerfile::{Add, Copy, Instruction, Source, StageRef};
+use crate::dockerfile::{Add, Copy, Instruction, Source};
 use crate::snapshot::{EntryMeta, LayerBlob, LayerWriter};
 
 /// What COPY and ADD share, after expansion.
@@ -229,13 +229,18 @@ pub async fn run(
         _ => BTreeMap::new(),
     };
     let blob = tokio::task::block_in_place(|| write_layer(shared, &planned, &extracted))?;
+    record_in_view(stage, &view, &planned);
+    Ok(blob)
+}
+
+/// Applies what a new layer holds to the stage's view, as the layer about to be appended.
+fn record_in_view(stage: &mut StageRun<'_>, view: &LoadedView, planned: &[PlannedEntry]) {
     let index = stage.image.assembler.layers().len();
-    let mut updated: LoadedView = (*view).clone();
-    for p in &planned {
+    let mut updated = view.clone();
+    for p in planned {
         updated.view.insert(&p.path, p.node(index));
     }
     stage.image.view = Some(Arc::new(updated));
-    Ok(blob)
 }
 
 /// Creates WORKDIR's directory when it is missing, owned by the stage's USER; `None` when it exists.
@@ -274,12 +279,7 @@ pub async fn create_workdir(stage: &mut StageRun<'_>, path: &str) -> Result<Opti
         });
     }
     let blob = tokio::task::block_in_place(|| write_layer(shared, &planned, &BTreeMap::new()))?;
-    let index = stage.image.assembler.layers().len();
-    let mut updated: LoadedView = (*view).clone();
-    for p in &planned {
-        updated.view.insert(&p.path, p.node(index));
-    }
-    stage.image.view = Some(Arc::new(updated));
+    record_in_view(stage, &view, &planned);
     Ok(Some(blob))
 }
 
@@ -298,14 +298,12 @@ fn resolve_from(stage: &StageRun<'_>, from: &str) -> FromImage {
             return FromImage::Stage(i);
         }
     }
-    if let Some(s) = df.stage_by_name(from) {
-        if s.index < stage.index {
-            return FromImage::Stage(s.index);
-        }
+    // Any other stage may be named, later ones too (BuildKit's rule; the plan builds it first and
+    // rejects cycles); what names no stage is an image reference.
+    match df.stage_by_name(from) {
+        Some(s) if s.index != stage.index => FromImage::Stage(s.index),
+        _ => FromImage::Image(from.to_string()),
     }
-    // The plan already resolved names the same way; an image reference is what remains.
-    let _ = StageRef::Scratch;
-    FromImage::Image(from.to_string())
 }
 
 /// Paths in a view matching a COPY --from source (absolute or relative to the root; `*`, `?`, `[…]`

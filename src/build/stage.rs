@@ -213,7 +213,7 @@ impl<'a> StageRun<'a> {
                 self.image.assembler.config_mut().container_mut().stop_signal = sig
             }
             InstructionKind::Healthcheck(hc) => {
-                let value = healthcheck(&hc, &self.shell());
+                let value = healthcheck(&hc);
                 self.image.assembler.config_mut().container_mut().healthcheck = Some(value);
             }
             InstructionKind::Onbuild(ob) => {
@@ -369,8 +369,7 @@ fn expand_port(spec: &str) -> Result<Vec<String>, String> {
     Ok((lo..=hi).map(|p| format!("{p}/{proto}")).collect())
 }
 
-fn healthcheck(hc: &DfHealthcheck, shell: &[String]) -> Healthcheck {
-    let _ = shell;
+fn healthcheck(hc: &DfHealthcheck) -> Healthcheck {
     let nanos = |d: Option<std::time::Duration>| {
         d.map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
             .unwrap_or(0)
