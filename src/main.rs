@@ -40,11 +40,16 @@ fn run_build(flags: &kaniko::cli::BuildFlags) -> ExitCode {
 
 fn build(settings: kaniko::cli::settings::BuildSettings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(kaniko::build::run(settings))?;
+    let result = runtime.block_on(kaniko::build::run(settings));
+    // An interrupted build may leave a thread blocked in I/O; waiting for it would undo the interrupt.
+    runtime.shutdown_background();
+    result?;
     Ok(())
 }
 
-/// Prints `error: <outermost>: <cause>: …` on one line, as CI logs are grepped line by line.
+/// Prints `error: <outermost>: <cause>: …` on one line, as CI logs are grepped line by line, and
+/// exits 128 + the signal number for an interrupted build (as a shell reports a killed process),
+/// 1 for every other failure.
 fn report(err: &anyhow::Error) -> ExitCode {
     let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
     let mut line = String::new();
@@ -57,6 +62,12 @@ fn report(err: &anyhow::Error) -> ExitCode {
         }
         line.push_str(&part);
     }
+    // Messages that quote multi-line text (a heredoc, a registry's error body) stay on one line.
+    let line = line.replace("\r\n", "\\n").replace('\n', "\\n");
     eprintln!("error: {line}");
-    ExitCode::FAILURE
+    match err.downcast_ref::<kaniko::build::BuildError>() {
+        Some(kaniko::build::BuildError::Interrupted("SIGINT")) => ExitCode::from(130),
+        Some(kaniko::build::BuildError::Interrupted("SIGTERM")) => ExitCode::from(143),
+        _ => ExitCode::FAILURE,
+    }
 }

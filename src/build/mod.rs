@@ -79,7 +79,7 @@ pub enum BuildError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("internal error: {message}")]
     Internal { message: String },
-    #[error("interrupted by {0}: nothing was pushed and working files were removed")]
+    #[error("interrupted by {0}: the build was stopped and its working files were removed")]
     Interrupted(&'static str),
 }
 
@@ -118,26 +118,42 @@ pub struct BuildOutcome {
     pub image: AssembledImage,
 }
 
-/// Runs one single-platform build. SIGINT and SIGTERM cancel it: the build future is dropped, which
-/// removes the workspace, and nothing is pushed.
+/// Runs one single-platform build. SIGINT and SIGTERM cancel it: the build's working directory is
+/// removed and nothing more is pushed.
+///
+/// The build runs as its own task so that a signal is noticed even while the build is stuck in
+/// blocking I/O (a context tarball on a pipe that never ends, a slow disk): the signal wait must not
+/// depend on the build future being polled. The caller should shut the runtime down without waiting
+/// for that task (`Runtime::shutdown_background`), as a blocked thread may never return.
 pub async fn run(settings: BuildSettings) -> Result<BuildOutcome, BuildError> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).map_err(|e| BuildError::io(Path::new("SIGTERM"), e))?;
-    tokio::select! {
-        r = build(&settings) => r,
-        _ = tokio::signal::ctrl_c() => Err(BuildError::Interrupted("SIGINT")),
-        _ = term.recv() => Err(BuildError::Interrupted("SIGTERM")),
-    }
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| BuildError::io(Path::new("SIGINT"), e))?;
+    let workspace = Arc::new(Workspace::create(&settings.kaniko_dir)?);
+    let task = tokio::spawn({
+        let workspace = Arc::clone(&workspace);
+        async move { build(&settings, &workspace).await }
+    });
+    let abort = task.abort_handle();
+    let signal = tokio::select! {
+        r = task => {
+            return r.unwrap_or_else(|e| Err(BuildError::Internal { message: format!("the build task failed: {e}") }));
+        }
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    };
+    abort.abort();
+    workspace.remove();
+    Err(BuildError::Interrupted(signal))
 }
 
-async fn build(settings: &BuildSettings) -> Result<BuildOutcome, BuildError> {
+async fn build(settings: &BuildSettings, workspace: &Workspace) -> Result<BuildOutcome, BuildError> {
     let destinations: Vec<Reference> = settings
         .destinations
         .iter()
         .map(|d| Reference::parse(d))
         .collect::<Result<_, _>>()?;
     let registry = RegistryClient::new(&settings.registry, Keychain::from_env())?;
-    let workspace = Workspace::create(&settings.kaniko_dir)?;
     let mut context = BuildContext::open(
         &settings.context,
         settings.context_sub_path.as_deref(),
@@ -193,7 +209,7 @@ async fn build(settings: &BuildSettings) -> Result<BuildOutcome, BuildError> {
         settings,
         dockerfile: &dockerfile,
         registry: &registry,
-        workspace: &workspace,
+        workspace,
         context: &context,
         global_args: global,
         now,
@@ -249,7 +265,7 @@ async fn build(settings: &BuildSettings) -> Result<BuildOutcome, BuildError> {
     }
     let needs_local = settings.tar_path.is_some() || settings.oci_layout_path.is_some();
     if needs_local {
-        images::local_layers(&registry, &workspace, &target.assembler).await?;
+        images::local_layers(&registry, workspace, &target.assembler).await?;
     }
     let image = target.assembler.assemble()?;
     let digest = image.digest().clone();

@@ -38,6 +38,14 @@ impl Workspace {
         Ok(Self { root })
     }
 
+    /// Removes the tree now, while the build that uses it may still hold it (an interrupted build
+    /// stuck in blocking I/O); the drop that follows finds nothing left to remove.
+    pub fn remove(&self) {
+        if let Err(e) = fs_err::remove_dir_all(self.root.path()) {
+            tracing::warn!("removing the build's working directory: {e}");
+        }
+    }
+
     pub fn path(&self) -> &Path {
         self.root.path()
     }

@@ -31,6 +31,19 @@ impl fmt::Display for Location {
     }
 }
 
+/// `:line:column`, or nothing for [`Location::NONE`].
+struct LocationSuffix(Location);
+
+impl fmt::Display for LocationSuffix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.line == 0 {
+            Ok(())
+        } else {
+            write!(f, ":{}", self.0)
+        }
+    }
+}
+
 /// What went wrong, for callers that react differently (tests, the CLI's exit codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -52,9 +65,11 @@ pub enum ErrorKind {
     Stage,
 }
 
-/// An error in a Dockerfile, located at the instruction (and column) that caused it.
+/// An error in a Dockerfile, located at the instruction (and column) that caused it. Errors about
+/// the file as a whole or about `--target` ([`Location::NONE`]) name only the file: a `:0:0` would
+/// send users looking for a line that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{}:{}: {message}: {text:?}", location.line, location.column)]
+#[error("{file}{}: {message}: {text:?}", LocationSuffix(*location))]
 pub struct DockerfileError {
     pub file: String,
     pub location: Location,

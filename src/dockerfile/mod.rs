@@ -46,7 +46,8 @@
 //!   later, as in BuildKit; a cycle (including a stage copying from itself) is an error. A name that is
 //!   no stage is an image reference; a numeric `--from` must be a valid stage index.
 //! - An instruction other than ARG before the first FROM is an error, as is an empty file.
-//! - Errors without a place in the file (unknown `--target`) use line and column 0.
+//! - Errors without a place in the file (unknown `--target`, an empty file) name only the file
+//!   (`Dockerfile: message: "text"`), never a line 0.
 
 mod args;
 mod directives;

@@ -98,7 +98,7 @@ pub fn plan_build(
                 return Err(dockerfile.error(
                     Location::NONE,
                     ErrorKind::Stage,
-                    format!("target stage could not be found; available stages: {available}"),
+                    format!("--target stage not found (available stages: {available})"),
                     name.as_str(),
                 ));
             }

@@ -797,7 +797,7 @@ fn stage_errors() {
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "Dockerfile:0:0: target stage could not be found; available stages: x, y: \"z\""
+        "Dockerfile: --target stage not found (available stages: x, y): \"z\""
     );
     let d = p("ARG EMPTY\nFROM $EMPTY\n");
     assert_eq!(
