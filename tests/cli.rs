@@ -100,3 +100,23 @@ fn docs_cli_md_matches_clap() {
         );
     }
 }
+
+#[test]
+fn every_build_flag_is_in_advanced_configuration_md() {
+    use clap::CommandFactory;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/advanced-configuration.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let cmd = kaniko::cli::Cli::command();
+    let build = cmd.find_subcommand("build").unwrap();
+    let longs: Vec<&str> = build
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|l| *l != "help")
+        .collect();
+    assert!(longs.len() > 30, "clap lists only {} flags", longs.len());
+    let missing: Vec<&&str> = longs
+        .iter()
+        .filter(|l| !doc.contains(&format!("`--{l}`")))
+        .collect();
+    assert!(missing.is_empty(), "missing from {}: {missing:?}", path.display());
+}
