@@ -497,3 +497,15 @@ fn sigterm_interrupts_a_stalled_download_and_removes_the_working_directory() {
     let _ = stop.send(());
     assert_interrupted(&b, &out);
 }
+
+/// Regression: an error quoting multi-line text (here a `${A:?message}` whose message spans two
+/// heredoc lines) printed a second line that log scrapers did not see as part of the error.
+#[test]
+fn multi_line_text_in_an_error_stays_on_one_line() {
+    let b = Build::new("FROM scratch\nCOPY <<EOF /greeting\nhello ${A:?must\nbe set}\nEOF\n");
+    let line = b.fails(&["--no-push"]);
+    assert!(
+        line.starts_with("error: Dockerfile:2:1: A: must\\nbe set"),
+        "{line}"
+    );
+}

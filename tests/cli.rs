@@ -102,20 +102,21 @@ fn docs_cli_md_matches_clap() {
 }
 
 #[test]
-fn every_build_flag_is_explained_in_advanced_configuration() {
+fn every_build_flag_is_in_advanced_configuration_md() {
     use clap::CommandFactory;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/advanced-configuration.md");
-    let text = std::fs::read_to_string(&path).unwrap();
+    let doc = std::fs::read_to_string(&path).unwrap();
     let cmd = kaniko::cli::Cli::command();
     let build = cmd.find_subcommand("build").unwrap();
-    for arg in build
+    let longs: Vec<&str> = build
         .get_arguments()
         .filter_map(|a| a.get_long())
         .filter(|l| *l != "help")
-    {
-        assert!(
-            text.contains(&format!("`--{arg}")),
-            "--{arg} is missing from docs/advanced-configuration.md"
-        );
-    }
+        .collect();
+    assert!(longs.len() > 30, "clap lists only {} flags", longs.len());
+    let missing: Vec<&&str> = longs
+        .iter()
+        .filter(|l| !doc.contains(&format!("`--{l}`")))
+        .collect();
+    assert!(missing.is_empty(), "missing from {}: {missing:?}", path.display());
 }

@@ -1,32 +1,32 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! Authentication and TLS against the real docker-registry: HTTPS with a self-signed certificate trusted
-//! through `--registry-certificate`, htpasswd (bcrypt) Basic auth with credentials from a docker
-//! config.json or a credential helper, and the errors for a wrong password or an untrusted certificate.
+//! Authentication and TLS against the real docker-registry: HTTPS with a CA-signed or a self-signed
+//! (pinned) certificate trusted through `--registry-certificate`, htpasswd (bcrypt) Basic auth with
+//! credentials from a docker config.json or a credential helper, and the errors for a wrong password
+//! or an untrusted certificate.
 
-mod registry_support;
+mod common;
 
 use std::path::Path;
 
 use base64::Engine as _;
+use common::registry::Registry;
+use common::registry_client::{fast_options, test_image};
 use kaniko::image::media_type;
 use kaniko::registry::{
     BlobSource, Keychain, Reference, RegistryCertificate, RegistryClient, RegistryError, RegistryOptions,
 };
-use registry_support::{fast_options, test_image, Registry, RegistryConfig};
 
 const USER: &str = "builder";
 const PASSWORD: &str = "s3cret-Pa55";
 
+/// HTTPS with a certificate signed by a throw-away CA, htpasswd Basic auth.
 fn secure_registry() -> Registry {
-    Registry::start(RegistryConfig {
-        tls: true,
-        users: vec![(USER.into(), PASSWORD.into())],
-    })
+    Registry::start_tls_basic_auth(USER, PASSWORD)
 }
 
 fn trusting(reg: &Registry) -> RegistryOptions {
-    let cert = reg.cert.clone().unwrap();
+    let cert = reg.ca_cert_path().to_path_buf();
     RegistryOptions {
         registry_certificates: vec![RegistryCertificate {
             registry: reg.host(),
@@ -71,6 +71,17 @@ async fn push_and_pull(c: &RegistryClient, reg: &Registry, work: &Path) {
 #[tokio::test]
 async fn tls_and_basic_auth_with_the_right_password() {
     let reg = secure_registry();
+    let work = tempfile::tempdir().unwrap();
+    let keychain = write_config(work.path(), auths(&reg.host(), USER, PASSWORD));
+    let c = RegistryClient::new(&trusting(&reg), keychain).unwrap();
+    push_and_pull(&c, &reg, work.path()).await;
+}
+
+/// A self-signed server certificate (a CA certificate, which webpki refuses as a server's) given to
+/// `--registry-certificate` is accepted as pinned.
+#[tokio::test]
+async fn self_signed_certificate_is_pinned() {
+    let reg = Registry::start_tls_self_signed_basic_auth(USER, PASSWORD);
     let work = tempfile::tempdir().unwrap();
     let keychain = write_config(work.path(), auths(&reg.host(), USER, PASSWORD));
     let c = RegistryClient::new(&trusting(&reg), keychain).unwrap();

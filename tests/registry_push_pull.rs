@@ -3,15 +3,16 @@
 //! Push and pull against the real docker-registry: blobs and manifests, pull by tag and by digest, HEAD,
 //! cross-repository mount, platform resolution from a pushed index, and registry mirrors.
 
-mod registry_support;
+mod common;
 
+use common::registry::{free_port, Registry};
+use common::registry_client::{fast_options, test_image, TestImage};
 use kaniko::image::media_type;
 use kaniko::image::Digest;
 use kaniko::platform::Platform;
 use kaniko::registry::{
     BlobPush, BlobSource, Keychain, Reference, RegistryClient, RegistryError, RegistryOptions,
 };
-use registry_support::{fast_options, test_image, Registry, RegistryConfig, TestImage};
 
 fn client(options: &RegistryOptions) -> RegistryClient {
     RegistryClient::new(options, Keychain::anonymous()).unwrap()
@@ -33,7 +34,7 @@ async fn push_image(c: &RegistryClient, r: &Reference, img: &TestImage) -> Diges
 
 #[tokio::test]
 async fn push_then_pull_by_tag_and_digest() {
-    let reg = Registry::start(RegistryConfig::default());
+    let reg = Registry::start();
     let work = tempfile::tempdir().unwrap();
     let img = test_image(work.path(), "linux", "amd64", 1, 3 * 1024 * 1024 + 17);
     let c = client(&fast_options());
@@ -103,7 +104,7 @@ async fn push_then_pull_by_tag_and_digest() {
 
 #[tokio::test]
 async fn missing_things_give_errors_naming_registry_repository_and_status() {
-    let reg = Registry::start(RegistryConfig::default());
+    let reg = Registry::start();
     let c = client(&fast_options());
     let r = Reference::parse(&format!("{}/nothing/here:v9", reg.host())).unwrap();
     let e = c.get_manifest(&r).await.unwrap_err();
@@ -125,7 +126,7 @@ async fn missing_things_give_errors_naming_registry_repository_and_status() {
 
 #[tokio::test]
 async fn pull_by_digest_rejects_a_manifest_whose_bytes_do_not_match() {
-    let reg = Registry::start(RegistryConfig::default());
+    let reg = Registry::start();
     let work = tempfile::tempdir().unwrap();
     let img = test_image(work.path(), "linux", "amd64", 2, 1000);
     let c = client(&fast_options());
@@ -142,7 +143,7 @@ async fn pull_by_digest_rejects_a_manifest_whose_bytes_do_not_match() {
 
 #[tokio::test]
 async fn cross_repository_mount() {
-    let reg = Registry::start(RegistryConfig::default());
+    let reg = Registry::start();
     let work = tempfile::tempdir().unwrap();
     let img = test_image(work.path(), "linux", "amd64", 3, 200_000);
     let c = client(&fast_options());
@@ -184,7 +185,7 @@ async fn cross_repository_mount() {
 
 #[tokio::test]
 async fn platform_resolution_from_a_pushed_index() {
-    let reg = Registry::start(RegistryConfig::default());
+    let reg = Registry::start();
     let work = tempfile::tempdir().unwrap();
     let c = client(&fast_options());
     let r = Reference::parse(&format!("{}/multi:latest", reg.host())).unwrap();
@@ -242,7 +243,7 @@ async fn platform_resolution_from_a_pushed_index() {
 #[tokio::test]
 async fn docker_hub_pulls_go_to_mirrors_in_order() {
     // The first mirror is not listening; the second has the image under the Docker Hub repository name.
-    let reg = Registry::start(RegistryConfig::default());
+    let reg = Registry::start();
     let work = tempfile::tempdir().unwrap();
     let img = test_image(work.path(), "linux", "amd64", 20, 4000);
     let seed = client(&fast_options());
@@ -253,7 +254,7 @@ async fn docker_hub_pulls_go_to_mirrors_in_order() {
     )
     .await;
 
-    let dead = format!("127.0.0.1:{}", registry_support::free_port());
+    let dead = format!("127.0.0.1:{}", free_port());
     let options = RegistryOptions {
         registry_mirrors: vec![dead, reg.host()],
         ..fast_options()

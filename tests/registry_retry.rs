@@ -4,21 +4,22 @@
 //! Retry-After are retried (and the wait honoured), 401 never is, and an unreachable registry is
 //! reported with its host, the URL tried and the retries spent.
 
-mod registry_support;
+mod common;
 
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use common::proxy::{response, Proxy, Then};
+use common::registry::{free_port, Registry};
+use common::registry_client::{fast_options, test_image};
 use kaniko::image::media_type;
 use kaniko::registry::{
     BlobSource, Keychain, Reference, RegistryClient, RegistryError, RegistryOptions, MIN_TRANSIENT_RETRIES,
 };
-use registry_support::proxy::{response, Proxy, Then};
-use registry_support::{fast_options, test_image, Registry, RegistryConfig};
 
 /// Starts a registry holding one image at `app:v1`; returns it with the image's manifest bytes.
 async fn registry_with_image(work: &std::path::Path) -> (Registry, Vec<u8>) {
-    let reg = Registry::start(RegistryConfig::default());
+    let reg = Registry::start();
     let img = test_image(work, "linux", "amd64", 30, 10_000);
     let c = RegistryClient::new(&fast_options(), Keychain::anonymous()).unwrap();
     let r = Reference::parse(&format!("{}/app:v1", reg.host())).unwrap();
@@ -42,7 +43,7 @@ async fn retries_503_then_429_honouring_retry_after_then_succeeds() {
         response("503 Service Unavailable", &[]),
         response("429 Too Many Requests", &["Retry-After: 1"]),
     ];
-    let proxy = Proxy::start(canned, Then::Forward(reg.addr)).await;
+    let proxy = Proxy::start(canned, Then::Forward(reg.addr())).await;
     let c = RegistryClient::new(&fast_options(), Keychain::anonymous()).unwrap();
     let r = Reference::parse(&format!("{}/app:v1", proxy.host())).unwrap();
 
@@ -104,7 +105,7 @@ async fn unauthorized_is_never_retried() {
         ],
     );
     let proxy = Proxy::start(vec![], Then::Always(unauthorized)).await;
-    let _ = reg.addr; // the registry stays behind the proxy, never reached
+    let _ = reg.addr(); // the registry stays behind the proxy, never reached
     let options = RegistryOptions {
         image_download_retry: 5,
         push_retry: 5,
@@ -140,7 +141,7 @@ async fn unauthorized_is_never_retried() {
 
 #[tokio::test]
 async fn unreachable_registry_names_host_url_and_retries() {
-    let port = registry_support::free_port();
+    let port = free_port();
     let c = RegistryClient::new(&fast_options(), Keychain::anonymous()).unwrap();
     let r = Reference::parse(&format!("127.0.0.1:{port}/app:v1")).unwrap();
     let e = c.get_manifest(&r).await.unwrap_err();

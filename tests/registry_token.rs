@@ -5,7 +5,7 @@
 //! the registry's `rootcertbundle`. Checks the scopes asked for (pull, pull+push, and both repositories
 //! for a cross-repository mount), Basic credentials at the token server, and token caching.
 
-mod registry_support;
+mod common;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,9 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use common::registry::{free_port, REGISTRY_BIN};
+use common::registry_client::{fast_options, test_image};
 use kaniko::image::media_type;
 use kaniko::registry::{BlobPush, BlobSource, Keychain, Reference, RegistryClient};
-use registry_support::{fast_options, free_port, self_signed_cert, test_image};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SERVICE: &str = "test-registry";
@@ -154,7 +155,7 @@ fn start_token_registry(dir: tempfile::TempDir, realm: &str, bundle: &Path) -> T
     let config = dir.path().join("config.yml");
     std::fs::write(&config, yaml).unwrap();
     let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-    let child = Command::new(registry_support::REGISTRY_BIN)
+    let child = Command::new(REGISTRY_BIN)
         .arg("serve")
         .arg(&config)
         .stdout(Stdio::from(log.try_clone().unwrap()))
@@ -259,4 +260,32 @@ async fn bearer_tokens_with_the_right_scopes() {
     );
     let last = tokens.seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!(last.basic_user, None);
+}
+/// The token issuer's RSA key and self-signed certificate (the registry's `rootcertbundle`).
+pub fn self_signed_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    let status = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success(), "openssl req failed");
+    (cert, key)
 }

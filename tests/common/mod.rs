@@ -6,7 +6,12 @@
 //! validate it: images are assembled here with `tar`/`flate2`/`sha2`/`serde_json` and moved around with
 //! `skopeo`, registries are Debian's real `docker-registry`, and rootfs comparisons go through `umoci`.
 //!
-//! - [`registry`]: a throw-away `docker-registry` on a loopback port (plain HTTP, or TLS + htpasswd).
+//! - [`registry`]: a throw-away `docker-registry` on a loopback port (plain HTTP, or TLS + htpasswd
+//!   with a CA-signed or a self-signed server certificate).
+//! - [`proxy`]: a scripted HTTP proxy in front of a registry (canned 503/429/401 answers, then forwarding).
+//! - [`registry_client`]: inputs for tests of the crate's registry client (fast retry timing, tiny
+//!   seeded images). The one module here that uses the crate's types: it feeds the client under test
+//!   and checks nothing.
 //! - [`images`]: busybox base images (amd64, arm64/v8, an index of both, a Docker schema2 copy) built
 //!   from the busybox-static .debs that `hack/setup.sh` fetches, and pushed into a [`registry::Registry`].
 //! - [`kaniko`]: builds with the real binary against the shared registry, read back with skopeo and
@@ -24,5 +29,7 @@
 pub mod file_server;
 pub mod images;
 pub mod kaniko;
+pub mod proxy;
 pub mod registry;
+pub mod registry_client;
 pub mod tools;

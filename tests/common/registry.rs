@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
+pub const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
 /// How long a registry may take to answer `GET /v2/` before the fixture gives up.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// Attempts on a new port when another process grabbed ours between probing and binding.
@@ -34,6 +34,9 @@ struct Secured {
     ca_cert: PathBuf,
     user: String,
     password: String,
+    /// The server certificate is its own CA (`openssl req -x509`), which webpki refuses as a server
+    /// certificate: the crate pins it, but this fixture's own client cannot talk to it.
+    self_signed: bool,
 }
 
 /// A running `docker-registry`; killed and reaped on drop.
@@ -87,7 +90,17 @@ impl Registry {
     /// that requires HTTP basic authentication with `user`/`password` (bcrypt htpasswd).
     pub fn start_tls_basic_auth(user: &str, password: &str) -> Registry {
         let dir = tempdir("kaniko-registry-tls-");
-        let secured = generate_tls_and_htpasswd(dir.path(), user, password);
+        let secured = generate_tls_and_htpasswd(dir.path(), user, password, false);
+        Self::launch(dir, Some(secured), false)
+    }
+
+    /// Like [`Registry::start_tls_basic_auth`], but the server certificate is self-signed (a CA
+    /// certificate, as `openssl req -x509` makes it) and [`Registry::ca_cert_path`] is that
+    /// certificate itself: what users pass to `--registry-certificate` for such registries.
+    /// [`Registry::get`] does not work on it (webpki refuses a CA certificate as a server's).
+    pub fn start_tls_self_signed_basic_auth(user: &str, password: &str) -> Registry {
+        let dir = tempdir("kaniko-registry-tls-self-");
+        let secured = generate_tls_and_htpasswd(dir.path(), user, password, true);
         Self::launch(dir, Some(secured), false)
     }
 
@@ -159,6 +172,11 @@ impl Registry {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `127.0.0.1:PORT` as a socket address (for proxies forwarding to the registry).
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
     /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`.
@@ -268,6 +286,16 @@ fn wait_ready(
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("registry exited early with {status}"));
         }
+        if secured.is_some_and(|s| s.self_signed) {
+            // Our client cannot verify this server: its own answer is the readiness signal.
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() && read_log(log_path).contains("listening on")
+            {
+                return Ok(());
+            }
+            last_error = "not listening yet".into();
+            std::thread::sleep(Duration::from_millis(25));
+            continue;
+        }
         match http_get(port, secured, "/v2/", auth) {
             Ok((200, _)) if read_log(log_path).contains("listening on") => return Ok(()),
             Ok((200, _)) => last_error = "port answers but our registry has not logged 'listening on'".into(),
@@ -324,8 +352,8 @@ fn tempdir(prefix: &str) -> TempDir {
         .expect("create registry tempdir")
 }
 
-/// A port the kernel just handed out; released again so the registry can bind it.
-fn free_port() -> u16 {
+/// A port the kernel just handed out; released again so a server (or nobody) can bind it.
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral loopback port");
     listener.local_addr().expect("local addr").port()
 }
@@ -372,8 +400,9 @@ auth:
     yaml
 }
 
-/// CA + server certificate with the openssl CLI, and a bcrypt htpasswd file with `htpasswd -Bbn`.
-fn generate_tls_and_htpasswd(dir: &Path, user: &str, password: &str) -> Secured {
+/// CA + server certificate (or one self-signed certificate) with the openssl CLI, and a bcrypt
+/// htpasswd file with `htpasswd -Bbn`.
+fn generate_tls_and_htpasswd(dir: &Path, user: &str, password: &str, self_signed: bool) -> Secured {
     let tls = dir.join("tls");
     let cert_dir = dir.join("certs");
     fs_err::create_dir_all(&tls).expect("create tls dir");
@@ -385,6 +414,18 @@ fn generate_tls_and_htpasswd(dir: &Path, user: &str, password: &str) -> Secured 
         "ec_paramgen_curve:prime256v1",
         "-nodes",
     ];
+    if self_signed {
+        run_tool(
+            Command::new("openssl")
+                .current_dir(&tls)
+                .args(["req", "-x509"])
+                .args(ec)
+                .args(["-keyout", "server.key", "-out", "server.crt", "-days", "2"])
+                .args(["-subj", "/CN=127.0.0.1"])
+                .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"]),
+        );
+        return finish_secured(dir, &tls, &cert_dir, user, password, true);
+    }
     run_tool(
         Command::new("openssl")
             .current_dir(&tls)
@@ -430,16 +471,32 @@ fn generate_tls_and_htpasswd(dir: &Path, user: &str, password: &str) -> Secured 
             .args(["-set_serial", &serial, "-days", "2", "-out", "server.crt"])
             .args(["-extfile", "server.ext"]),
     );
+    fs_err::copy(tls.join("ca.crt"), tls.join("trusted.crt")).expect("copy ca.crt");
+    finish_secured(dir, &tls, &cert_dir, user, password, false)
+}
+
+/// Puts the certificate clients should trust (`tls/trusted.crt`, or the self-signed server
+/// certificate) into the cert dir and writes the htpasswd file.
+fn finish_secured(
+    dir: &Path,
+    tls: &Path,
+    cert_dir: &Path,
+    user: &str,
+    password: &str,
+    self_signed: bool,
+) -> Secured {
+    let trusted = if self_signed { "server.crt" } else { "trusted.crt" };
     let ca_cert = cert_dir.join("ca.crt");
-    fs_err::copy(tls.join("ca.crt"), &ca_cert).expect("copy ca.crt");
+    fs_err::copy(tls.join(trusted), &ca_cert).expect("copy the trusted certificate");
 
     let htpasswd = run_tool(Command::new("htpasswd").args(["-Bbn", user, password]));
     fs_err::write(dir.join("htpasswd"), htpasswd).expect("write htpasswd");
     Secured {
-        cert_dir,
+        cert_dir: cert_dir.to_path_buf(),
         ca_cert,
         user: user.to_owned(),
         password: password.to_owned(),
+        self_signed,
     }
 }
 

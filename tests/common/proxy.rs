@@ -2,7 +2,7 @@
 
 //! A scripted HTTP/1.1 proxy on a loopback port: it answers requests with canned responses (503, 429,
 //! 401, …) and, once the script is spent, forwards connections to an upstream registry. It counts every
-//! request it sees, so tests can assert how often the client tried.
+//! request it sees, so tests can assert how often the client tried. Needs a tokio runtime.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
