@@ -111,11 +111,6 @@ impl Platform {
         let c = candidate.clone().normalized();
         self.os == c.os && self.architecture == c.architecture && self.variant == c.variant
     }
-
-    /// `os/arch[/variant]`.
-    pub fn to_path_string(&self) -> String {
-        self.to_string()
-    }
 }
 
 impl fmt::Display for Platform {

@@ -238,7 +238,7 @@ fn record_in_view(stage: &mut StageRun<'_>, view: &LoadedView, planned: &[Planne
     let index = stage.image.assembler.layers().len();
     let mut updated = view.clone();
     for p in planned {
-        updated.view.insert(&p.path, p.node(index));
+        updated.view.apply(&p.path, p.node(index));
     }
     stage.image.view = Some(Arc::new(updated));
 }

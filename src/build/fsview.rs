@@ -170,11 +170,6 @@ impl FsView {
         }
     }
 
-    /// Inserts or replaces an entry at a normalised path, creating missing parents as 0755 root dirs.
-    pub fn insert(&mut self, path: &str, node: Node) {
-        self.apply(path, node);
-    }
-
     /// Removes an entry and everything below it.
     pub fn remove(&mut self, path: &str) {
         let doomed: Vec<String> = self.descendants(path).map(|(p, _)| p.to_string()).collect();

@@ -121,14 +121,12 @@ impl ImageCache {
         name: &str,
         platform: &Platform,
     ) -> Result<&mut StageImage, BuildError> {
-        let key = (name.to_string(), platform.to_string());
-        if !self.images.contains_key(&key) {
-            let image = pull(registry, name, platform).await?;
-            self.images.insert(key.clone(), image);
-        }
-        self.images.get_mut(&key).ok_or_else(|| BuildError::BaseImage {
-            image: name.to_string(),
-            message: "image cache lost an entry".into(),
-        })
+        use std::collections::btree_map::Entry;
+        Ok(
+            match self.images.entry((name.to_string(), platform.to_string())) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(v) => v.insert(pull(registry, name, platform).await?),
+            },
+        )
     }
 }

@@ -30,7 +30,7 @@ use crate::image::{AssembledImage, Digest, ImageAssembler, ManifestFormat};
 use crate::output::digest_file::{self, Destination};
 use crate::output::{write_layout, write_tarball, DirBlobFetcher, LayoutWrite, OutputError, TarballImage};
 use crate::platform::{Platform, PlatformError};
-use crate::registry::{Keychain, Reference, RegistryClient, RegistryError};
+use crate::registry::{Keychain, Reference, RegistryClient, RegistryError, DEFAULT_TAG};
 use crate::snapshot::{LayerError, LayerOptions, LayerReadError};
 use images::{ImageCache, StageImage};
 use layers::LoadedView;
@@ -277,18 +277,19 @@ async fn build(settings: &BuildSettings, workspace: &Workspace) -> Result<BuildO
             tracing::info!(destination = %dest, uploaded = stats.uploaded, mounted = stats.mounted, existed = stats.existed, "pushed");
         }
     }
+    // Every output names the destinations the same way: full repository and tag (`latest` by default).
+    let named: Vec<Destination> = destinations
+        .iter()
+        .map(|d| Destination {
+            repository: format!("{}/{}", d.registry(), d.repository()),
+            tag: d.tag().unwrap_or(DEFAULT_TAG).to_string(),
+        })
+        .collect();
     let fetcher = DirBlobFetcher::new(workspace.blobs());
     if let Some(path) = &settings.tar_path {
-        let tags: Vec<String> = destinations
+        let tags: Vec<String> = named
             .iter()
-            .map(|d| {
-                format!(
-                    "{}/{}:{}",
-                    d.registry(),
-                    d.repository(),
-                    d.tag().unwrap_or("latest")
-                )
-            })
+            .map(|n| format!("{}:{}", n.repository, n.tag))
             .collect();
         tokio::task::block_in_place(|| {
             write_tarball(
@@ -302,24 +303,13 @@ async fn build(settings: &BuildSettings, workspace: &Workspace) -> Result<BuildO
         })?;
     }
     if let Some(dir) = &settings.oci_layout_path {
-        let ref_name = destinations
-            .first()
-            .and_then(|d| d.tag())
-            .unwrap_or("latest")
-            .to_string();
+        let ref_name = named.first().map_or(DEFAULT_TAG, |n| n.tag.as_str()).to_string();
         let how = LayoutWrite {
             ref_name: Some(ref_name),
             replace_index: true,
         };
         tokio::task::block_in_place(|| write_layout(dir, &image, &how, &fetcher))?;
     }
-    let named: Vec<Destination> = destinations
-        .iter()
-        .map(|d| Destination {
-            repository: format!("{}/{}", d.registry(), d.repository()),
-            tag: d.tag().unwrap_or("latest").to_string(),
-        })
-        .collect();
     if let Some(p) = &settings.digest_file {
         digest_file::write_digest_file(p, &digest)?;
     }

@@ -139,6 +139,21 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// Rejects a document whose schema version is not 2 or whose declared media type is of another kind.
+fn check_header(
+    schema_version: u32,
+    declared: Option<&str>,
+    accepts: fn(&str) -> bool,
+) -> Result<(), ManifestError> {
+    if schema_version != 2 {
+        return Err(ManifestError::SchemaVersion(schema_version));
+    }
+    match declared {
+        Some(mt) if !accepts(mt) => Err(ManifestError::MediaType(mt.to_string())),
+        _ => Ok(()),
+    }
+}
+
 impl ImageManifest {
     /// A manifest of `format` for `config` and `layers`.
     pub fn new(format: ManifestFormat, config: Descriptor, layers: Vec<Descriptor>) -> Self {
@@ -156,14 +171,11 @@ impl ImageManifest {
     /// Parses manifest bytes (keep the bytes for the digest).
     pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
         let m: Self = serde_json::from_slice(bytes).map_err(ManifestError::Parse)?;
-        if m.schema_version != 2 {
-            return Err(ManifestError::SchemaVersion(m.schema_version));
-        }
-        if let Some(mt) = &m.media_type {
-            if !media_type::is_image_manifest(mt) {
-                return Err(ManifestError::MediaType(mt.clone()));
-            }
-        }
+        check_header(
+            m.schema_version,
+            m.media_type.as_deref(),
+            media_type::is_image_manifest,
+        )?;
         Ok(m)
     }
 
@@ -195,14 +207,7 @@ impl ImageIndex {
     /// Parses index bytes (keep the bytes for the digest).
     pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
         let m: Self = serde_json::from_slice(bytes).map_err(ManifestError::Parse)?;
-        if m.schema_version != 2 {
-            return Err(ManifestError::SchemaVersion(m.schema_version));
-        }
-        if let Some(mt) = &m.media_type {
-            if !media_type::is_index(mt) {
-                return Err(ManifestError::MediaType(mt.clone()));
-            }
-        }
+        check_header(m.schema_version, m.media_type.as_deref(), media_type::is_index)?;
         Ok(m)
     }
 
