@@ -1,5 +1,5 @@
 # Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
-.PHONY: build test lint fmt setup example docs
+.PHONY: build test lint fmt setup example docs image
 
 build:
 	cargo build --locked
@@ -15,6 +15,9 @@ lint:
 
 fmt:
 	bash hack/fmt.sh
+
+image:
+	bash hack/image.sh
 
 example:
 	bash hack/example.sh

@@ -2,15 +2,16 @@
 # Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 #
 # Installs everything the build and the test suite need on a fresh Debian machine, idempotently:
-# Debian packages (registry server, skopeo, umoci, busybox-static .debs for the base-image fixtures),
-# and the rustup targets. Safe to run again; it only does what is missing.
+# Debian packages (registry server, skopeo, umoci, busybox-static .debs for the base-image fixtures,
+# musl-gcc for the static executor image, newuidmap/newgidmap for rootless RUN), the rustup targets,
+# and an unprivileged test user with subordinate id ranges. Safe to run again; it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
 SUDO=$(need_root)
 
-PACKAGES=(docker-registry skopeo umoci openssl apache2-utils busybox-static xz-utils bzip2 zstd ca-certificates tmux util-linux gcc libc6-dev)
+PACKAGES=(docker-registry skopeo umoci openssl apache2-utils busybox-static xz-utils bzip2 zstd ca-certificates tmux util-linux gcc libc6-dev musl-tools uidmap)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -43,4 +44,24 @@ done
 if command -v rustup >/dev/null 2>&1; then
   rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
 fi
+# An unprivileged user for the rootless tests (they drop to it with setpriv/runuser), with fixed
+# subordinate id ranges so that the mappings the tests expect are the same on every machine.
+TEST_USER=kaniko-test
+TEST_ID=2000
+TEST_SUBIDS="$TEST_USER:200000:65536"
+if ! getent passwd "$TEST_USER" >/dev/null; then
+  if ! getent group "$TEST_USER" >/dev/null; then
+    if getent group "$TEST_ID" >/dev/null; then $SUDO groupadd "$TEST_USER"; else $SUDO groupadd --gid "$TEST_ID" "$TEST_USER"; fi
+  fi
+  uid_flag=()
+  getent passwd "$TEST_ID" >/dev/null || uid_flag=(--uid "$TEST_ID")
+  $SUDO useradd --create-home --shell /bin/sh --gid "$TEST_USER" "${uid_flag[@]}" "$TEST_USER"
+  # useradd allocates the next free subordinate range by itself when /etc/subuid exists; ours replaces it.
+  for f in /etc/subuid /etc/subgid; do
+    if [ -f "$f" ]; then $SUDO sed -i "/^$TEST_USER:/d" "$f"; fi
+  done
+fi
+for f in /etc/subuid /etc/subgid; do
+  grep -qs "^$TEST_USER:" "$f" || echo "$TEST_SUBIDS" | $SUDO tee -a "$f" >/dev/null
+done
 echo "setup: done"

@@ -4,7 +4,8 @@
 //!
 //! The modules follow the data flow of a build:
 //! [`context`] (build context sources, `.dockerignore`) → [`dockerfile`] (parse, expand, stage graph)
-//! → [`build`] (stage execution, one module per instruction family) → [`snapshot`] (layers)
+//! → [`build`] (stage execution, one module per instruction family) → [`sandbox`] (how RUN executes:
+//! container, chroot, rootless) → [`snapshot`] (change detection, layers)
 //! → [`image`] (config, manifests, media types) → [`registry`] (client, auth, retries)
 //! → [`output`] (push, tarball, OCI layout, digest files).
 //! Cross-cutting: [`platform`], [`observe`] (logging), [`cli`] (clap and settings only).
@@ -20,5 +21,6 @@ pub mod observe;
 pub mod output;
 pub mod platform;
 pub mod registry;
+pub mod sandbox;
 pub mod snapshot;
 pub mod version;

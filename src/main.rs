@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use kaniko::cli::{Cli, Command};
+use kaniko::sandbox;
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from_env();
@@ -32,15 +33,51 @@ fn run_build(flags: &kaniko::cli::BuildFlags) -> ExitCode {
         Err(e) => return report(&anyhow::Error::from(e)),
     };
     kaniko::observe::logging::init(&settings.log);
-    match build(settings) {
+    let isolation = match choose_isolation(&settings) {
+        Isolation::Decided(i) => i,
+        Isolation::Exit(code) => return code,
+    };
+    match build(settings, isolation) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }
 }
 
-fn build(settings: kaniko::cli::settings::BuildSettings) -> anyhow::Result<()> {
+enum Isolation {
+    Decided(Result<sandbox::Isolation, sandbox::SandboxError>),
+    Exit(ExitCode),
+}
+
+/// Picks the RUN isolation before the async runtime starts, because rootless mode re-executes the
+/// build inside a user namespace (which a multi-threaded process cannot enter). A failure is kept
+/// for the build to report only if the Dockerfile has a RUN.
+fn choose_isolation(settings: &kaniko::cli::settings::BuildSettings) -> Isolation {
+    use sandbox::HostProbe;
+    if sandbox::userns::inside() {
+        return Isolation::Decided(Ok(sandbox::Isolation::Rootless));
+    }
+    let facts = sandbox::RealHost.facts();
+    let chosen = sandbox::resolve(settings.isolation, settings.force, &facts);
+    if !matches!(chosen, Ok(sandbox::Isolation::Rootless)) {
+        return Isolation::Decided(chosen);
+    }
+    match sandbox::userns::reexec(std::env::args_os().collect()) {
+        Ok(code) => Isolation::Exit(ExitCode::from(code)),
+        // auto falls back to chroot for root when the namespace cannot be made after all.
+        Err(e) if settings.isolation == sandbox::IsolationChoice::Auto && facts.is_root => {
+            tracing::warn!("rootless isolation unavailable ({e}); using chroot");
+            Isolation::Decided(Ok(sandbox::Isolation::Chroot))
+        }
+        Err(e) => Isolation::Exit(report(&anyhow::Error::from(e))),
+    }
+}
+
+fn build(
+    settings: kaniko::cli::settings::BuildSettings,
+    isolation: Result<sandbox::Isolation, sandbox::SandboxError>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = runtime.block_on(kaniko::build::run(settings));
+    let result = runtime.block_on(kaniko::build::run(settings, isolation));
     // An interrupted build may leave a thread blocked in I/O; waiting for it would undo the interrupt.
     runtime.shutdown_background();
     result?;

@@ -358,7 +358,7 @@ fn right_password_pushes() {
 }
 
 #[test]
-fn run_is_refused_before_any_pull_or_push() {
+fn run_without_a_usable_isolation_is_refused_before_any_pull_or_push() {
     let registry = Registry::start();
     let images = push_base_images(&registry);
     let b = Build::new(&format!(
@@ -372,12 +372,17 @@ fn run_is_refused_before_any_pull_or_push() {
         "the access log shows no requests:\n{}",
         registry.logs()
     );
-    let line = b.fails(&["--destination", &dest]);
-    assert_eq!(
-        line,
-        "error: Dockerfile:3:1 (stage base): RUN is not supported yet: this release builds every \
-         instruction but RUN (it lands with the RUN isolation milestone)"
+    // This machine is not a container (whatever /.dockerenv says), so container mode refuses.
+    let line = b.fails(&["--destination", &dest, "--isolation=container"]);
+    assert!(
+        line.starts_with(
+            "error: Dockerfile:3:1 (stage base): RUN needs an isolation mode: --isolation=container \
+             unpacks the base image over / and runs commands directly, so it only runs inside a \
+             throw-away container, and this does not look like one ("
+        ),
+        "{line}"
     );
+    assert!(line.contains("--force"), "{line}");
     assert_eq!(
         registry_requests(&registry),
         before,
@@ -508,4 +513,134 @@ fn multi_line_text_in_an_error_stays_on_one_line() {
         line.starts_with("error: Dockerfile:2:1: A: must\\nbe set"),
         "{line}"
     );
+}
+
+/// Mount points under `dir` in this test's mount namespace (a leaked sandbox mount would show here).
+fn mounts_under(dir: &Path) -> Vec<String> {
+    let info = fs_err::read_to_string("/proc/self/mountinfo").unwrap();
+    let dir = dir.to_str().unwrap();
+    info.lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|m| m.starts_with(dir))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Processes whose command line contains `token`.
+fn processes_with(token: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs_err::read_dir("/proc").unwrap().flatten() {
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if text.contains(token) {
+                found.push(format!("{}: {text}", entry.file_name().to_string_lossy()));
+            }
+        }
+    }
+    found
+}
+
+/// A failing RUN stops the build naming the stage, line, command, exit code and the command's last
+/// output; nothing is pushed and nothing is left behind, in both modes this machine runs as root.
+#[test]
+fn failed_run_names_stage_line_command_and_status_and_pushes_nothing() {
+    let registry = Registry::start();
+    let images = push_base_images(&registry);
+    for isolation in ["chroot", "rootless"] {
+        let b = Build::new(&format!(
+            "FROM {} AS base\nCOPY hello.txt /\nRUN echo first line && echo to stderr >&2 && exit 7\nFROM base\n",
+            images.amd64
+        ));
+        let dest = destination(&registry);
+        let line = b.fails(&["--destination", &dest, &format!("--isolation={isolation}")]);
+        assert_eq!(
+            line,
+            "error: Dockerfile:3:1: RUN failed in stage base: `echo first line && echo to stderr >&2 && exit 7` \
+             returned exit code 7; last output:\\n  first line\\n  to stderr",
+            "{isolation}"
+        );
+        assert_nothing_pushed(&registry, REPO, TAG);
+        assert!(mounts_under(b.dir.path()).is_empty(), "{isolation}");
+    }
+}
+
+#[test]
+fn run_of_a_missing_program_says_so() {
+    let registry = Registry::start();
+    let images = push_base_images(&registry);
+    let b = Build::new(&format!(
+        "FROM {}\nRUN [\"/no/such/tool\", \"x\"]\n",
+        images.amd64
+    ));
+    let dest = destination(&registry);
+    let line = b.fails(&["--destination", &dest, "--isolation=chroot"]);
+    assert!(
+        line.starts_with("error: Dockerfile:2:1: RUN in stage stage-0: cannot start \"/no/such/tool\": "),
+        "{line}"
+    );
+    assert!(line.contains("No such file or directory"), "{line}");
+    assert_nothing_pushed(&registry, REPO, TAG);
+}
+
+#[test]
+fn run_mount_is_refused_with_a_clear_error() {
+    let registry = Registry::start();
+    let images = push_base_images(&registry);
+    let b = Build::new(&format!(
+        "FROM {}\nRUN --mount=type=cache,target=/root/.cache echo hi\n",
+        images.amd64
+    ));
+    let line = b.fails(&["--destination", &destination(&registry), "--isolation=chroot"]);
+    assert_eq!(
+        line,
+        "error: Dockerfile:2:1: RUN --mount is not supported yet (cache, secret and bind mounts are planned)"
+    );
+    assert_nothing_pushed(&registry, REPO, TAG);
+}
+
+/// SIGTERM while a RUN command is running: the command and everything it started are killed, the
+/// sandbox mounts are gone, the working directory is removed and nothing is pushed.
+#[test]
+fn sigterm_during_run_kills_the_command_and_leaves_no_mount_or_directory() {
+    let registry = Registry::start();
+    let images = push_base_images(&registry);
+    for isolation in ["chroot", "rootless"] {
+        // A unique sleep length names the command's processes.
+        let token = format!(
+            "{}",
+            600_000 + std::process::id() % 1000 + if isolation == "chroot" { 0 } else { 1000 }
+        );
+        let b = Build::new(&format!(
+            "FROM {}\nRUN touch /started && (sleep {token} &) && sleep {token}\n",
+            images.amd64
+        ));
+        let dest = destination(&registry);
+        let arg = format!("--isolation={isolation}");
+        let mut cmd = b.command(&["--destination", &dest, &arg]);
+        let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let started = glob::glob(&format!("{}/build-*/rootfs-*/started", b.kaniko_dir().display()))
+                .unwrap()
+                .any(|p| p.is_ok());
+            if started && processes_with(&format!("sleep {token}")).len() >= 2 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{isolation}: the RUN never started");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = terminate(child);
+        assert_interrupted(&b, &out);
+        assert_nothing_pushed(&registry, REPO, TAG);
+        assert!(mounts_under(b.dir.path()).is_empty(), "{isolation}");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !processes_with(&format!("sleep {token}")).is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "{isolation}: RUN processes survived: {:?}",
+                processes_with(&format!("sleep {token}"))
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }

@@ -219,6 +219,49 @@ fn unpacked_base_image_has_the_documented_filesystem() {
 }
 
 #[test]
+fn snapshot_records_xattrs_and_hard_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("a"), "same\n").unwrap();
+    std::fs::hard_link(root.join("a"), root.join("b")).unwrap();
+    std::fs::write(root.join("c"), "same\n").unwrap();
+    let path = std::ffi::CString::new(root.join("c").as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: valid C strings and a 2-byte value buffer.
+    let rc = unsafe {
+        libc::setxattr(
+            path.as_ptr(),
+            c"user.parity".as_ptr(),
+            b"hi".as_ptr().cast(),
+            2,
+            0,
+        )
+    };
+    assert_eq!(rc, 0, "setxattr: {}", std::io::Error::last_os_error());
+
+    let snapshot = RootfsSnapshot::capture(root);
+    assert_eq!(snapshot.entry("/a").hardlink_of, None);
+    assert_eq!(snapshot.entry("/b").hardlink_of.as_deref(), Some("/a"));
+    assert_eq!(snapshot.entry("/c").hardlink_of, None);
+    assert_eq!(
+        snapshot.entry("/c").xattrs.get("user.parity").map(String::as_str),
+        Some("6869")
+    );
+    assert!(snapshot
+        .entry("/c")
+        .to_string()
+        .contains("xattr:user.parity=6869"));
+    // Same content and metadata, but a hard link where there was none: the diff says so.
+    let mut separate = snapshot.clone();
+    separate.entries.get_mut("/b").unwrap().hardlink_of = None;
+    assert_eq!(
+        snapshot.diff(&separate).len(),
+        1,
+        "{:?}",
+        snapshot.diff(&separate)
+    );
+}
+
+#[test]
 fn docker_runs_and_builds_on_the_amd64_base() {
     if !tools::docker_available() {
         return;

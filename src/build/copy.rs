@@ -160,6 +160,7 @@ pub async fn run(
                                 gid: 0,
                                 mtime: shared.now,
                                 content: Content::Disk(file),
+                                xattrs: BTreeMap::new(),
                             }],
                         });
                     }
@@ -276,6 +277,7 @@ pub async fn create_workdir(stage: &mut StageRun<'_>, path: &str) -> Result<Opti
             gid: owner.1,
             mtime: shared.now,
             content: Content::None,
+            xattrs: BTreeMap::new(),
         });
     }
     let blob = tokio::task::block_in_place(|| write_layer(shared, &planned, &BTreeMap::new()))?;
@@ -392,6 +394,7 @@ fn view_source(view: &FsView, path: &str) -> SourceMatch {
             gid: node.gid,
             mtime: node.mtime,
             content,
+            xattrs: BTreeMap::new(),
         });
     };
     if let Some(root) = view.get(path) {
@@ -447,6 +450,7 @@ fn context_source(
             gid: 0,
             mtime: u64::try_from(m.mtime_secs).unwrap_or(0),
             content,
+            xattrs: BTreeMap::new(),
         });
     }
     Ok(SourceMatch { name, entries })
@@ -479,6 +483,7 @@ fn extract_archive(entry: &ContextEntry, scratch: &Path, n: usize) -> Result<Sou
         gid: 0,
         mtime: 0,
         content: Content::None,
+        xattrs: BTreeMap::new(),
     }];
     let mut count = 0usize;
     let name = entry.display_path();
@@ -501,6 +506,14 @@ fn extract_archive(entry: &ContextEntry, scratch: &Path, n: usize) -> Result<Sou
         let uid = u32::try_from(header.uid().unwrap_or(0)).unwrap_or(0);
         let gid = u32::try_from(header.gid().unwrap_or(0)).unwrap_or(0);
         let mtime = header.mtime().unwrap_or(0);
+        let mut xattrs = BTreeMap::new();
+        if let Ok(Some(pax)) = item.pax_extensions() {
+            for record in pax.flatten() {
+                if let Some(name) = record.key().ok().and_then(|k| k.strip_prefix("SCHILY.xattr.")) {
+                    xattrs.insert(name.to_string(), record.value_bytes().to_vec());
+                }
+            }
+        }
         let link = || {
             item.link_name()
                 .ok()
@@ -532,6 +545,7 @@ fn extract_archive(entry: &ContextEntry, scratch: &Path, n: usize) -> Result<Sou
             gid,
             mtime,
             content,
+            xattrs,
         });
     }
     Ok(SourceMatch {
@@ -554,7 +568,7 @@ fn write_layer(
             uid: u64::from(p.uid),
             gid: u64::from(p.gid),
             mtime: p.mtime,
-            xattrs: BTreeMap::new(),
+            xattrs: p.xattrs.clone(),
         };
         match &p.kind {
             SourceKind::Dir => writer.append_dir(path, &meta)?,

@@ -57,6 +57,8 @@ pub struct SourceEntry {
     pub gid: u32,
     pub mtime: u64,
     pub content: Content,
+    /// Extended attributes (from a tar's `SCHILY.xattr.*` records; ADD keeps them like docker).
+    pub xattrs: BTreeMap<String, Vec<u8>>,
 }
 
 /// A matched COPY/ADD source: its base name and its entries, the source itself first, parents
@@ -88,6 +90,7 @@ pub struct PlannedEntry {
     pub gid: u32,
     pub mtime: u64,
     pub content: Content,
+    pub xattrs: BTreeMap<String, Vec<u8>>,
 }
 
 impl PlannedEntry {
@@ -237,6 +240,7 @@ impl Planner<'_> {
             gid,
             mtime,
             content: Content::None,
+            xattrs: BTreeMap::new(),
         });
         Ok(())
     }
@@ -274,6 +278,7 @@ impl Planner<'_> {
             gid,
             mtime: e.mtime,
             content: e.content.clone(),
+            xattrs: e.xattrs.clone(),
         });
     }
 }
@@ -303,6 +308,7 @@ mod tests {
             gid: 1000,
             mtime: 5,
             content: Content::Disk(PathBuf::from(format!("/ctx/{rel}"))),
+            xattrs: BTreeMap::new(),
         }
     }
     fn dir(rel: &str) -> SourceEntry {

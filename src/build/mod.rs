@@ -10,6 +10,8 @@ pub mod fsview;
 pub mod images;
 pub mod layers;
 pub mod remote_file;
+pub mod rootfs;
+pub mod run;
 pub mod stage;
 pub mod users;
 pub mod workspace;
@@ -63,8 +65,29 @@ pub enum BuildError {
     Output(#[from] OutputError),
     #[error("invalid platform: {0}")]
     Platform(#[from] PlatformError),
-    #[error("{at}: RUN is not supported yet: this release builds every instruction but RUN (it lands with the RUN isolation milestone)")]
-    RunNotSupported { at: String },
+    #[error("{at}: RUN needs an isolation mode: {reason}")]
+    NoIsolation { at: String, reason: String },
+    #[error("stage filesystem {root}: {message}")]
+    Rootfs { root: PathBuf, message: String },
+    #[error("snapshot: {0}")]
+    Snapshot(String),
+    #[error("{at}: {message}")]
+    Unsupported { at: String, message: String },
+    #[error("{at}: RUN in stage {stage}: {source}")]
+    RunStart {
+        at: String,
+        stage: String,
+        source: crate::sandbox::ProcessError,
+    },
+    #[error("{at}: RUN failed in stage {stage}: `{command}` returned {status}{tail}")]
+    RunFailed {
+        at: String,
+        stage: String,
+        command: String,
+        status: String,
+        /// The last lines of output, preformatted.
+        tail: String,
+    },
     #[error("{at}: {message}: {instruction}")]
     Instruction {
         at: String,
@@ -109,6 +132,8 @@ pub struct Shared<'a> {
     /// The build's timestamp (seconds since the epoch): now, or the reproducible epoch.
     pub now: u64,
     pub layer_options: LayerOptions,
+    /// How RUN is isolated, or why no mode works here (reported only if a RUN comes up).
+    pub isolation: Result<crate::sandbox::Isolation, String>,
 }
 
 /// A finished build.
@@ -125,14 +150,17 @@ pub struct BuildOutcome {
 /// blocking I/O (a context tarball on a pipe that never ends, a slow disk): the signal wait must not
 /// depend on the build future being polled. The caller should shut the runtime down without waiting
 /// for that task (`Runtime::shutdown_background`), as a blocked thread may never return.
-pub async fn run(settings: BuildSettings) -> Result<BuildOutcome, BuildError> {
+pub async fn run(
+    settings: BuildSettings,
+    isolation: Result<crate::sandbox::Isolation, crate::sandbox::SandboxError>,
+) -> Result<BuildOutcome, BuildError> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).map_err(|e| BuildError::io(Path::new("SIGTERM"), e))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| BuildError::io(Path::new("SIGINT"), e))?;
     let workspace = Arc::new(Workspace::create(&settings.kaniko_dir)?);
     let task = tokio::spawn({
         let workspace = Arc::clone(&workspace);
-        async move { build(&settings, &workspace).await }
+        async move { build(&settings, isolation, &workspace).await }
     });
     let abort = task.abort_handle();
     let signal = tokio::select! {
@@ -147,7 +175,11 @@ pub async fn run(settings: BuildSettings) -> Result<BuildOutcome, BuildError> {
     Err(BuildError::Interrupted(signal))
 }
 
-async fn build(settings: &BuildSettings, workspace: &Workspace) -> Result<BuildOutcome, BuildError> {
+async fn build(
+    settings: &BuildSettings,
+    isolation: Result<crate::sandbox::Isolation, crate::sandbox::SandboxError>,
+    workspace: &Workspace,
+) -> Result<BuildOutcome, BuildError> {
     let destinations: Vec<Reference> = settings
         .destinations
         .iter()
@@ -173,23 +205,32 @@ async fn build(settings: &BuildSettings, workspace: &Workspace) -> Result<BuildO
             skip_unused_stages: settings.skip_unused_stages,
         },
     )?;
-    // Refuse before any work: a build that cannot finish must not pull, write or push anything.
-    for &i in &plan.order {
+    // Refuse before any work: a build that cannot run its RUN steps must not pull, write or push anything.
+    let first_run = plan.order.iter().find_map(|&i| {
         let stage = &dockerfile.stages[i];
-        if let Some(run) = stage
+        stage
             .instructions
             .iter()
             .find(|ins| matches!(ins.kind, InstructionKind::Run(_)))
-        {
-            return Err(BuildError::RunNotSupported {
-                at: format!(
+            .map(|run| {
+                format!(
                     "{}:{} (stage {})",
                     dockerfile.file_name,
                     run.location,
                     stage.display_name()
-                ),
-            });
+                )
+            })
+    });
+    let isolation = isolation.map_err(|e| e.to_string());
+    match (first_run, &isolation) {
+        (Some(at), Err(reason)) => {
+            return Err(BuildError::NoIsolation {
+                at,
+                reason: reason.clone(),
+            })
         }
+        (Some(_), Ok(i)) => tracing::info!(isolation = %i, "RUN isolation"),
+        (None, _) => {}
     }
     for unused in unused_build_args(&dockerfile, &settings.build_args) {
         tracing::warn!("build argument {unused} was not consumed by any ARG");
@@ -214,6 +255,7 @@ async fn build(settings: &BuildSettings, workspace: &Workspace) -> Result<BuildO
         global_args: global,
         now,
         layer_options,
+        isolation,
     };
     let mut done: BTreeMap<usize, StageImage> = BTreeMap::new();
     let mut cache = ImageCache::default();
@@ -249,7 +291,7 @@ async fn build(settings: &BuildSettings, workspace: &Workspace) -> Result<BuildO
         for instruction in &stage.instructions {
             run.step(instruction).await?;
         }
-        let image = run.image;
+        let image = run.finish()?;
         done.insert(i, image);
     }
     let mut target = done.remove(&plan.target).ok_or_else(|| BuildError::Internal {

@@ -91,6 +91,7 @@ pub async fn download(url: &str, checksum: Option<&str>, scratch: &Path) -> Resu
             gid: 0,
             mtime,
             content: Content::Disk(path),
+            xattrs: Default::default(),
         }],
     })
 }

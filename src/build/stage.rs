@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use super::copy::{self, CopySpec};
 use super::images::{ImageCache, StageImage};
+use super::rootfs::StageFs;
 use super::{BuildError, Shared};
 use crate::dockerfile::{
     parse_instruction, resolve_arg, CommandLine, Healthcheck as DfHealthcheck, Instruction, InstructionKind,
@@ -16,6 +17,8 @@ use crate::dockerfile::{
 };
 use crate::image::assembled::rfc3339_from_unix;
 use crate::image::{Healthcheck, History};
+use crate::sandbox::Isolation;
+use crate::snapshot::LayerBlob;
 
 /// The default shell for shell-form commands on Linux.
 const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
@@ -35,6 +38,10 @@ pub struct StageRun<'a> {
     pub args: BTreeMap<String, String>,
     /// Whether CMD was set by this stage (ENTRYPOINT resets an inherited CMD only).
     cmd_set_here: bool,
+    /// The unpacked filesystem, once a RUN needed it.
+    fs: Option<StageFs>,
+    /// Layers held back by --single-snapshot: the stage's changes go into one layer at its end.
+    pending_single: bool,
 }
 
 impl<'a> StageRun<'a> {
@@ -55,7 +62,85 @@ impl<'a> StageRun<'a> {
             image,
             args: BTreeMap::new(),
             cmd_set_here: false,
+            fs: None,
+            pending_single: false,
         }
+    }
+
+    /// The stage's name for messages (`builder`, or `stage-1` when unnamed).
+    pub fn stage_name(&self) -> String {
+        self.shared.dockerfile.stages[self.index].display_name()
+    }
+
+    /// The unpacked filesystem, made on first need.
+    pub async fn ensure_fs(&mut self, isolation: Isolation) -> Result<&mut StageFs, BuildError> {
+        if self.fs.is_none() {
+            let fs = StageFs::materialize(self.shared, isolation, &self.image, self.index).await?;
+            self.fs = Some(fs);
+        }
+        self.fs.as_mut().ok_or_else(|| BuildError::Internal {
+            message: "stage filesystem missing".into(),
+        })
+    }
+
+    /// The sandbox mounts of the next command.
+    pub fn fs_mounts(&self) -> Result<Vec<crate::sandbox::mounts::Mount>, BuildError> {
+        match &self.fs {
+            Some(fs) => fs.mounts(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Adds a layer this stage produced: appended to the image (or, with --single-snapshot and a
+    /// filesystem, folded into the stage's final layer), applied to the filesystem if there is one,
+    /// and to the view.
+    fn add_layer(&mut self, blob: LayerBlob, created_by: String) -> Result<(), BuildError> {
+        let single = self.shared.settings.single_snapshot && self.fs.is_some();
+        if let Some(fs) = self.fs.as_mut() {
+            fs.apply(&blob, !single)?;
+        }
+        if single {
+            self.pending_single = true;
+            let h = self.history(created_by, true);
+            self.image.assembler.append_history(h);
+            return Ok(());
+        }
+        self.image
+            .assembler
+            .append_layer(blob, self.history(created_by, false));
+        Ok(())
+    }
+
+    /// Records a snapshot layer in the image and in the stage's view.
+    fn add_snapshot(&mut self, blob: LayerBlob, created_by: String) -> Result<(), BuildError> {
+        let index = self.image.assembler.layers().len();
+        if let Some(view) = self.image.view.take() {
+            let mut updated = (*view).clone();
+            tokio::task::block_in_place(|| {
+                super::layers::apply_layer(&mut updated, index, &blob.path, &blob.descriptor.media_type)
+            })?;
+            self.image.view = Some(std::sync::Arc::new(updated));
+        }
+        self.image
+            .assembler
+            .append_layer(blob, self.history(created_by, false));
+        Ok(())
+    }
+
+    /// Ends the stage: the --single-snapshot layer, then the filesystem is released.
+    pub fn finish(mut self) -> Result<StageImage, BuildError> {
+        if let Some(mut fs) = self.fs.take() {
+            if self.pending_single {
+                if let Some(blob) = fs.snapshot(self.shared)? {
+                    // The view's layer numbers were provisional; rebuild it from the real layers.
+                    self.image.view = None;
+                    let h = self.history("single snapshot of the stage (--single-snapshot)".into(), false);
+                    self.image.assembler.append_layer(blob, h);
+                }
+            }
+            fs.release();
+        }
+        Ok(self.image)
     }
 
     /// Value of a variable for word expansion: ENV wins over ARG, as in docker build.
@@ -98,14 +183,6 @@ impl<'a> StageRun<'a> {
                     message: e.to_string(),
                 }
             })?;
-            if let InstructionKind::Run(_) = instruction.kind {
-                return Err(BuildError::RunNotSupported {
-                    at: format!(
-                        "ONBUILD trigger {trigger:?} of the base image of stage {}",
-                        self.index
-                    ),
-                });
-            }
             self.step(&instruction).await?;
         }
         Ok(())
@@ -189,10 +266,7 @@ impl<'a> StageRun<'a> {
                 let path = format!("/{}", super::fsview::normalize(&path));
                 self.image.assembler.config_mut().container_mut().working_dir = path.clone();
                 if let Some(blob) = copy::create_workdir(self, &path).await? {
-                    self.image
-                        .assembler
-                        .append_layer(blob, self.history(created_by, false));
-                    return Ok(());
+                    return self.add_layer(blob, created_by);
                 }
             }
             InstructionKind::Cmd(cmd) => {
@@ -227,23 +301,27 @@ impl<'a> StageRun<'a> {
             InstructionKind::Copy(c) => {
                 let spec = CopySpec::from_copy(c);
                 let blob = copy::run(self, instruction, spec).await?;
-                self.image
-                    .assembler
-                    .append_layer(blob, self.history(created_by, false));
-                return Ok(());
+                return self.add_layer(blob, created_by);
             }
             InstructionKind::Add(a) => {
                 let spec = CopySpec::from_add(a);
                 let blob = copy::run(self, instruction, spec).await?;
-                self.image
-                    .assembler
-                    .append_layer(blob, self.history(created_by, false));
-                return Ok(());
+                return self.add_layer(blob, created_by);
             }
-            InstructionKind::Run(_) => {
-                return Err(BuildError::RunNotSupported {
-                    at: self.location(instruction),
-                });
+            InstructionKind::Run(run) => {
+                super::run::execute(self, instruction, &run).await?;
+                if self.shared.settings.single_snapshot {
+                    self.pending_single = true;
+                } else if let Some(blob) = self
+                    .fs
+                    .as_mut()
+                    .map(|fs| fs.snapshot(self.shared))
+                    .transpose()?
+                    .flatten()
+                {
+                    self.add_snapshot(blob, created_by)?;
+                    return Ok(());
+                }
             }
             InstructionKind::From(_) => return Err(self.error(instruction, "FROM inside a stage".into())),
         }
@@ -280,7 +358,7 @@ impl<'a> StageRun<'a> {
             .unwrap_or_default()
     }
 
-    fn shell(&self) -> Vec<String> {
+    pub fn shell(&self) -> Vec<String> {
         let s = self
             .image
             .assembler

@@ -153,6 +153,27 @@ pub struct BuildFlags {
     #[arg(long = "ignore-path", value_name = "PATH", help_heading = "Filesystem")]
     pub ignore_paths: Vec<PathBuf>,
 
+    /// How RUN commands are isolated: `auto` (container when root inside a container, else rootless
+    /// when user namespaces work, else chroot when root), `container` (unpack over `/` and run
+    /// directly, kaniko's model; only inside a throw-away container), `chroot` (a root directory under
+    /// --kaniko-dir, needs root) or `rootless` (an unprivileged user namespace).
+    #[arg(long, default_value = "auto", value_name = "MODE", help_heading = "RUN")]
+    pub isolation: String,
+
+    /// Allow --isolation=container where no container is detected (kaniko's `--force`).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
+    pub force: bool,
+
+    /// How RUN changes are detected: `stat` (mtime, ctime, size, mode, owner, inode; never reads
+    /// unchanged files), `full` (metadata and content hash of every file), `redo` (mtime, size, mode,
+    /// owner) or `time` (mtime only).
+    #[arg(long, default_value = "stat", value_name = "MODE", help_heading = "RUN")]
+    pub snapshot_mode: String,
+
+    /// Take one snapshot per stage, at its end, instead of one layer per RUN/COPY/ADD.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
+    pub single_snapshot: bool,
+
     /// Remove the build's working files at the end of the build.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Filesystem")]
     pub cleanup: bool,

@@ -10,6 +10,8 @@ use super::BuildFlags;
 use crate::observe::logging::{LogFormat, LogSettings};
 use crate::platform::{Platform, PlatformError};
 use crate::registry::RegistryOptions;
+use crate::sandbox::IsolationChoice;
+use crate::snapshot::SnapshotMode;
 
 /// Why the flags cannot make a build.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,10 @@ pub enum SettingsError {
     SourceDateEpoch(String),
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
+    #[error(transparent)]
+    Isolation(#[from] crate::sandbox::SandboxError),
+    #[error("invalid --snapshot-mode: {0}")]
+    SnapshotMode(String),
 }
 
 /// Validated settings of one single-platform build.
@@ -59,6 +65,10 @@ pub struct BuildSettings {
     pub kaniko_dir: PathBuf,
     pub ignore_paths: Vec<PathBuf>,
     pub cleanup: bool,
+    pub isolation: IsolationChoice,
+    pub force: bool,
+    pub snapshot_mode: SnapshotMode,
+    pub single_snapshot: bool,
     pub log: LogSettings,
 }
 
@@ -108,6 +118,12 @@ impl BuildSettings {
             kaniko_dir: flags.kaniko_dir.clone(),
             ignore_paths: flags.ignore_paths.clone(),
             cleanup: flags.cleanup,
+            isolation: flags.isolation.parse()?,
+            force: flags.force,
+            snapshot_mode: flags.snapshot_mode.parse().map_err(
+                |e: crate::snapshot::UnknownSnapshotMode| SettingsError::SnapshotMode(e.to_string()),
+            )?,
+            single_snapshot: flags.single_snapshot,
             log,
         })
     }

@@ -12,6 +12,7 @@
 //! - [`compare_with_docker`]: `docker build` of the same context from the same base (imported into
 //!   the daemon), with the root filesystems and the config fields compared.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -109,7 +110,11 @@ impl Context {
 
     /// The Dockerfile with placeholders replaced; `docker_base` replaces `{{BASE}}` for docker.
     fn dockerfile_for(&self, images: &BaseImages, docker_base: Option<&str>) -> String {
-        self.dockerfile
+        Self::replace_placeholders(&self.dockerfile, images, docker_base)
+    }
+
+    fn replace_placeholders(dockerfile: &str, images: &BaseImages, docker_base: Option<&str>) -> String {
+        dockerfile
             .replace("{{BASE}}", docker_base.unwrap_or(&images.amd64))
             .replace("{{ARM64}}", &images.arm64)
             .replace("{{INDEX}}", &images.index)
@@ -140,6 +145,14 @@ impl Context {
         self
     }
 
+    /// Copies the directory `src` (files, directories, symlinks) into the context root, for
+    /// contexts kept as files in the repository. Modes are what git records, whatever the
+    /// checkout's umask: 0755 for directories and executables, 0644 for other files.
+    pub fn tree(self, src: &Path) -> Context {
+        copy_tree(src, &self.dir());
+        self
+    }
+
     pub fn symlink(self, path: &str, target: &str) -> Context {
         let full = self.dir().join(path);
         self.parents(&full);
@@ -162,22 +175,48 @@ impl Context {
     }
 }
 
+fn copy_tree(src: &Path, dst: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    for entry in fs_err::read_dir(src).expect("read context source dir") {
+        let entry = entry.expect("context source entry");
+        let (from, to) = (entry.path(), dst.join(entry.file_name()));
+        let meta = fs_err::symlink_metadata(&from).expect("stat context source");
+        if meta.is_symlink() {
+            let target = fs_err::read_link(&from).expect("read context source symlink");
+            std::os::unix::fs::symlink(target, &to).expect("create context symlink");
+            continue;
+        }
+        if meta.is_dir() {
+            fs_err::create_dir(&to).expect("create context dir");
+            copy_tree(&from, &to);
+        } else {
+            fs_err::copy(&from, &to).expect("copy context file");
+        }
+        let executable = meta.is_dir() || meta.permissions().mode() & 0o100 != 0;
+        let mode = if executable { 0o755 } else { 0o644 };
+        fs_err::set_permissions(&to, std::fs::Permissions::from_mode(mode)).expect("chmod context entry");
+    }
+}
+
 /// `kaniko build` of `ctx` with `args` added; whatever the outcome.
 pub fn kaniko(ctx: &Context, args: &[&str]) -> Output {
     let kaniko_dir = tempfile::tempdir().expect("kaniko dir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaniko"));
-    cmd.arg("build")
-        .arg("--context")
-        .arg(ctx.dir())
-        .arg("--dockerfile")
-        .arg(ctx.dockerfile_path())
-        .arg("--kaniko-dir")
-        .arg(kaniko_dir.path())
-        .args(["--insecure-registry", &bases().registry.host()])
-        .args(["--log-format", "text"])
+    cmd.args(build_args(ctx, kaniko_dir.path()))
         .args(args)
         .env_remove("KANIKO_DIR");
     tools::run(&mut cmd)
+}
+
+/// `build` and the flags every test build of `ctx` starts with (context, Dockerfile, `kaniko_dir`,
+/// the shared registry as insecure, text logs), for callers that start the binary another way.
+pub fn build_args(ctx: &Context, kaniko_dir: &Path) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec!["build".into(), "--context".into(), ctx.dir().into()];
+    args.extend(["--dockerfile".into(), ctx.dockerfile_path().into()]);
+    args.extend(["--kaniko-dir".into(), kaniko_dir.into()]);
+    args.extend(["--insecure-registry".into(), bases().registry.host().into()]);
+    args.extend(["--log-format".into(), "text".into()]);
+    args
 }
 
 /// Like [`kaniko`], panicking with the log unless the build succeeds.
@@ -314,6 +353,9 @@ pub struct DockerOptions<'a> {
     pub ignore_paths: &'a [&'a str],
     /// Config fields left out of the comparison.
     pub ignore_fields: &'a [&'a str],
+    /// The Dockerfile docker builds instead of the context's (same placeholders), for syntax the
+    /// legacy builder lacks (heredocs): an equivalent written without it.
+    pub dockerfile: Option<&'a str>,
 }
 
 /// The amd64 base in the daemon, imported once per process under a content-derived tag.
@@ -330,55 +372,114 @@ fn docker_base() -> &'static str {
     })
 }
 
-/// Builds the same context with `docker build` (legacy builder) from the same base and asserts
-/// that its root filesystem and the [`CONFIG_FIELDS`] equal ours. Skips when docker is missing.
-pub fn compare_with_docker(ctx: &Context, ours: &Built, options: &DockerOptions<'_>) {
-    if !tools::docker_available() {
-        return;
-    }
-    let base = docker_base();
-    let dockerfile = ctx.scratch().join("Dockerfile.docker");
-    fs_err::write(&dockerfile, ctx.dockerfile_for(&bases().images, Some(base)))
-        .expect("write docker's Dockerfile");
-    let tag = format!("kaniko-parity/built:{:08x}", fastrand::u32(..));
-    let result = std::panic::catch_unwind(|| {
-        tools::docker_build_ok(&DockerBuild {
-            dockerfile: Some(&dockerfile),
-            build_args: options.build_args,
-            target: options.target,
-            ..DockerBuild::new(&ctx.dir(), &tag)
-        });
-        let work = tempfile::tempdir().expect("tempdir");
-        let theirs = RootfsSnapshot::capture(&tools::docker_save_rootfs(&tag, work.path()))
-            .without(options.ignore_paths);
-        let mine = ours.snapshot.clone().without(options.ignore_paths);
-        let inspect = tools::docker_ok(&["inspect", "--format", "{{json .Config}}", &tag]);
-        let docker_config: Value = serde_json::from_str(inspect.trim()).expect("docker inspect JSON");
-        let mut differences = mine.diff(&theirs);
-        for field in CONFIG_FIELDS
-            .iter()
-            .filter(|f| !options.ignore_fields.contains(f))
-        {
-            let a = normalized(&ours.container()[field]);
-            let b = normalized(&docker_config[field]);
-            if a != b {
-                differences.push(format!("config {field}: ours {a}  docker {b}"));
-            }
-        }
-        assert!(
-            differences.is_empty(),
-            "kaniko and docker build differ ('-' only ours, '+' only docker's):\n{}",
-            differences.join("\n")
-        );
-    });
-    tools::docker_rmi(&[&tag]);
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
+/// An image built by `docker build` from a [`Context`], read back like [`Built`]; removed from
+/// the daemon on drop.
+pub struct DockerImage {
+    pub tag: String,
+    /// `.Config` of `docker inspect`.
+    pub config: Value,
+    /// How many layers `.RootFS.Layers` lists.
+    pub layers: usize,
+    pub rootfs: PathBuf,
+    pub snapshot: RootfsSnapshot,
+    _work: TempDir,
+}
+
+impl Drop for DockerImage {
+    fn drop(&mut self) {
+        tools::docker_rmi(&[&self.tag]);
     }
 }
 
+/// `docker build` (legacy builder) of `ctx` from the same base as ours, honouring `options`'
+/// build arguments, target and Dockerfile. `None` when docker is unavailable (printed, or a
+/// panic under [`tools::REQUIRE_DOCKER_ENV`]); panics with docker's output when the build fails.
+pub fn docker_build_context(ctx: &Context, options: &DockerOptions<'_>) -> Option<DockerImage> {
+    if !tools::docker_available() {
+        return None;
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    // Owned before the build so that a failure further down still removes the image.
+    let mut image = DockerImage {
+        tag: format!("kaniko-parity/built:{:08x}", fastrand::u32(..)),
+        config: Value::Null,
+        layers: 0,
+        rootfs: PathBuf::new(),
+        snapshot: RootfsSnapshot::default(),
+        _work: work,
+    };
+    let out = docker_build_output(ctx, options, &image.tag);
+    if !out.status.success() {
+        panic!(
+            "docker build of {} failed with {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            ctx.dir().display(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    image.rootfs = tools::docker_save_rootfs(&image.tag, image._work.path());
+    image.snapshot = RootfsSnapshot::capture(&image.rootfs);
+    let inspect = tools::docker_ok(&["inspect", "--format", "{{json .}}", &image.tag]);
+    let inspect: Value = serde_json::from_str(inspect.trim()).expect("docker inspect JSON");
+    image.config = inspect["Config"].clone();
+    image.layers = inspect["RootFS"]["Layers"].as_array().map_or(0, Vec::len);
+    Some(image)
+}
+
+/// `docker build` of `ctx` tagged `tag`, as [`docker_build_context`] runs it, whatever the
+/// outcome (for builds expected to fail). Docker must be available.
+pub fn docker_build_output(ctx: &Context, options: &DockerOptions<'_>, tag: &str) -> Output {
+    let base = docker_base();
+    let dockerfile = ctx.scratch().join("Dockerfile.docker");
+    let text = match options.dockerfile {
+        Some(own) => Context::replace_placeholders(own, &bases().images, Some(base)),
+        None => ctx.dockerfile_for(&bases().images, Some(base)),
+    };
+    fs_err::write(&dockerfile, text).expect("write docker's Dockerfile");
+    tools::docker_build(&DockerBuild {
+        dockerfile: Some(&dockerfile),
+        build_args: options.build_args,
+        target: options.target,
+        ..DockerBuild::new(&ctx.dir(), tag)
+    })
+}
+
+/// What differs between our image and docker's, one line each: the rootfs diff
+/// ([`RootfsSnapshot::diff`], `-` only ours, `+` only docker's) without `options.ignore_paths`,
+/// then the [`CONFIG_FIELDS`] not in `options.ignore_fields`.
+pub fn docker_differences(ours: &Built, theirs: &DockerImage, options: &DockerOptions<'_>) -> Vec<String> {
+    let mine = ours.snapshot.clone().without(options.ignore_paths);
+    let mut differences = mine.diff(&theirs.snapshot.clone().without(options.ignore_paths));
+    for field in CONFIG_FIELDS
+        .iter()
+        .filter(|f| !options.ignore_fields.contains(f))
+    {
+        let a = normalized(&ours.container()[field]);
+        let b = normalized(&theirs.config[field]);
+        if a != b {
+            differences.push(format!("config {field}: ours {a}  docker {b}"));
+        }
+    }
+    differences
+}
+
+/// Builds the same context with `docker build` (legacy builder) from the same base and asserts
+/// that its root filesystem and the [`CONFIG_FIELDS`] equal ours. Skips when docker is missing.
+pub fn compare_with_docker(ctx: &Context, ours: &Built, options: &DockerOptions<'_>) {
+    let Some(theirs) = docker_build_context(ctx, options) else {
+        return;
+    };
+    let differences = docker_differences(ours, &theirs, options);
+    assert!(
+        differences.is_empty(),
+        "kaniko and docker build differ ('-' only ours, '+' only docker's):\n{}",
+        differences.join("\n")
+    );
+}
+
 /// Absent, null and empty are the same thing in a config.
-fn normalized(v: &Value) -> Value {
+pub fn normalized(v: &Value) -> Value {
     match v {
         Value::Array(a) if a.is_empty() => Value::Null,
         Value::Object(o) if o.is_empty() => Value::Null,

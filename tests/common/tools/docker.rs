@@ -105,7 +105,8 @@ impl<'a> DockerBuild<'a> {
 /// [`docker_import_base`]); returns the output whatever the exit status.
 pub fn docker_build(build: &DockerBuild<'_>) -> Output {
     let mut cmd = docker_cmd();
-    cmd.args(["build", "--quiet", "--tag", build.tag]);
+    // --force-rm: a failed RUN's container is removed too, not left in the shared daemon.
+    cmd.args(["build", "--quiet", "--force-rm", "--tag", build.tag]);
     if let Some(f) = build.dockerfile {
         cmd.arg("--file").arg(f);
     }

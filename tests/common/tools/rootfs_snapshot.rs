@@ -1,13 +1,16 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
 //! [`RootfsSnapshot`]: an unpacked root filesystem reduced to what an image build decides
-//! (type, permission bits, ownership, size, content hash, link target), keyed by absolute path in a
-//! sorted map, with a readable diff. Timestamps are left out on purpose: two builds of the same
+//! (type, permission bits, ownership, size, content hash, link target, extended attributes such as
+//! `security.capability`, and which paths are hard links of one another), keyed by absolute path in
+//! a sorted map, with a readable diff. Timestamps are left out on purpose: two builds of the same
 //! Dockerfile differ there legitimately. Used to compare our builds with `docker build`'s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::CString;
 use std::fmt;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
@@ -35,6 +38,14 @@ pub struct SnapshotEntry {
     pub size: u64,
     pub sha256: Option<String>,
     pub link: Option<String>,
+    /// Extended attributes (name → hex of the value), e.g. `security.capability`. The unpacking
+    /// tool decides which ones survive; both sides of a comparison go through the same one.
+    pub xattrs: BTreeMap<String, String>,
+    /// For a non-directory sharing its inode with a path walked earlier: that path (the walk is
+    /// depth-first with names sorted, so the choice is stable). Unpackers only recreate hard
+    /// links that one layer holds, so this records what the image's layers say, not only what
+    /// its files contain.
+    pub hardlink_of: Option<String>,
 }
 
 impl fmt::Display for SnapshotEntry {
@@ -46,6 +57,12 @@ impl fmt::Display for SnapshotEntry {
         }
         if let Some(link) = &self.link {
             write!(f, " -> {link}")?;
+        }
+        for (name, value) in &self.xattrs {
+            write!(f, " xattr:{name}={value}")?;
+        }
+        if let Some(first) = &self.hardlink_of {
+            write!(f, " hardlink-of={first}")?;
         }
         Ok(())
     }
@@ -61,7 +78,8 @@ impl RootfsSnapshot {
     /// Walks `root` without following symlinks.
     pub fn capture(root: &Path) -> RootfsSnapshot {
         let mut snapshot = RootfsSnapshot::default();
-        walk(root, "", &mut snapshot.entries);
+        let mut inodes = HashMap::new();
+        walk(root, "", &mut snapshot.entries, &mut inodes);
         snapshot
     }
 
@@ -129,7 +147,10 @@ impl RootfsSnapshot {
     }
 }
 
-fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, SnapshotEntry>) {
+/// Hard-linked inodes seen so far: (device, inode) → the first path walked.
+type Inodes = HashMap<(u64, u64), String>;
+
+fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, SnapshotEntry>, inodes: &mut Inodes) {
     let mut children: Vec<_> = fs_err::read_dir(dir)
         .expect("read rootfs directory")
         .map(|e| e.expect("read rootfs directory entry"))
@@ -168,7 +189,17 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, SnapshotEntry>) {
             size: 0,
             sha256: None,
             link: None,
+            xattrs: xattrs(&path),
+            hardlink_of: None,
         };
+        if kind != EntryKind::Dir && meta.nlink() > 1 {
+            let first = inodes
+                .entry((meta.dev(), meta.ino()))
+                .or_insert_with(|| key.clone());
+            if *first != key {
+                entry.hardlink_of = Some(first.clone());
+            }
+        }
         match kind {
             EntryKind::File => {
                 entry.size = meta.len();
@@ -182,7 +213,7 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, SnapshotEntry>) {
         }
         out.insert(key.clone(), entry);
         if kind == EntryKind::Dir {
-            walk(&path, &key, out);
+            walk(&path, &key, out, inodes);
         }
     }
 }
@@ -199,4 +230,48 @@ fn hash_file(path: &Path) -> String {
         hasher.update(&buf[..n]);
     }
     hex::encode(hasher.finalize())
+}
+
+/// Every extended attribute of `path` (not following symlinks), values in hex.
+fn xattrs(path: &Path) -> BTreeMap<String, String> {
+    let c_path = CString::new(path.as_os_str().as_bytes()).expect("path without NUL");
+    let mut out = BTreeMap::new();
+    // SAFETY: a NULL buffer of size 0 asks for the size of the name list; the path is a valid C string.
+    let size = unsafe { libc::llistxattr(c_path.as_ptr(), std::ptr::null_mut(), 0) };
+    if size <= 0 {
+        return out;
+    }
+    let mut names = vec![0u8; size as usize];
+    // SAFETY: `names` has room for `names.len()` bytes, which the kernel will not exceed.
+    let size = unsafe { libc::llistxattr(c_path.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
+    assert!(
+        size >= 0,
+        "llistxattr {}: {}",
+        path.display(),
+        std::io::Error::last_os_error()
+    );
+    names.truncate(size as usize);
+    for name in names.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let c_name = CString::new(name).expect("xattr name without NUL");
+        let mut value = vec![0u8; 64 * 1024];
+        // SAFETY: both strings are valid C strings and `value` has room for `value.len()` bytes.
+        let len = unsafe {
+            libc::lgetxattr(
+                c_path.as_ptr(),
+                c_name.as_ptr(),
+                value.as_mut_ptr().cast(),
+                value.len(),
+            )
+        };
+        assert!(
+            len >= 0,
+            "lgetxattr {} {}: {}",
+            path.display(),
+            String::from_utf8_lossy(name),
+            std::io::Error::last_os_error()
+        );
+        value.truncate(len as usize);
+        out.insert(String::from_utf8_lossy(name).into_owned(), hex::encode(value));
+    }
+    out
 }

@@ -1,0 +1,239 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! A stage's real filesystem, for stages that RUN commands: the stage's layers unpacked into a
+//! directory under the workspace (chroot, rootless) or over `/` (container mode), and the snapshotter
+//! that turns what a command changed into the next layer.
+//!
+//! Stages without RUN never get one: they work from tar headers alone ([`super::fsview`]).
+
+use std::path::{Path, PathBuf};
+
+use super::images::{local_layers, StageImage};
+use super::{BuildError, Shared};
+use crate::sandbox::mounts::{prepare_targets, standard_mounts, Mount, RESOLVER_FILES, SANDBOX_PATHS};
+use crate::sandbox::Isolation;
+use crate::snapshot::{
+    clear_root, unpack_layer, ExcludeSet, LayerBlob, Ownership, Snapshotter, UnpackOptions,
+};
+
+/// The unpacked filesystem of the stage being built.
+pub struct StageFs {
+    root: PathBuf,
+    isolation: Isolation,
+    unpack: UnpackOptions,
+    snapshotter: Snapshotter,
+    mounts: Vec<Mount>,
+}
+
+/// Paths that are not the image's, relative to the filesystem root, for `isolation`.
+fn excluded_paths(shared: &Shared<'_>, isolation: Isolation) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = SANDBOX_PATHS.iter().map(PathBuf::from).collect();
+    paths.extend(shared.settings.ignore_paths.iter().cloned());
+    if isolation == Isolation::Container {
+        // Everything of the build container that is not the image: our own directory, and every
+        // mount the runtime made (the context volume, secrets, service-account tokens, …).
+        paths.push(shared.settings.kaniko_dir.clone());
+        paths.push(shared.workspace.path().to_path_buf());
+        // The context is read while the filesystem is replaced (COPY after RUN), as kaniko keeps it.
+        paths.push(shared.context.root().to_path_buf());
+        // kaniko's debug image keeps its shell there, and CI scripts run that shell between steps.
+        paths.push(PathBuf::from("/busybox"));
+        if let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") {
+            paths.extend(mount_points(&info).into_iter().filter(|p| p != Path::new("/")));
+        }
+    }
+    paths
+}
+
+/// Mount points listed in a mountinfo table (octal escapes decoded).
+fn mount_points(mountinfo: &str) -> Vec<PathBuf> {
+    mountinfo
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(|p| PathBuf::from(unescape_octal(p)))
+        .collect()
+}
+
+fn unescape_octal(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 3 < bytes.len() + 1 {
+            if let Some(v) = s.get(i + 1..i + 4).and_then(|o| u8::from_str_radix(o, 8).ok()) {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl StageFs {
+    /// Unpacks every layer `image` has so far into the stage's root and records the baseline.
+    pub async fn materialize(
+        shared: &Shared<'_>,
+        isolation: Isolation,
+        image: &StageImage,
+        stage_index: usize,
+    ) -> Result<Self, BuildError> {
+        let root = match isolation {
+            Isolation::Container => PathBuf::from("/"),
+            Isolation::Chroot | Isolation::Rootless => {
+                shared.workspace.path().join(format!("rootfs-{stage_index}"))
+            }
+        };
+        let ownership = if crate::sandbox::userns::inside() && crate::sandbox::userns::mapped_uid_count() <= 1
+        {
+            Ownership::BestEffort
+        } else {
+            Ownership::Exact
+        };
+        let exclude = ExcludeSet::new(excluded_paths(shared, isolation));
+        let unpack = UnpackOptions {
+            exclude: exclude.clone(),
+            ownership,
+        };
+        let layers = local_layers(shared.registry, shared.workspace, &image.assembler).await?;
+        let mounts = if isolation.uses_own_root() {
+            let resolver: Vec<&str> = RESOLVER_FILES
+                .iter()
+                .copied()
+                .filter(|f| Path::new("/").join(f).is_file())
+                .collect();
+            standard_mounts(&resolver)
+        } else {
+            Vec::new()
+        };
+        let started = std::time::Instant::now();
+        let snapshotter = tokio::task::block_in_place(|| -> Result<Snapshotter, BuildError> {
+            if isolation == Isolation::Container {
+                clear_root(&root, &exclude).map_err(|e| BuildError::Rootfs {
+                    root: root.clone(),
+                    message: format!("clearing the filesystem: {e}"),
+                })?;
+            } else {
+                fs_err::create_dir_all(&root).map_err(|e| BuildError::io(&root, e))?;
+            }
+            for (path, media_type) in &layers {
+                let stats =
+                    unpack_layer(path, media_type, &root, &unpack).map_err(|e| BuildError::Rootfs {
+                        root: root.clone(),
+                        message: format!("unpacking {}: {e}", path.display()),
+                    })?;
+                if stats.ownership_skipped > 0 {
+                    tracing::warn!(
+                        entries = stats.ownership_skipped,
+                        "ownership could not be applied (only one id is mapped in this user namespace)"
+                    );
+                }
+            }
+            prepare_targets(&root, &mounts).map_err(|e| BuildError::Rootfs {
+                root: root.clone(),
+                message: e.to_string(),
+            })?;
+            Snapshotter::new(root.clone(), exclude.clone(), shared.settings.snapshot_mode)
+                .map_err(|e| BuildError::Snapshot(e.to_string()))
+        })?;
+        tracing::info!(
+            stage = stage_index,
+            root = %root.display(),
+            %isolation,
+            layers = layers.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "unpacked the stage filesystem"
+        );
+        Ok(Self {
+            root,
+            isolation,
+            unpack,
+            snapshotter,
+            mounts,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn isolation(&self) -> Isolation {
+        self.isolation
+    }
+
+    /// The sandbox mounts of a command, after re-checking their targets (a previous command may
+    /// have replaced one with a symlink).
+    pub fn mounts(&self) -> Result<Vec<Mount>, BuildError> {
+        tokio::task::block_in_place(|| prepare_targets(&self.root, &self.mounts)).map_err(|e| {
+            BuildError::Rootfs {
+                root: self.root.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        Ok(self.mounts.clone())
+    }
+
+    /// Applies a layer the build wrote itself (COPY, ADD, WORKDIR) to the filesystem. With
+    /// `rebaseline`, the change is not reported again by the next snapshot.
+    pub fn apply(&mut self, blob: &LayerBlob, rebaseline: bool) -> Result<(), BuildError> {
+        tokio::task::block_in_place(|| {
+            unpack_layer(&blob.path, &blob.descriptor.media_type, &self.root, &self.unpack).map_err(|e| {
+                BuildError::Rootfs {
+                    root: self.root.clone(),
+                    message: format!("unpacking {}: {e}", blob.path.display()),
+                }
+            })?;
+            if rebaseline {
+                self.snapshotter
+                    .rebaseline()
+                    .map_err(|e| BuildError::Snapshot(e.to_string()))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes what changed since the last snapshot as a layer; `None` when nothing did.
+    pub fn snapshot(&mut self, shared: &Shared<'_>) -> Result<Option<LayerBlob>, BuildError> {
+        let started = std::time::Instant::now();
+        let blob = tokio::task::block_in_place(|| {
+            self.snapshotter
+                .take(&shared.workspace.layers(), shared.layer_options)
+                .map_err(|e| BuildError::Snapshot(e.to_string()))
+        })?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            layer = blob.as_ref().map(|b| b.descriptor.digest.to_string()),
+            "snapshot"
+        );
+        Ok(blob)
+    }
+
+    /// Releases the filesystem when the stage is done (its layers hold everything).
+    pub fn release(self) {
+        if self.isolation.uses_own_root() {
+            let root = self.root;
+            tokio::task::block_in_place(|| {
+                if let Err(e) = fs_err::remove_dir_all(&root) {
+                    tracing::warn!("removing the stage filesystem: {e}");
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mount_points_are_decoded() {
+        let info = "36 35 98:0 /mnt1 /mnt\\040with\\040space rw - ext3 /dev/root rw\n\
+                    37 35 0:5 / / rw - overlay overlay rw\n";
+        assert_eq!(
+            mount_points(info),
+            [PathBuf::from("/mnt with space"), PathBuf::from("/")]
+        );
+    }
+}
