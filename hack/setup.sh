@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
 SUDO=$(need_root)
 
-PACKAGES=(docker-registry skopeo umoci openssl apache2-utils busybox-static xz-utils bzip2 zstd ca-certificates tmux util-linux gcc libc6-dev musl-tools uidmap)
+PACKAGES=(docker-registry skopeo umoci openssl apache2-utils busybox-static xz-utils bzip2 zstd ca-certificates tmux util-linux gcc libc6-dev musl-tools uidmap curl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -85,7 +85,7 @@ impl Isolation {
     }
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
@@ -95,7 +95,7 @@ fn kaniko_binary() -> PathBuf {
 }
 
 /// uid and gid of `user` from `/etc/passwd`.
-fn user_ids(user: &str) -> Option<(u32, u32)> {
+pub fn user_ids(user: &str) -> Option<(u32, u32)> {
     let passwd = fs_err::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|line| {
         let fields: Vec<&str> = line.split(':').collect();

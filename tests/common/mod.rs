@@ -19,6 +19,8 @@
 //! - [`isolation`]: the same build started in each RUN isolation mode (chroot as root, rootless as
 //!   an unprivileged user, the executor image under docker).
 //! - [`file_server`]: a loopback HTTP server for `ADD <url>`.
+//! - [`ci`]: for the CI integration tests: a TLS + credentials registry with the base images, the
+//!   CI definitions read as YAML, and checks of the image index a pipeline published.
 //! - [`tools`]: wrappers around `skopeo`, `umoci` and `docker`, and [`tools::RootfsSnapshot`] to
 //!   compare unpacked filesystems.
 //!
@@ -28,6 +30,7 @@
 // Each test binary uses a different subset of the fixtures.
 #![allow(dead_code, unused_imports)]
 
+pub mod ci;
 pub mod file_server;
 pub mod images;
 pub mod isolation;

@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+#
+# The logic of the GitHub Action in action.yml, which only hands its inputs over as INPUT_<NAME>
+# variables (upper case, dashes as underscores), so that tests/github_action.rs can run this very
+# script with a simulated runner environment. Two modes:
+#
+#   build      one platform per job (a matrix leg): `kaniko build --custom-platform P`; with push,
+#              `--push-by-digest --metadata-file`, and the metadata file is copied into the digests
+#              directory (INPUT_DIGESTS, default $RUNNER_TEMP/kaniko-digests) for upload-artifact.
+#   aggregate  `kaniko aggregate --digests-from DIR` over the downloaded digests directory: one OCI
+#              image index (or Docker manifest list) pushed to every tag.
+#
+# Outputs go to $GITHUB_OUTPUT (digest, imageid, metadata; build mode also platform, platform-pair,
+# digests-dir and isolation), a markdown table to $GITHUB_STEP_SUMMARY.
+#
+# RUN isolation (build mode): as root, kaniko's own `auto`. As an ordinary user (GitHub's `runner`),
+# `rootless` when unprivileged user namespaces work, else `sudo -E kaniko … --isolation=chroot`:
+# Ubuntu 24.04 runners set kernel.apparmor_restrict_unprivileged_userns=1, under which the namespace
+# is created but gets no capabilities, so rootless builds fail at their first mount. The decision and
+# its reason are logged. KANIKO_ACTION_USERNS_SYSCTL overrides the sysctl's path (tests point it at a
+# file holding 1 or 0).
+#
+# The kaniko binary is INPUT_BINARY, or the static musl binary of the runner's architecture from the
+# GitHub release v<.release-version>: $KANIKO_RELEASE_BASE_URL/v<version>/kaniko-<target triple>,
+# checked against the `.sha256` file next to it. The base URL defaults to
+# https://github.com/<repository>/releases/download with the repository from
+# KANIKO_RELEASE_REPOSITORY, else the action's own (KANIKO_ACTION_REPOSITORY), else kaniko-rs/kaniko-rs.
+set -euo pipefail
+
+ACTION_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+USERNS_SYSCTL=${KANIKO_ACTION_USERNS_SYSCTL:-/proc/sys/kernel/apparmor_restrict_unprivileged_userns}
+DEFAULT_REPOSITORY=kaniko-rs/kaniko-rs
+
+log() { echo "kaniko-action: $*"; }
+# A GitHub error annotation, then exit.
+# On stderr, so that it is seen from inside a command substitution too.
+fail() {
+  echo "::error title=kaniko::$*" >&2
+  exit 1
+}
+
+# The non-empty lines of a newline-separated input, trimmed (build-args, labels: values may hold commas).
+lines() { printf '%s\n' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d'; }
+# The items of a list input separated by newlines or commas (tags, platforms), as build-push-action reads them.
+items() { lines "$(printf '%s\n' "$1" | tr ',' '\n')"; }
+
+# Whether a boolean input is true; `default` when it is empty.
+is_true() {
+  local value=${1:-$2}
+  case "${value,,}" in
+    true | yes | 1) return 0 ;;
+    false | no | 0) return 1 ;;
+    *) fail "expected true or false, got '$1'" ;;
+  esac
+}
+
+# A string field of a flat JSON document (the metadata files), whatever the formatting.
+json_string() { tr -d '\n' <"$2" | sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p"; }
+json_number() { tr -d '\n' <"$2" | sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p"; }
+
+# os/arch[/variant] of a metadata file.
+json_platform() {
+  local os arch variant
+  os=$(json_string os "$1")
+  arch=$(json_string architecture "$1")
+  variant=$(json_string variant "$1")
+  printf '%s/%s%s' "${os:-?}" "${arch:-?}" "${variant:+/$variant}"
+}
+
+human_size() {
+  [ -n "$1" ] || { echo "—"; return; }
+  awk -v n="$1" 'BEGIN { split("B KiB MiB GiB", u, " "); i = 1
+    while (n >= 1024 && i < 4) { n /= 1024; i++ }
+    if (i == 1) printf "%d %s\n", n, u[i]; else printf "%.1f %s\n", n, u[i] }'
+}
+
+human_duration() {
+  if [ "$1" -ge 60 ]; then printf '%dm %02ds\n' $(($1 / 60)) $(($1 % 60)); else printf '%ds\n' "$1"; fi
+}
+
+# Writes one step output; multi-line values use GitHub's NAME<<DELIMITER form.
+output() {
+  local name=$1 value=$2 delimiter
+  if [[ $value == *$'\n'* ]]; then
+    delimiter="kaniko_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+    printf '%s<<%s\n%s\n%s\n' "$name" "$delimiter" "$value" "$delimiter" >>"$GITHUB_OUTPUT"
+  else
+    printf '%s=%s\n' "$name" "$value" >>"$GITHUB_OUTPUT"
+  fi
+}
+
+summary() { printf '%s\n' "$@" >>"$GITHUB_STEP_SUMMARY"; }
+
+summary_table_head() {
+  summary "" "| Platform | Digest | Size | Duration |" "| --- | --- | --- | --- |"
+}
+
+# The platform of a runner architecture (RUNNER_ARCH: X86, X64, ARM, ARM64).
+runner_platform() {
+  case "$1" in
+    X64) echo linux/amd64 ;;
+    ARM64) echo linux/arm64 ;;
+    ARM) echo linux/arm/v7 ;;
+    X86) echo linux/386 ;;
+    *) fail "unknown RUNNER_ARCH '$1'" ;;
+  esac
+}
+
+# Path of the kaniko binary: INPUT_BINARY, or the release binary for this runner, downloaded once.
+kaniko_binary() {
+  if [ -n "${INPUT_BINARY:-}" ]; then
+    [ -x "$INPUT_BINARY" ] || fail "binary: $INPUT_BINARY is not an executable file"
+    echo "$INPUT_BINARY"
+    return
+  fi
+  local version triple repository base url dest
+  version=$(tr -d '[:space:]' <"$ACTION_ROOT/.release-version")
+  case "${RUNNER_ARCH:-}" in
+    X64) triple=x86_64-unknown-linux-musl ;;
+    ARM64) triple=aarch64-unknown-linux-musl ;;
+    *) fail "no kaniko release binary for RUNNER_ARCH '${RUNNER_ARCH:-}'; set the binary input" ;;
+  esac
+  repository=${KANIKO_RELEASE_REPOSITORY:-${KANIKO_ACTION_REPOSITORY:-$DEFAULT_REPOSITORY}}
+  base=${KANIKO_RELEASE_BASE_URL:-https://github.com/$repository/releases/download}
+  url="$base/v$version/kaniko-$triple"
+  dest="$RUNNER_TEMP/kaniko-$version-$triple/kaniko"
+  if [ ! -x "$dest" ]; then
+    log "downloading $url" >&2
+    mkdir -p "$(dirname "$dest")"
+    curl -fsSL --retry 3 -o "$dest.download" "$url" || fail "cannot download $url"
+    curl -fsSL --retry 3 -o "$dest.sha256" "$url.sha256" || fail "cannot download $url.sha256"
+    local expected actual
+    expected=$(cut -d' ' -f1 <"$dest.sha256")
+    actual=$(sha256sum "$dest.download" | cut -d' ' -f1)
+    [ "$expected" = "$actual" ] || fail "checksum mismatch for $url: expected $expected, got $actual"
+    chmod 0755 "$dest.download"
+    mv "$dest.download" "$dest"
+  fi
+  echo "$dest"
+}
+
+# Decides RUN isolation for a build; sets ISOLATION, RUN_AS (a command prefix) and logs why.
+choose_isolation() {
+  local requested=${INPUT_ISOLATION:-auto} reason restricted probe
+  RUN_AS=()
+  if [ "$(id -u)" -eq 0 ]; then
+    ISOLATION=$requested
+    log "isolation: $ISOLATION (running as root; with auto, kaniko picks container, rootless or chroot itself)"
+    return
+  fi
+  case "$requested" in
+    auto)
+      restricted=
+      [ ! -r "$USERNS_SYSCTL" ] || restricted=$(tr -d '[:space:]' <"$USERNS_SYSCTL")
+      if [ "$restricted" = 1 ]; then
+        reason="kernel.apparmor_restrict_unprivileged_userns=1 ($USERNS_SYSCTL): unprivileged user namespaces get no capabilities, so rootless isolation cannot mount or chroot"
+      elif ! probe=$(unshare --user --map-root-user true 2>&1); then
+        reason="cannot create an unprivileged user namespace (unshare --user --map-root-user: ${probe:-failed})"
+      else
+        ISOLATION=rootless
+        log "isolation: rootless (unprivileged user namespaces work: unshare --user --map-root-user succeeded)"
+        return
+      fi
+      ISOLATION=chroot
+      ;;
+    chroot)
+      ISOLATION=chroot
+      reason="requested by the isolation input"
+      ;;
+    rootless | container)
+      ISOLATION=$requested
+      log "isolation: $ISOLATION (requested by the isolation input)"
+      return
+      ;;
+    *) fail "isolation: expected auto, rootless, chroot or container, got '$requested'" ;;
+  esac
+  if sudo -n true 2>/dev/null; then
+    RUN_AS=(sudo -E)
+    log "isolation: chroot as root through sudo -E, because $reason"
+  else
+    log "isolation: chroot without root (no password-less sudo), because $reason; a RUN instruction will fail"
+  fi
+}
+
+# Runs kaniko (with the RUN_AS prefix, maybe empty), timing it into DURATION. What kaniko wrote as
+# root goes back to this user, so that the outputs can be read and the work directory removed.
+run_kaniko() {
+  local start status=0
+  start=$(date +%s)
+  log "running: ${RUN_AS[*]} $*"
+  "${RUN_AS[@]}" "$@" || status=$?
+  DURATION=$(($(date +%s) - start))
+  if [ ${#RUN_AS[@]} -gt 0 ]; then
+    "${RUN_AS[@]}" chown -R "$(id -u):$(id -g)" "$WORK"
+  fi
+  [ "$status" -eq 0 ] || fail "kaniko ${2:-} failed with exit code $status"
+}
+
+# Writes a docker config with the registry credentials of the inputs, if any, and points kaniko at it;
+# otherwise kaniko reads $DOCKER_CONFIG/config.json, then ~/.docker/config.json (made explicit here,
+# because sudo may change HOME).
+credentials() {
+  if [ -n "${INPUT_REGISTRY:-}" ] || [ -n "${INPUT_USERNAME:-}" ] || [ -n "${INPUT_PASSWORD:-}" ]; then
+    [ -n "${INPUT_REGISTRY:-}" ] && [ -n "${INPUT_USERNAME:-}" ] && [ -n "${INPUT_PASSWORD:-}" ] ||
+      fail "registry, username and password go together"
+    local dir auth
+    dir=$(mktemp -d "$WORK/docker-config.XXXXXX")
+    auth=$(printf '%s:%s' "$INPUT_USERNAME" "$INPUT_PASSWORD" | base64 | tr -d '\n')
+    (
+      umask 077
+      printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$INPUT_REGISTRY" "$auth" >"$dir/config.json"
+    )
+    export DOCKER_CONFIG=$dir
+    log "credentials: $INPUT_REGISTRY as $INPUT_USERNAME"
+  elif [ -z "${DOCKER_CONFIG:-}" ] && [ -f "${HOME:-/nonexistent}/.docker/config.json" ]; then
+    export DOCKER_CONFIG=$HOME/.docker
+  fi
+}
+
+# Appends the words of INPUT_EXTRA_ARGS (split on whitespace, no quoting) to ARGS.
+extra_args() {
+  local word
+  set -f
+  for word in ${INPUT_EXTRA_ARGS:-}; do ARGS+=("$word"); done
+  set +f
+}
+
+build() {
+  local platform pair kaniko tag line digests_dir
+  local platforms
+  mapfile -t platforms < <(items "${INPUT_PLATFORMS:-}")
+  case ${#platforms[@]} in
+    0) platform=$(runner_platform "${RUNNER_ARCH:-}") ;;
+    1) platform=${platforms[0]} ;;
+    *) fail "build mode builds one platform per job (got ${platforms[*]}): use a matrix, one leg per platform, then mode: aggregate" ;;
+  esac
+  pair=${platform//\//-}
+  if [ -n "${RUNNER_ARCH:-}" ] && [ "$platform" != "$(runner_platform "$RUNNER_ARCH")" ]; then
+    log "warning: building $platform on a $RUNNER_ARCH runner: RUN instructions cannot execute (there is no emulation); use a runner of that architecture"
+  fi
+  kaniko=$(kaniko_binary)
+  ARGS=(build --context "${INPUT_CONTEXT:-.}" --custom-platform "$platform" --kaniko-dir "$WORK/kaniko" --cleanup
+    --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
+  [ -z "${INPUT_FILE:-}" ] || ARGS+=(--dockerfile "$INPUT_FILE")
+  local tags
+  mapfile -t tags < <(items "${INPUT_TAGS:-}")
+  for tag in "${tags[@]}"; do ARGS+=(--destination "$tag"); done
+  while IFS= read -r line; do ARGS+=(--build-arg "$line"); done < <(lines "${INPUT_BUILD_ARGS:-}")
+  while IFS= read -r line; do ARGS+=(--label "$line"); done < <(lines "${INPUT_LABELS:-}")
+  [ -z "${INPUT_TARGET:-}" ] || ARGS+=(--target "$INPUT_TARGET")
+  local push=false
+  if is_true "${INPUT_PUSH:-}" false; then
+    push=true
+    [ ${#tags[@]} -gt 0 ] || fail "push needs tags: they name the repositories the image is pushed to (by digest)"
+    ARGS+=(--push-by-digest)
+  else
+    ARGS+=(--no-push)
+  fi
+  choose_isolation
+  ARGS+=("--isolation=$ISOLATION")
+  extra_args
+  credentials
+  run_kaniko "$kaniko" "${ARGS[@]}"
+
+  local digest size imageid metadata
+  digest=$(tr -d '[:space:]' <"$WORK/digest")
+  metadata=$(cat "$WORK/metadata.json")
+  size=$(json_number size "$WORK/metadata.json")
+  imageid=$(json_string containerimage.config.digest "$WORK/metadata.json")
+  output digest "$digest"
+  output imageid "${imageid:-$digest}"
+  output metadata "$metadata"
+  output platform "$platform"
+  output platform-pair "$pair"
+  output isolation "$ISOLATION"
+  if [ "$push" = true ]; then
+    digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests}
+    mkdir -p "$digests_dir"
+    # A copy made by this user, whoever ran kaniko, so upload-artifact and cleanup can handle it.
+    cat "$WORK/metadata.json" >"$digests_dir/$pair.json"
+    output digests-dir "$digests_dir"
+    log "metadata for the aggregate job: $digests_dir/$pair.json"
+  fi
+  summary "### kaniko build: $platform ($([ "$push" = true ] && echo "pushed by digest" || echo "not pushed"))"
+  summary_table_head
+  summary "| $platform | \`$digest\` | $(human_size "$size") | $(human_duration "$DURATION") |"
+}
+
+aggregate() {
+  local digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests} kaniko tag file annotations
+  [ -d "$digests_dir" ] || fail "digests: $digests_dir is not a directory (download the build jobs' artifacts there)"
+  kaniko=$(kaniko_binary)
+  local tags
+  mapfile -t tags < <(items "${INPUT_TAGS:-}")
+  [ ${#tags[@]} -gt 0 ] || fail "aggregate mode needs tags: the index is pushed under each of them"
+  RUN_AS=()
+  ARGS=(aggregate --digests-from "$digests_dir" --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
+  for tag in "${tags[@]}"; do ARGS+=(--destination "$tag"); done
+  is_true "${INPUT_OCI_MODE:-}" true || ARGS+=(--legacy-manifest-list)
+  annotations=$(lines "${INPUT_INDEX_ANNOTATIONS:-}" | paste -sd, -)
+  [ -z "$annotations" ] || ARGS+=(--index-annotations "$annotations")
+  extra_args
+  credentials
+  run_kaniko "$kaniko" "${ARGS[@]}"
+
+  local digest size metadata
+  digest=$(tr -d '[:space:]' <"$WORK/digest")
+  metadata=$(cat "$WORK/metadata.json")
+  size=$(json_number size "$WORK/metadata.json")
+  output digest "$digest"
+  output imageid "$digest"
+  output metadata "$metadata"
+  summary "### kaniko aggregate: ${tags[*]}"
+  summary_table_head
+  for file in "$digests_dir"/*.json; do
+    [ -f "$file" ] || continue
+    summary "| $(json_platform "$file") | \`$(json_string digest "$file")\` | $(human_size "$(json_number size "$file")") | — |"
+  done
+  local kind="image index"
+  is_true "${INPUT_OCI_MODE:-}" true || kind="manifest list"
+  summary "| **$kind** | \`$digest\` | $(human_size "$size") | $(human_duration "$DURATION") |"
+}
+
+: "${RUNNER_TEMP:?RUNNER_TEMP is not set: this script runs as a GitHub Action step}"
+: "${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
+: "${GITHUB_STEP_SUMMARY:?GITHUB_STEP_SUMMARY is not set}"
+mkdir -p "$RUNNER_TEMP"
+WORK=$(mktemp -d "$RUNNER_TEMP/kaniko-action.XXXXXX")
+# The work directory holds the credentials written for kaniko, if any.
+trap 'rm -rf "$WORK"' EXIT
+case "${INPUT_MODE:-build}" in
+  build) build ;;
+  aggregate) aggregate ;;
+  *) fail "mode: expected build or aggregate, got '${INPUT_MODE}'" ;;
+esac

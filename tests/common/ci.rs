@@ -1,0 +1,167 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Fixtures for the CI integration tests (`tests/github_action.rs`, `tests/gitlab_templates.rs`):
+//! a registry that wants TLS and credentials, as a CI registry does (so a template or script that
+//! forgets the credentials fails), with the busybox base images in it; the build context those tests
+//! build; the CI definitions read as YAML, the way GitHub and GitLab read them; and the checks of what
+//! the pipeline published, made with skopeo.
+//!
+//! The registry's CA certificate is copied next to the context, readable by everyone, and handed to
+//! the binary as `SSL_CERT_FILE` (which rustls-native-certs honours), because the scripts run kaniko
+//! without extra flags and, in the GitHub test, as an unprivileged user.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use super::images::{push_base_images, sha256_digest, BaseImages, MEDIA_OCI_INDEX};
+use super::registry::Registry;
+use super::tools;
+
+pub const USER: &str = "ci-user";
+pub const PASSWORD: &str = "ci-password";
+
+/// A TLS + basic-auth registry holding the base images, with its CA where anyone can read it.
+pub struct CiRegistry {
+    pub registry: Registry,
+    pub base: BaseImages,
+    /// World-readable copy of the CA certificate (for `SSL_CERT_FILE`).
+    pub ca_cert: PathBuf,
+    _dir: TempDir,
+}
+
+impl CiRegistry {
+    pub fn start() -> CiRegistry {
+        let registry = Registry::start_tls_basic_auth(USER, PASSWORD);
+        let base = push_base_images(&registry);
+        let dir = world_readable_tempdir("kaniko-ci-ca-");
+        let ca_cert = dir.path().join("ca.crt");
+        fs_err::copy(registry.ca_cert_path(), &ca_cert).expect("copy the registry's CA");
+        fs_err::set_permissions(&ca_cert, std::fs::Permissions::from_mode(0o644)).expect("chmod ca.crt");
+        CiRegistry {
+            registry,
+            base,
+            ca_cert,
+            _dir: dir,
+        }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn host(&self) -> String {
+        self.registry.host()
+    }
+
+    /// A fresh repository name in this registry, `HOST/PREFIX-RANDOM`.
+    pub fn unique_repo(&self, prefix: &str) -> String {
+        format!("{}/{prefix}-{:08x}", self.host(), fastrand::u32(..))
+    }
+
+    /// The manifest or index bytes stored under `reference` (`HOST/REPO:TAG` or `HOST/REPO@DIGEST`).
+    pub fn raw(&self, reference: &str) -> Vec<u8> {
+        tools::skopeo_inspect_raw_with(reference, &self.registry.skopeo_args(""))
+    }
+
+    /// The image config of a single-platform `reference`, as stored.
+    pub fn config(&self, reference: &str) -> Value {
+        let mut cmd = Command::new("skopeo");
+        cmd.args(["inspect", "--config", "--raw"])
+            .args(self.registry.skopeo_args(""))
+            .arg(format!("docker://{reference}"));
+        serde_json::from_slice(&tools::run_ok(&mut cmd)).expect("config JSON")
+    }
+
+    /// Whether `reference` resolves at all (a tag that was never pushed does not).
+    pub fn exists(&self, reference: &str) -> bool {
+        let mut cmd = Command::new("skopeo");
+        cmd.args(["inspect", "--raw"])
+            .args(self.registry.skopeo_args(""))
+            .arg(format!("docker://{reference}"));
+        tools::run(&mut cmd).status.success()
+    }
+
+    /// Panics unless `reference` is an OCI image index of exactly `expected` (architecture, manifest
+    /// digest) pairs, each an existing manifest of that architecture; returns the index's digest
+    /// (of the bytes as stored) and the index.
+    pub fn assert_index(&self, reference: &str, expected: &[(&str, &str)]) -> (String, Value) {
+        let bytes = self.raw(reference);
+        let index: Value = serde_json::from_slice(&bytes).expect("index JSON");
+        assert_eq!(index["mediaType"], MEDIA_OCI_INDEX, "{reference}: {index:#}");
+        let manifests = index["manifests"].as_array().expect("manifests array");
+        let mut found: Vec<(String, String)> = manifests
+            .iter()
+            .map(|m| {
+                let arch = m["platform"]["architecture"].as_str().unwrap_or("?").to_owned();
+                assert_eq!(m["platform"]["os"], "linux", "{m:#}");
+                (arch, m["digest"].as_str().unwrap_or("?").to_owned())
+            })
+            .collect();
+        found.sort();
+        let mut wanted: Vec<(String, String)> = expected
+            .iter()
+            .map(|(a, d)| ((*a).to_owned(), (*d).to_owned()))
+            .collect();
+        wanted.sort();
+        assert_eq!(found, wanted, "{reference}: {index:#}");
+        let repo = reference
+            .rsplit_once(':')
+            .map(|(r, _)| r)
+            .expect("reference with a tag");
+        for (arch, digest) in &wanted {
+            let config = self.config(&format!("{repo}@{digest}"));
+            assert_eq!(config["architecture"], arch.as_str(), "{repo}@{digest}");
+        }
+        (sha256_digest(&bytes), index)
+    }
+}
+
+/// A temporary directory other users can enter (tempfile makes them 0700).
+pub fn world_readable_tempdir(prefix: &str) -> TempDir {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().expect("tempdir");
+    fs_err::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod tempdir");
+    dir
+}
+
+/// The context the CI tests build, in `dir`: no RUN, so no platform needs emulation; a build
+/// argument and a label, so the tests can see inputs reach the build.
+pub fn write_context(dir: &Path, base_index: &str) {
+    fs_err::create_dir_all(dir).expect("create context dir");
+    fs_err::write(
+        dir.join("Dockerfile"),
+        format!(
+            "FROM {base_index}\nARG VERSION=dev\nCOPY hello.txt /hello.txt\nLABEL version=$VERSION\n"
+        ),
+    )
+    .expect("write Dockerfile");
+    fs_err::write(dir.join("hello.txt"), "hello from CI\n").expect("write hello.txt");
+    for f in ["Dockerfile", "hello.txt"] {
+        fs_err::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+}
+
+/// A CI definition read as its CI system reads it: YAML, into JSON values (map order kept).
+pub fn load_yaml(path: &Path) -> Value {
+    let text = fs_err::read_to_string(path).expect("read YAML file");
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: not valid YAML: {e}", path.display()))
+}
+
+/// A file of the repository.
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The version in `.release-version`.
+pub fn release_version() -> String {
+    fs_err::read_to_string(repo_path(".release-version"))
+        .expect("read .release-version")
+        .trim()
+        .to_owned()
+}
+
+/// A metadata file as `kaniko build --metadata-file` writes it.
+pub fn read_json(path: &Path) -> Value {
+    let text = fs_err::read_to_string(path).expect("read JSON file");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON ({e}): {text}", path.display()))
+}

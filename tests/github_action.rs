@@ -1,0 +1,637 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! The GitHub Action (`action.yml` + `action/entrypoint.sh`), the reusable workflow
+//! (`.github/workflows/kaniko-multiarch.yml`) and the example workflow (`examples/github/`).
+//!
+//! The definitions are read as YAML and checked for what GitHub would do with them: every input
+//! reaches the script, every output comes from it, and both workflows have the shape of Docker's
+//! multi-runner recipe. Then the script itself runs the recipe against a TLS + basic-auth registry
+//! with a simulated runner (`RUNNER_ARCH`, `RUNNER_TEMP`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, the
+//! inputs as `INPUT_*`): as root, each step runs as the unprivileged user `kaniko-test`, like
+//! GitHub's `runner`, with a fake `sudo` on `PATH` that records its arguments and runs the rest.
+//! Each job gets its own runner directories; the merge job's digests directory is what
+//! download-artifact with `merge-multiple` would make of the legs' uploads.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use common::ci::{
+    load_yaml, read_json, release_version, repo_path, world_readable_tempdir, write_context, CiRegistry,
+    PASSWORD, USER,
+};
+use common::isolation::{is_root, user_ids, ROOTLESS_USER};
+use common::tools;
+
+const SCRIPT: &str = "action/entrypoint.sh";
+
+/// `INPUT_<NAME>` as action.yml names the variable of an input.
+fn input_var(name: &str) -> String {
+    format!("INPUT_{}", name.to_uppercase().replace('-', "_"))
+}
+
+/// Records `sudo`'s arguments, drops its options and runs the rest as the same user.
+const FAKE_SUDO: &str = "#!/bin/sh\n\
+    printf '%s\\n' \"$*\" >>\"$FAKE_SUDO_LOG\"\n\
+    while [ $# -gt 0 ]; do case \"$1\" in -*) shift ;; *) break ;; esac; done\n\
+    exec \"$@\"\n";
+
+/// What one step left behind.
+struct Step {
+    success: bool,
+    log: String,
+    outputs: BTreeMap<String, String>,
+    summary: String,
+}
+
+impl Step {
+    fn assert_ok(self) -> Step {
+        assert!(self.success, "the action step failed:\n{}", self.log);
+        self
+    }
+
+    fn output(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .unwrap_or_else(|| panic!("no output {name} in {:?}\n{}", self.outputs, self.log))
+    }
+}
+
+/// GitHub's `$GITHUB_OUTPUT` format: `name=value` lines and `name<<DELIMITER` blocks.
+fn parse_github_output(text: &str) -> BTreeMap<String, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delimiter)) = line.split_once("<<") {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+            outputs.insert(name.to_owned(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            outputs.insert(name.to_owned(), value.to_owned());
+        } else {
+            panic!("malformed GITHUB_OUTPUT line {line:?} in:\n{text}");
+        }
+    }
+    outputs
+}
+
+/// One job on a simulated GitHub-hosted runner.
+struct RunnerJob {
+    root: TempDir,
+    /// `RUNNER_ARCH`: X64 or ARM64.
+    arch: &'static str,
+    /// The unprivileged user the steps run as, when the test runs as root.
+    user: Option<(u32, u32)>,
+    steps: std::cell::Cell<u32>,
+}
+
+impl RunnerJob {
+    fn new(arch: &'static str) -> RunnerJob {
+        let root = world_readable_tempdir("kaniko-gha-");
+        let user = is_root().then(|| {
+            user_ids(ROOTLESS_USER)
+                .unwrap_or_else(|| panic!("no user {ROOTLESS_USER}: run hack/setup.sh"))
+        });
+        let job = RunnerJob {
+            root,
+            arch,
+            user,
+            steps: std::cell::Cell::new(0),
+        };
+        for dir in ["temp", "home", "workspace", "bin"] {
+            fs_err::create_dir(job.path(dir)).expect("create runner dir");
+            job.give(&job.path(dir));
+        }
+        fs_err::write(job.path("bin/sudo"), FAKE_SUDO).expect("write fake sudo");
+        fs_err::set_permissions(job.path("bin/sudo"), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod fake sudo");
+        fs_err::write(job.path("sudo.log"), "").expect("create sudo log");
+        job.give(&job.path("sudo.log"));
+        job
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root.path().join(relative)
+    }
+
+    /// `RUNNER_TEMP`.
+    fn temp(&self) -> PathBuf {
+        self.path("temp")
+    }
+
+    /// Hands `path` to the runner user.
+    fn give(&self, path: &Path) {
+        if let Some((uid, gid)) = self.user {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to the runner user");
+        }
+    }
+
+    /// Runs the action's script with `inputs` (action input names) and extra environment.
+    fn step(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Step {
+        let n = self.steps.get() + 1;
+        self.steps.set(n);
+        let output = self.path(&format!("output-{n}"));
+        let summary = self.path(&format!("summary-{n}"));
+        for file in [&output, &summary] {
+            fs_err::write(file, "").expect("create step file");
+            self.give(file);
+        }
+        let script = repo_path(SCRIPT);
+        let mut cmd = match self.user {
+            Some((uid, gid)) => {
+                let mut c = Command::new("setpriv");
+                c.args([
+                    format!("--reuid={uid}"),
+                    format!("--regid={gid}"),
+                    "--clear-groups".to_owned(),
+                    "--".to_owned(),
+                    "bash".to_owned(),
+                ]);
+                c
+            }
+            None => Command::new("bash"),
+        };
+        cmd.arg(script).env_clear().current_dir(self.path("workspace"));
+        let path = format!(
+            "{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            self.path("bin").display()
+        );
+        cmd.env("PATH", path)
+            .env("HOME", self.path("home"))
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_WORKSPACE", self.path("workspace"))
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("RUNNER_TEMP", self.temp())
+            .env("RUNNER_ARCH", self.arch)
+            .env("FAKE_SUDO_LOG", self.path("sudo.log"));
+        for (name, value) in inputs {
+            cmd.env(input_var(name), value);
+        }
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        let out = tools::run(&mut cmd);
+        Step {
+            success: out.status.success(),
+            log: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            outputs: parse_github_output(&fs_err::read_to_string(&output).expect("read GITHUB_OUTPUT")),
+            summary: fs_err::read_to_string(&summary).expect("read GITHUB_STEP_SUMMARY"),
+        }
+    }
+
+    /// What the fake sudo was asked to run, one call per entry.
+    fn sudo_calls(&self) -> Vec<String> {
+        fs_err::read_to_string(self.path("sudo.log"))
+            .expect("read sudo log")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Whether the runner user can create a user namespace here, as the script probes it.
+    fn userns_works(&self) -> bool {
+        let mut cmd = match self.user {
+            Some((uid, gid)) => {
+                let mut c = Command::new("setpriv");
+                c.args([format!("--reuid={uid}"), format!("--regid={gid}"), "--clear-groups".into()]);
+                c.arg("unshare");
+                c
+            }
+            None => Command::new("unshare"),
+        };
+        cmd.args(["--user", "--map-root-user", "true"]);
+        tools::run(&mut cmd).status.success()
+    }
+}
+
+/// A file holding the value of the AppArmor user-namespace sysctl, for KANIKO_ACTION_USERNS_SYSCTL.
+fn sysctl_file(dir: &Path, value: &str) -> String {
+    let path = dir.join(format!("apparmor_restrict_unprivileged_userns-{value}"));
+    fs_err::write(&path, format!("{value}\n")).expect("write sysctl file");
+    path.to_string_lossy().into_owned()
+}
+
+/// A release directory as GitHub serves it (`v<version>/kaniko-<triple>` and its `.sha256`),
+/// holding the binary under test; returns its `file://` base URL.
+fn fake_release(dir: &Path, triple: &str, checksum: Option<&str>) -> String {
+    let release = dir.join(format!("release/v{}", release_version()));
+    fs_err::create_dir_all(&release).expect("create release dir");
+    let asset = release.join(format!("kaniko-{triple}"));
+    fs_err::copy(env!("CARGO_BIN_EXE_kaniko"), &asset).expect("copy the binary");
+    let sha = match checksum {
+        Some(sha) => sha.to_owned(),
+        None => common::images::sha256_digest(&fs_err::read(&asset).expect("read asset"))[7..].to_owned(),
+    };
+    fs_err::write(
+        release.join(format!("kaniko-{triple}.sha256")),
+        format!("{sha}  kaniko-{triple}\n"),
+    )
+    .expect("write checksum");
+    for d in [dir.join("release"), release.clone()] {
+        fs_err::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod release dir");
+    }
+    format!("file://{}", dir.join("release").display())
+}
+
+fn is_digest(s: &str) -> bool {
+    s.strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[test]
+fn action_yml_hands_every_input_to_the_script_and_every_output_back() {
+    let action = load_yaml(&repo_path("action.yml"));
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().expect("runs.steps");
+    assert_eq!(steps.len(), 1, "action.yml stays one step calling the script");
+    let step = &steps[0];
+    assert_eq!(step["shell"], "bash");
+    assert_eq!(step["run"], format!("bash \"$GITHUB_ACTION_PATH/{SCRIPT}\""));
+    let step_id = step["id"].as_str().expect("step id");
+    let env = step["env"].as_object().expect("step env");
+    let script = fs_err::read_to_string(repo_path(SCRIPT)).expect("read the script");
+
+    let inputs = action["inputs"].as_object().expect("inputs");
+    for (name, spec) in inputs {
+        let var = input_var(name);
+        assert_eq!(
+            env.get(&var).and_then(Value::as_str),
+            Some(format!("${{{{ inputs.{name} }}}}").as_str()),
+            "input {name} is not passed as {var}"
+        );
+        assert!(script.contains(&var), "the script never reads {var}");
+        assert!(
+            spec["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "input {name} has no description"
+        );
+    }
+    // Nothing the script reads is missing from action.yml, nothing passed is stale.
+    let read_by_script: std::collections::BTreeSet<String> = script
+        .match_indices("INPUT_")
+        .map(|(i, _)| {
+            script[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                .collect()
+        })
+        .collect();
+    for var in &read_by_script {
+        assert!(env.contains_key(var), "the script reads {var}, which action.yml does not pass");
+    }
+    for var in env.keys().filter(|k| k.starts_with("INPUT_")) {
+        assert!(read_by_script.contains(var), "action.yml passes {var}, which nothing reads");
+    }
+    // docker/build-push-action's vocabulary, plus what the matrix recipe needs.
+    for name in [
+        "context",
+        "file",
+        "tags",
+        "build-args",
+        "labels",
+        "target",
+        "push",
+        "platforms",
+        "mode",
+        "digests",
+        "oci-mode",
+        "binary",
+        "extra-args",
+    ] {
+        assert!(inputs.contains_key(name), "action.yml lacks the input {name}");
+    }
+
+    let outputs = action["outputs"].as_object().expect("outputs");
+    for name in ["digest", "imageid", "metadata"] {
+        assert!(outputs.contains_key(name), "action.yml lacks the output {name}");
+    }
+    for (name, spec) in outputs {
+        assert_eq!(
+            spec["value"],
+            format!("${{{{ steps.{step_id}.outputs.{name} }}}}"),
+            "output {name}"
+        );
+        assert!(
+            script.contains(&format!("output {name} ")),
+            "the script never writes the output {name}"
+        );
+    }
+}
+
+/// The expression `${{ inputs.NAME }}` replaced by the input's default, for reusable workflows.
+fn with_input_defaults(workflow: &Value, text: &str) -> String {
+    let mut text = text.to_owned();
+    if let Some(inputs) = workflow["on"]["workflow_call"]["inputs"].as_object() {
+        for (name, spec) in inputs {
+            if let Some(default) = spec["default"].as_str() {
+                text = text.replace(&format!("${{{{ inputs.{name} }}}}"), default);
+            }
+        }
+    }
+    text
+}
+
+fn find_step<'a>(steps: &'a [Value], uses_prefix: &str) -> &'a Value {
+    steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(uses_prefix)))
+        .unwrap_or_else(|| panic!("no step uses {uses_prefix}*"))
+}
+
+/// Docker's multi-runner recipe: a matrix job per platform on a runner of that architecture that
+/// pushes by digest and uploads `digests-<os>-<arch>`, and a merge job that needs it, downloads
+/// every `digests-*` into one directory and aggregates from there. `action` is how the workflow
+/// refers to the kaniko-rs action.
+fn assert_multi_runner_recipe(workflow: &Value, action: &str) {
+    let jobs = workflow["jobs"].as_object().expect("jobs");
+    let (build_name, build) = jobs
+        .iter()
+        .find(|(_, j)| j["strategy"]["matrix"]["include"].is_array())
+        .expect("a matrix job");
+    let legs: BTreeMap<String, String> = build["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|leg| {
+            let platform = leg["platform"].as_str().expect("leg platform").to_owned();
+            let runner = with_input_defaults(workflow, leg["runner"].as_str().expect("leg runner"));
+            (platform, runner)
+        })
+        .collect();
+    let expected: BTreeMap<String, String> = [
+        ("linux/amd64", "ubuntu-24.04"),
+        ("linux/arm64", "ubuntu-24.04-arm"),
+    ]
+    .into_iter()
+    .map(|(p, r)| (p.to_owned(), r.to_owned()))
+    .collect();
+    assert_eq!(legs, expected);
+    assert_eq!(build["runs-on"], "${{ matrix.runner }}");
+    let steps = build["steps"].as_array().expect("build steps");
+    let kaniko = find_step(steps, action);
+    let id = kaniko["id"].as_str().expect("the build step has an id");
+    let with = &kaniko["with"];
+    assert!(with["mode"].is_null() || with["mode"] == "build", "{with:#}");
+    assert_eq!(with["platforms"], "${{ matrix.platform }}");
+    assert!(with["push"] == Value::Bool(true) || with["push"] == "true", "{with:#}");
+    let upload = find_step(steps, "actions/upload-artifact@");
+    assert_eq!(
+        upload["with"]["name"],
+        format!("digests-${{{{ steps.{id}.outputs.platform-pair }}}}")
+    );
+    assert_eq!(
+        upload["with"]["path"],
+        format!("${{{{ steps.{id}.outputs.digests-dir }}}}/*")
+    );
+
+    let (_, merge) = jobs
+        .iter()
+        .find(|(_, j)| j["needs"] == build_name.as_str() || j["needs"].as_array().is_some_and(|n| n.contains(&Value::from(build_name.as_str()))))
+        .expect("a job that needs the matrix job");
+    let steps = merge["steps"].as_array().expect("merge steps");
+    let download = find_step(steps, "actions/download-artifact@");
+    assert_eq!(download["with"]["pattern"], "digests-*");
+    assert_eq!(download["with"]["merge-multiple"], true);
+    let aggregate = find_step(steps, action);
+    assert_eq!(aggregate["with"]["mode"], "aggregate");
+    assert_eq!(aggregate["with"]["digests"], download["with"]["path"]);
+}
+
+#[test]
+fn reusable_workflow_follows_the_multi_runner_recipe() {
+    let workflow = load_yaml(&repo_path(".github/workflows/kaniko-multiarch.yml"));
+    let call = &workflow["on"]["workflow_call"];
+    assert!(call.is_object(), "not a reusable workflow: {workflow:#}");
+    assert_multi_runner_recipe(&workflow, "./.kaniko-action");
+    // The action it checks out is this release's, and the merge job publishes its digest.
+    assert_eq!(call["inputs"]["kaniko-ref"]["default"], format!("v{}", release_version()));
+    assert_eq!(call["outputs"]["digest"]["value"], "${{ jobs.merge.outputs.digest }}");
+}
+
+#[test]
+fn example_workflow_follows_the_multi_runner_recipe() {
+    let workflow = load_yaml(&repo_path("examples/github/multiarch.yml"));
+    assert_multi_runner_recipe(&workflow, &format!("kaniko-rs/kaniko-rs@v{}", release_version()));
+    let readme = fs_err::read_to_string(repo_path("examples/github/README.md")).expect("README");
+    assert!(readme.contains("multiarch.yml") && readme.contains("kaniko-multiarch.yml"));
+}
+
+#[test]
+fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
+    let ci = CiRegistry::start();
+    let repo = ci.unique_repo("ci/action");
+    let binary = env!("CARGO_BIN_EXE_kaniko");
+    let common_inputs = |job: &RunnerJob| -> Vec<(&'static str, String)> {
+        let context = job.path("workspace/app");
+        write_context(&context, &ci.base.index);
+        vec![
+            ("context", "app".to_owned()),
+            ("tags", format!("{repo}:ignored-by-push-by-digest")),
+            ("build-args", "VERSION=1.2.3\n".to_owned()),
+            ("labels", "org.example.team=ci\norg.example.note=a, b\n".to_owned()),
+            ("push", "true".to_owned()),
+            ("registry", ci.host()),
+            ("username", USER.to_owned()),
+            ("password", PASSWORD.to_owned()),
+        ]
+    };
+    let ca = ci.ca_cert.to_string_lossy().into_owned();
+
+    // linux/amd64 on an X64 runner whose kernel restricts user namespaces: sudo + chroot.
+    let amd64_job = RunnerJob::new("X64");
+    let restricted = sysctl_file(&amd64_job.path("home"), "1");
+    let mut inputs = common_inputs(&amd64_job);
+    inputs.push(("platforms", "linux/amd64".to_owned()));
+    inputs.push(("binary", binary.to_owned()));
+    let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let amd64 = amd64_job
+        .step(
+            &inputs,
+            &[("KANIKO_ACTION_USERNS_SYSCTL", &restricted), ("SSL_CERT_FILE", &ca)],
+        )
+        .assert_ok();
+    assert_eq!(amd64.output("isolation"), "chroot", "{}", amd64.log);
+    assert!(
+        amd64.log.contains("kernel.apparmor_restrict_unprivileged_userns=1"),
+        "the log does not say why:\n{}",
+        amd64.log
+    );
+    let sudo = amd64_job.sudo_calls();
+    assert!(
+        sudo.iter().any(|c| c.starts_with(&format!("-E {binary} build "))
+            && c.contains("--isolation=chroot")
+            && c.contains("--push-by-digest")),
+        "kaniko did not run through sudo -E with --isolation=chroot: {sudo:#?}"
+    );
+
+    // linux/arm64 on an ARM64 runner without the restriction, with the release binary downloaded:
+    // the platform comes from RUNNER_ARCH, the isolation from what the kernel allows here.
+    let arm64_job = RunnerJob::new("ARM64");
+    let unrestricted = sysctl_file(&arm64_job.path("home"), "0");
+    let release = fake_release(arm64_job.root.path(), "aarch64-unknown-linux-musl", None);
+    let inputs = common_inputs(&arm64_job);
+    let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let arm64 = arm64_job
+        .step(
+            &inputs,
+            &[
+                ("KANIKO_ACTION_USERNS_SYSCTL", &unrestricted),
+                ("KANIKO_RELEASE_BASE_URL", &release),
+                ("SSL_CERT_FILE", &ca),
+            ],
+        )
+        .assert_ok();
+    let downloaded = arm64_job.temp().join(format!(
+        "kaniko-{}-aarch64-unknown-linux-musl/kaniko",
+        release_version()
+    ));
+    assert!(downloaded.is_file(), "no {} after the download\n{}", downloaded.display(), arm64.log);
+    assert!(arm64.log.contains(&format!("{}/kaniko", downloaded.display())), "{}", arm64.log);
+    if arm64_job.userns_works() {
+        assert_eq!(arm64.output("isolation"), "rootless", "{}", arm64.log);
+        assert!(
+            !arm64_job.sudo_calls().iter().any(|c| c.starts_with("-E ")),
+            "rootless must not use sudo: {:?}",
+            arm64_job.sudo_calls()
+        );
+    } else {
+        assert_eq!(arm64.output("isolation"), "chroot", "{}", arm64.log);
+        assert!(arm64.log.contains("cannot create an unprivileged user namespace"), "{}", arm64.log);
+    }
+
+    let mut legs = Vec::new();
+    for (step, job, platform, arch) in [
+        (&amd64, &amd64_job, "linux/amd64", "amd64"),
+        (&arm64, &arm64_job, "linux/arm64", "arm64"),
+    ] {
+        let digest = step.output("digest").to_owned();
+        assert!(is_digest(&digest), "digest output {digest:?}");
+        assert_eq!(step.output("platform"), platform);
+        assert_eq!(step.output("platform-pair"), platform.replace('/', "-"));
+        assert!(!step.output("imageid").is_empty());
+        let digests_dir = PathBuf::from(step.output("digests-dir"));
+        assert_eq!(digests_dir, job.temp().join("kaniko-digests"));
+        let metadata_file = digests_dir.join(format!("linux-{arch}.json"));
+        let metadata = read_json(&metadata_file);
+        assert_eq!(metadata["digest"], digest.as_str(), "{metadata:#}");
+        assert_eq!(metadata["platform"]["architecture"], arch, "{metadata:#}");
+        let output_metadata: Value = serde_json::from_str(step.output("metadata")).expect("metadata output");
+        assert_eq!(output_metadata, metadata);
+        assert!(
+            step.summary.contains("| Platform | Digest | Size | Duration |")
+                && step.summary.contains(&format!("| {platform} | `{digest}` | ")),
+            "summary:\n{}",
+            step.summary
+        );
+        // Pushed under its digest, built with the inputs, and no tag created.
+        let config = ci.config(&format!("{repo}@{digest}"));
+        assert_eq!(config["architecture"], arch);
+        let labels = &config["config"]["Labels"];
+        assert_eq!(labels["version"], "1.2.3", "{config:#}");
+        assert_eq!(labels["org.example.team"], "ci", "{config:#}");
+        assert_eq!(labels["org.example.note"], "a, b", "{config:#}");
+        legs.push((arch, digest, metadata_file));
+    }
+    assert!(
+        !ci.exists(&format!("{repo}:ignored-by-push-by-digest")),
+        "a build leg created a tag"
+    );
+
+    // The merge job: both uploads downloaded into one directory, then aggregate.
+    let merge_job = RunnerJob::new("X64");
+    let digests = merge_job.temp().join("digests");
+    fs_err::create_dir(&digests).expect("create digests dir");
+    for (_, _, file) in &legs {
+        fs_err::copy(file, digests.join(file.file_name().unwrap())).expect("download artifact");
+    }
+    merge_job.give(&digests);
+    let tags = format!("{repo}:1.2.3\n{repo}:latest");
+    let digests_input = digests.to_string_lossy().into_owned();
+    let merged = merge_job
+        .step(
+            &[
+                ("mode", "aggregate"),
+                ("digests", &digests_input),
+                ("tags", &tags),
+                ("index-annotations", "org.opencontainers.image.version=1.2.3"),
+                ("registry", &ci.host()),
+                ("username", USER),
+                ("password", PASSWORD),
+                ("binary", binary),
+            ],
+            &[("SSL_CERT_FILE", &ca)],
+        )
+        .assert_ok();
+    let expected: Vec<(&str, &str)> = legs.iter().map(|(a, d, _)| (*a, d.as_str())).collect();
+    let (index_digest, index) = ci.assert_index(&format!("{repo}:1.2.3"), &expected);
+    assert_eq!(merged.output("digest"), index_digest);
+    assert_eq!(
+        index["annotations"]["org.opencontainers.image.version"], "1.2.3",
+        "{index:#}"
+    );
+    let (latest_digest, _) = ci.assert_index(&format!("{repo}:latest"), &expected);
+    assert_eq!(latest_digest, index_digest);
+    for (arch, digest, _) in &legs {
+        assert!(
+            merged.summary.contains(&format!("| linux/{arch} | `{digest}` | ")),
+            "summary:\n{}",
+            merged.summary
+        );
+    }
+    assert!(
+        merged.summary.contains(&format!("| **image index** | `{index_digest}` | ")),
+        "summary:\n{}",
+        merged.summary
+    );
+    assert!(
+        amd64_job.sudo_calls().len() > 1 && merge_job.sudo_calls().is_empty(),
+        "aggregate never needs sudo: {:?}",
+        merge_job.sudo_calls()
+    );
+}
+
+#[test]
+fn a_release_binary_with_the_wrong_checksum_is_refused() {
+    let job = RunnerJob::new("X64");
+    let release = fake_release(job.root.path(), "x86_64-unknown-linux-musl", Some(&"0".repeat(64)));
+    write_context(&job.path("workspace"), "scratch");
+    let step = job.step(&[("push", "false")], &[("KANIKO_RELEASE_BASE_URL", &release)]);
+    assert!(!step.success, "{}", step.log);
+    assert!(step.log.contains("checksum mismatch"), "{}", step.log);
+    let installed = job
+        .temp()
+        .join(format!("kaniko-{}-x86_64-unknown-linux-musl/kaniko", release_version()));
+    assert!(!installed.exists(), "the mismatching binary was installed");
+    assert!(step.outputs.is_empty(), "{:?}", step.outputs);
+}
+
+#[test]
+fn build_mode_builds_one_platform_per_job() {
+    let job = RunnerJob::new("X64");
+    write_context(&job.path("workspace"), "scratch");
+    let step = job.step(
+        &[
+            ("platforms", "linux/amd64,linux/arm64"),
+            ("binary", env!("CARGO_BIN_EXE_kaniko")),
+        ],
+        &[],
+    );
+    assert!(!step.success, "{}", step.log);
+    assert!(step.log.contains("one platform per job"), "{}", step.log);
+    // And a push needs to know where to.
+    let step = job.step(
+        &[("push", "true"), ("binary", env!("CARGO_BIN_EXE_kaniko"))],
+        &[],
+    );
+    assert!(!step.success, "{}", step.log);
+    assert!(step.log.contains("push needs tags"), "{}", step.log);
+}
