@@ -188,7 +188,7 @@ choose_isolation() {
 run_kaniko() {
   local start status=0
   start=$(date +%s)
-  log "running: ${RUN_AS[*]} $*"
+  log "running: $(printf '%q ' "${RUN_AS[@]}" "$@")"
   "${RUN_AS[@]}" "$@" || status=$?
   DURATION=$(($(date +%s) - start))
   if [ ${#RUN_AS[@]} -gt 0 ]; then

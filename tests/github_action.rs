@@ -456,7 +456,7 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
     let amd64 = amd64_job
         .step(
             &inputs,
-            &[("KANIKO_ACTION_USERNS_SYSCTL", &restricted), ("SSL_CERT_FILE", &ca)],
+            &[("KANIKO_ACTION_USERNS_SYSCTL", restricted.as_str()), ("SSL_CERT_FILE", ca.as_str())],
         )
         .assert_ok();
     assert_eq!(amd64.output("isolation"), "chroot", "{}", amd64.log);
@@ -484,9 +484,9 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
         .step(
             &inputs,
             &[
-                ("KANIKO_ACTION_USERNS_SYSCTL", &unrestricted),
-                ("KANIKO_RELEASE_BASE_URL", &release),
-                ("SSL_CERT_FILE", &ca),
+                ("KANIKO_ACTION_USERNS_SYSCTL", unrestricted.as_str()),
+                ("KANIKO_RELEASE_BASE_URL", release.as_str()),
+                ("SSL_CERT_FILE", ca.as_str()),
             ],
         )
         .assert_ok();
@@ -556,19 +556,20 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
     merge_job.give(&digests);
     let tags = format!("{repo}:1.2.3\n{repo}:latest");
     let digests_input = digests.to_string_lossy().into_owned();
+    let host = ci.host();
     let merged = merge_job
         .step(
             &[
                 ("mode", "aggregate"),
-                ("digests", &digests_input),
-                ("tags", &tags),
+                ("digests", digests_input.as_str()),
+                ("tags", tags.as_str()),
                 ("index-annotations", "org.opencontainers.image.version=1.2.3"),
-                ("registry", &ci.host()),
+                ("registry", host.as_str()),
                 ("username", USER),
                 ("password", PASSWORD),
                 ("binary", binary),
             ],
-            &[("SSL_CERT_FILE", &ca)],
+            &[("SSL_CERT_FILE", ca.as_str())],
         )
         .assert_ok();
     let expected: Vec<(&str, &str)> = legs.iter().map(|(a, d, _)| (*a, d.as_str())).collect();
@@ -604,7 +605,7 @@ fn a_release_binary_with_the_wrong_checksum_is_refused() {
     let job = RunnerJob::new("X64");
     let release = fake_release(job.root.path(), "x86_64-unknown-linux-musl", Some(&"0".repeat(64)));
     write_context(&job.path("workspace"), "scratch");
-    let step = job.step(&[("push", "false")], &[("KANIKO_RELEASE_BASE_URL", &release)]);
+    let step = job.step(&[("push", "false")], &[("KANIKO_RELEASE_BASE_URL", release.as_str())]);
     assert!(!step.success, "{}", step.log);
     assert!(step.log.contains("checksum mismatch"), "{}", step.log);
     let installed = job

@@ -144,7 +144,7 @@ pub fn write_context(dir: &Path, base_index: &str) {
 /// A CI definition read as its CI system reads it: YAML, into JSON values (map order kept).
 pub fn load_yaml(path: &Path) -> Value {
     let text = fs_err::read_to_string(path).expect("read YAML file");
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: not valid YAML: {e}", path.display()))
+    yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{}: not valid YAML: {e}", path.display()))
 }
 
 /// A file of the repository.
