@@ -7,7 +7,8 @@
 //! → [`build`] (stage execution, one module per instruction family) → [`sandbox`] (how RUN executes:
 //! container, chroot, rootless) → [`snapshot`] (change detection, layers)
 //! → [`image`] (config, manifests, media types) → [`registry`] (client, auth, retries)
-//! → [`output`] (push, tarball, OCI layout, digest files).
+//! → [`output`] (push, tarball, OCI layout, digest files) → [`index`] (per-platform images become an
+//! image index). [`coordinator`] drives multi-platform runs (local, CI matrix) through that flow.
 //! Cross-cutting: [`platform`], [`observe`] (logging), [`cli`] (clap and settings only).
 //!
 //! The library is silent: it emits `tracing` events and only the binary installs a subscriber.
@@ -15,8 +16,10 @@
 pub mod build;
 pub mod cli;
 pub mod context;
+pub mod coordinator;
 pub mod dockerfile;
 pub mod image;
+pub mod index;
 pub mod observe;
 pub mod output;
 pub mod platform;

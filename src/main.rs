@@ -15,10 +15,10 @@ fn main() -> ExitCode {
             println!("{}", kaniko::version::long_version());
             ExitCode::SUCCESS
         }
-        Command::Aggregate(_) => not_implemented("aggregate"),
-        Command::Local(_) => not_implemented("local"),
+        Command::Aggregate(flags) => run_aggregate(&flags),
+        Command::Local(flags) => run_build(&flags, true),
         Command::K8s(_) => not_implemented("k8s"),
-        Command::Build(flags) => run_build(&flags),
+        Command::Build(flags) => run_build(&flags, false),
     }
 }
 
@@ -27,8 +27,36 @@ fn not_implemented(name: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run_build(flags: &kaniko::cli::BuildFlags) -> ExitCode {
-    let settings = match kaniko::cli::settings::BuildSettings::from_flags(flags, &|k| std::env::var(k).ok()) {
+fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
+    let settings = match kaniko::cli::aggregate_settings::AggregateSettings::from_flags(flags) {
+        Ok(s) => s,
+        Err(e) => return report(&anyhow::Error::from(e)),
+    };
+    kaniko::observe::logging::init(&settings.log);
+    let result = (|| -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let built = runtime.block_on(kaniko::coordinator::aggregate(settings))?;
+        tracing::info!(digest = %built.digest(), "image index ready");
+        Ok(())
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+/// `build` and `local` (`local` = a multi-platform build with the local driver, for the host's
+/// platform when no --multi-platform is given).
+fn run_build(flags: &kaniko::cli::BuildFlags, local: bool) -> ExitCode {
+    let mut flags = flags.clone();
+    if local {
+        flags.multi.driver = "local".into();
+        if flags.multi.multi_platform.is_empty() {
+            flags.multi.multi_platform = vec![kaniko::platform::Platform::host().to_string()];
+        }
+    }
+    let settings = match kaniko::cli::settings::BuildSettings::from_flags(&flags, &|k| std::env::var(k).ok())
+    {
         Ok(s) => s,
         Err(e) => return report(&anyhow::Error::from(e)),
     };
@@ -77,11 +105,21 @@ fn build(
     isolation: Result<sandbox::Isolation, sandbox::SandboxError>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = runtime.block_on(kaniko::build::run(settings, isolation));
+    let multi = !settings.multi_platform.is_empty() || settings.driver == kaniko::coordinator::DriverKind::Ci;
+    let result: anyhow::Result<()> = if multi {
+        runtime
+            .block_on(kaniko::coordinator::build_multi_platform(settings, isolation))
+            .map(|built| tracing::info!(digest = %built.digest(), "image index ready"))
+            .map_err(anyhow::Error::from)
+    } else {
+        runtime
+            .block_on(kaniko::build::run(settings, isolation))
+            .map(drop)
+            .map_err(anyhow::Error::from)
+    };
     // An interrupted build may leave a thread blocked in I/O; waiting for it would undo the interrupt.
     runtime.shutdown_background();
-    result?;
-    Ok(())
+    result
 }
 
 /// Prints `error: <outermost>: <cause>: …` on one line, as CI logs are grepped line by line, and
@@ -102,7 +140,11 @@ fn report(err: &anyhow::Error) -> ExitCode {
     // Messages that quote multi-line text (a heredoc, a registry's error body) stay on one line.
     let line = line.replace("\r\n", "\\n").replace('\n', "\\n");
     eprintln!("error: {line}");
-    match err.downcast_ref::<kaniko::build::BuildError>() {
+    let build_error = err.downcast_ref::<kaniko::build::BuildError>().or_else(|| {
+        err.downcast_ref::<kaniko::coordinator::CoordinatorError>()
+            .and_then(|c| c.build_error())
+    });
+    match build_error {
         Some(kaniko::build::BuildError::Interrupted("SIGINT")) => ExitCode::from(130),
         Some(kaniko::build::BuildError::Interrupted("SIGTERM")) => ExitCode::from(143),
         _ => ExitCode::FAILURE,

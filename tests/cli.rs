@@ -37,7 +37,7 @@ fn unknown_flag_fails_with_a_suggestion() {
 
 #[test]
 fn unimplemented_subcommands_say_so_with_exit_code_2() {
-    for sub in ["aggregate", "local", "k8s"] {
+    for sub in ["k8s"] {
         let out = kaniko().arg(sub).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{sub}");
         assert!(
@@ -45,6 +45,20 @@ fn unimplemented_subcommands_say_so_with_exit_code_2() {
             "{sub}"
         );
     }
+}
+
+#[test]
+fn aggregate_says_what_it_needs() {
+    let out = kaniko().arg("aggregate").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs --digests-from"), "{err}");
+    let out = kaniko()
+        .args(["aggregate", "--digests-from", "/tmp"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs --destination"), "{err}");
 }
 
 #[test]

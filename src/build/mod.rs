@@ -9,6 +9,7 @@ pub mod copy_plan;
 pub mod fsview;
 pub mod images;
 pub mod layers;
+pub mod native;
 pub mod remote_file;
 pub mod rootfs;
 pub mod run;
@@ -315,8 +316,15 @@ async fn build(
 
     if settings.push {
         for dest in &destinations {
-            let stats = crate::output::push::push_image(&registry, &image, dest, &workspace.blobs()).await?;
-            tracing::info!(destination = %dest, uploaded = stats.uploaded, mounted = stats.mounted, existed = stats.existed, "pushed");
+            // By digest, the manifest lands in the repository without creating or moving a tag.
+            let target = if settings.push_by_digest {
+                dest.with_digest(digest.clone())
+            } else {
+                dest.clone()
+            };
+            let stats =
+                crate::output::push::push_image(&registry, &image, &target, &workspace.blobs()).await?;
+            tracing::info!(destination = %target, uploaded = stats.uploaded, mounted = stats.mounted, existed = stats.existed, "pushed");
         }
     }
     // Every output names the destinations the same way: full repository and tag (`latest` by default).
@@ -360,6 +368,23 @@ async fn build(
     }
     if let Some(p) = &settings.image_name_tag_with_digest_file {
         digest_file::write_image_name_tag_with_digest_file(p, &named, &digest)?;
+    }
+    if let Some(p) = &settings.metadata_file {
+        let mut record = crate::index::BuildRecord::new(
+            named.first().map(|n| n.repository.clone()).unwrap_or_default(),
+            digest.clone(),
+            image.manifest_descriptor.size,
+            image.manifest_descriptor.media_type.clone(),
+            named
+                .iter()
+                .map(|n| match settings.push_by_digest {
+                    true => format!("{}@{digest}", n.repository),
+                    false => format!("{}:{}", n.repository, n.tag),
+                })
+                .collect(),
+        );
+        record.platform = Some(image.platform.clone().normalized());
+        record.write(p)?;
     }
     Ok(BuildOutcome { digest, image })
 }

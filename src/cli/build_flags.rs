@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::shared_flags::{LogFlags, MultiPlatformFlags, RegistryFlags};
+
 /// Flags of `kaniko build`. Raw values only: [`super::settings`] validates and combines them.
 #[derive(Debug, Clone, Args, Default)]
 pub struct BuildFlags {
@@ -59,6 +61,16 @@ pub struct BuildFlags {
     #[arg(long, value_name = "PATH", help_heading = "Outputs")]
     pub image_name_tag_with_digest_file: Option<PathBuf>,
 
+    /// Write a JSON record of the built image (image name, digest, size, media type, platform,
+    /// destinations) to this file, for `kaniko aggregate --digests-from`.
+    #[arg(long, value_name = "PATH", help_heading = "Outputs")]
+    pub metadata_file: Option<PathBuf>,
+
+    /// Push the image to each destination's repository by digest only: no tag is created or moved
+    /// (the per-architecture step of a CI matrix; `kaniko aggregate` tags the index).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
+    pub push_by_digest: bool,
+
     /// Build-time variable, `KEY=VALUE`, or `KEY` to take the value from the environment (repeatable).
     #[arg(long = "build-arg", value_name = "KEY[=VALUE]", help_heading = "Build")]
     pub build_args: Vec<String>,
@@ -79,65 +91,15 @@ pub struct BuildFlags {
     #[arg(long, value_name = "PLATFORM", help_heading = "Build")]
     pub custom_platform: Option<String>,
 
+    #[command(flatten)]
+    pub multi: MultiPlatformFlags,
+
     /// Make the image reproducible: fixed timestamps (SOURCE_DATE_EPOCH, or the Unix epoch).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
     pub reproducible: bool,
 
-    /// Push to plain-HTTP registries.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
-    pub insecure: bool,
-
-    /// Pull from plain-HTTP registries.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
-    pub insecure_pull: bool,
-
-    /// Use plain HTTP for this registry, pulls and pushes (repeatable).
-    #[arg(
-        long = "insecure-registry",
-        value_name = "HOST[:PORT]",
-        help_heading = "Registry"
-    )]
-    pub insecure_registries: Vec<String>,
-
-    /// Push to registries without verifying their TLS certificates.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
-    pub skip_tls_verify: bool,
-
-    /// Pull from registries without verifying their TLS certificates.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
-    pub skip_tls_verify_pull: bool,
-
-    /// Do not verify this registry's TLS certificate, pulls and pushes (repeatable).
-    #[arg(
-        long = "skip-tls-verify-registry",
-        value_name = "HOST[:PORT]",
-        help_heading = "Registry"
-    )]
-    pub skip_tls_verify_registries: Vec<String>,
-
-    /// Mirror for docker.io pulls, tried in order before docker.io itself (repeatable).
-    #[arg(
-        long = "registry-mirror",
-        value_name = "HOST[/PATH]",
-        help_heading = "Registry"
-    )]
-    pub registry_mirrors: Vec<String>,
-
-    /// Trust this PEM certificate for this registry, `HOST[:PORT]=/path/to/cert.pem` (repeatable).
-    #[arg(
-        long = "registry-certificate",
-        value_name = "HOST=PATH",
-        help_heading = "Registry"
-    )]
-    pub registry_certificates: Vec<String>,
-
-    /// Extra attempts for each push operation after a transient failure.
-    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Registry")]
-    pub push_retry: u32,
-
-    /// Extra attempts for each pull operation after a transient failure.
-    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Registry")]
-    pub image_download_retry: u32,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
 
     /// Working directory for the build's own files (downloaded layers, new layers, extracted contexts).
     #[arg(
@@ -178,26 +140,6 @@ pub struct BuildFlags {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Filesystem")]
     pub cleanup: bool,
 
-    /// Log level: trace, debug, info, warn, error (kaniko's fatal and panic mean error).
-    #[arg(
-        short = 'v',
-        long,
-        default_value = "info",
-        value_name = "LEVEL",
-        help_heading = "Logging"
-    )]
-    pub verbosity: String,
-
-    /// Log format: text, color or json.
-    #[arg(
-        long,
-        default_value = "color",
-        value_name = "FORMAT",
-        help_heading = "Logging"
-    )]
-    pub log_format: String,
-
-    /// Prefix every log line with a timestamp.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Logging")]
-    pub log_timestamp: bool,
+    #[command(flatten)]
+    pub log: LogFlags,
 }

@@ -3,13 +3,17 @@
 //! The command line: clap structures holding raw arguments only, kaniko-compatible argument
 //! rewriting, and the step that turns raw flags into validated settings before any work starts.
 
+pub mod aggregate_flags;
+pub mod aggregate_settings;
 pub mod argv;
 pub mod build_flags;
 pub mod docs;
 pub mod settings;
+pub mod shared_flags;
 
 use clap::{Parser, Subcommand};
 
+pub use aggregate_flags::AggregateFlags;
 pub use build_flags::BuildFlags;
 
 /// `kaniko`: daemonless, unprivileged container image builder.
@@ -32,10 +36,11 @@ pub struct Cli {
 pub enum Command {
     /// Build a Dockerfile for one platform and push it, or write a tarball or OCI layout.
     Build(Box<BuildFlags>),
-    /// Collect the digest files of a CI matrix and publish an image index (not implemented yet).
-    Aggregate(UnimplementedArgs),
-    /// Build several platforms on this machine and publish an image index (not implemented yet).
-    Local(UnimplementedArgs),
+    /// Collect the per-platform records of a CI matrix and publish an image index.
+    Aggregate(Box<AggregateFlags>),
+    /// Build several platforms on this machine (the host's, and cross-builds that need no
+    /// emulation) and publish an image index; `build --multi-platform` with the local driver.
+    Local(Box<BuildFlags>),
     /// Build one Kubernetes Job per architecture and publish an image index (not implemented yet).
     K8s(UnimplementedArgs),
     /// Print the version, git commit and target triple.

@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use super::shared_flags::{LogFlags, RegistryFlags};
 use super::BuildFlags;
+use crate::coordinator::DriverKind;
+use crate::index::IndexSettings;
 use crate::observe::logging::{LogFormat, LogSettings};
 use crate::platform::{Platform, PlatformError};
 use crate::registry::RegistryOptions;
@@ -36,6 +39,20 @@ pub enum SettingsError {
     Isolation(#[from] crate::sandbox::SandboxError),
     #[error("invalid --snapshot-mode: {0}")]
     SnapshotMode(String),
+    #[error("invalid --multi-platform: {0}")]
+    MultiPlatform(String),
+    #[error("invalid --driver {0:?}: expected one of local, k8s, ci")]
+    Driver(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Index(Box<crate::index::IndexError>),
+}
+
+impl From<crate::index::IndexError> for SettingsError {
+    fn from(e: crate::index::IndexError) -> Self {
+        Self::Index(Box::new(e))
+    }
 }
 
 /// Validated settings of one single-platform build.
@@ -51,6 +68,9 @@ pub struct BuildSettings {
     pub digest_file: Option<PathBuf>,
     pub image_name_with_digest_file: Option<PathBuf>,
     pub image_name_tag_with_digest_file: Option<PathBuf>,
+    pub metadata_file: Option<PathBuf>,
+    /// Push by digest only: no tag is created or moved.
+    pub push_by_digest: bool,
     /// Build arguments after taking `KEY`-only values from the environment (unset ones are dropped,
     /// as docker does).
     pub build_args: BTreeMap<String, String>,
@@ -70,6 +90,13 @@ pub struct BuildSettings {
     pub snapshot_mode: SnapshotMode,
     pub single_snapshot: bool,
     pub log: LogSettings,
+    /// `--multi-platform`, in the order given; empty for a single-platform build.
+    pub multi_platform: Vec<Platform>,
+    pub driver: DriverKind,
+    pub require_native_nodes: bool,
+    /// Where the CI driver reads the matrix's records.
+    pub digests_from: Vec<String>,
+    pub index: IndexSettings,
 }
 
 impl BuildSettings {
@@ -78,9 +105,19 @@ impl BuildSettings {
         flags: &BuildFlags,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        let log = log_settings(&flags.verbosity, &flags.log_format, flags.log_timestamp)?;
+        let log = log_settings(&flags.log)?;
         if !flags.no_push && flags.destinations.is_empty() {
             return Err(SettingsError::NoDestination);
+        }
+        let multi_platform = parse_platform_list(&flags.multi.multi_platform)?;
+        let driver: DriverKind = flags.multi.driver.parse().map_err(SettingsError::Driver)?;
+        if !multi_platform.is_empty() || driver == DriverKind::Ci {
+            check_multi_platform_flags(flags, driver)?;
+        }
+        if flags.push_by_digest && (flags.no_push || flags.destinations.is_empty()) {
+            return Err(SettingsError::Conflict(
+                "--push-by-digest pushes to the --destination repositories: give at least one and drop --no-push".into(),
+            ));
         }
         let platform = match &flags.custom_platform {
             Some(p) => p.parse()?,
@@ -114,7 +151,7 @@ impl BuildSettings {
             labels: parse_labels(&flags.labels)?,
             platform,
             reproducible_epoch,
-            registry: registry_options(flags)?,
+            registry: registry_options(&flags.registry)?,
             kaniko_dir: flags.kaniko_dir.clone(),
             ignore_paths: flags.ignore_paths.clone(),
             cleanup: flags.cleanup,
@@ -125,12 +162,59 @@ impl BuildSettings {
             )?,
             single_snapshot: flags.single_snapshot,
             log,
+            metadata_file: flags.metadata_file.clone(),
+            push_by_digest: flags.push_by_digest,
+            multi_platform,
+            driver,
+            require_native_nodes: flags.multi.require_native_nodes,
+            digests_from: flags.multi.inputs.digests_from.clone(),
+            index: IndexSettings::from_flags(&flags.multi.index)?,
         })
     }
 }
 
+/// Parses `--multi-platform` values (already split at commas), rejecting duplicates after
+/// normalisation (`linux/arm64` and `linux/arm64/v8` are one platform).
+pub fn parse_platform_list(raw: &[String]) -> Result<Vec<Platform>, SettingsError> {
+    let mut out: Vec<Platform> = Vec::new();
+    for item in raw.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let p: Platform = item
+            .parse()
+            .map_err(|e: PlatformError| SettingsError::MultiPlatform(e.to_string()))?;
+        if out.contains(&p) {
+            return Err(SettingsError::MultiPlatform(format!("{p} is listed twice")));
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// Combinations a multi-platform build cannot honour, rejected before any work.
+fn check_multi_platform_flags(flags: &BuildFlags, driver: DriverKind) -> Result<(), SettingsError> {
+    let conflict = |m: &str| Err(SettingsError::Conflict(m.to_string()));
+    if flags.custom_platform.is_some() {
+        return conflict(
+            "--custom-platform names one platform; with --multi-platform, list every platform there",
+        );
+    }
+    if flags.tar_path.is_some() {
+        return conflict(
+            "--tar-path holds one platform's image; use --oci-layout-path for a multi-platform build",
+        );
+    }
+    if flags.push_by_digest {
+        return conflict(
+            "--push-by-digest is for the per-platform builds of a CI matrix, not for --multi-platform",
+        );
+    }
+    if driver == DriverKind::Ci && flags.multi.inputs.digests_from.is_empty() {
+        return conflict("--driver=ci aggregates a CI matrix: give --digests-from");
+    }
+    Ok(())
+}
+
 /// The registry flags as client options, validated (certificates parsed, conflicts rejected) now.
-fn registry_options(flags: &BuildFlags) -> Result<RegistryOptions, SettingsError> {
+pub fn registry_options(flags: &RegistryFlags) -> Result<RegistryOptions, SettingsError> {
     let options = RegistryOptions {
         insecure: flags.insecure,
         insecure_pull: flags.insecure_pull,
@@ -153,7 +237,12 @@ fn registry_options(flags: &BuildFlags) -> Result<RegistryOptions, SettingsError
 }
 
 /// Parses `--verbosity`, `--log-format` and `--log-timestamp`.
-pub fn log_settings(verbosity: &str, format: &str, timestamp: bool) -> Result<LogSettings, SettingsError> {
+pub fn log_settings(flags: &LogFlags) -> Result<LogSettings, SettingsError> {
+    let (verbosity, format, timestamp) = (
+        flags.verbosity.as_str(),
+        flags.log_format.as_str(),
+        flags.log_timestamp,
+    );
     let level = match verbosity.to_ascii_lowercase().as_str() {
         "trace" => tracing::Level::TRACE,
         "debug" => tracing::Level::DEBUG,

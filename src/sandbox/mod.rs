@@ -76,7 +76,7 @@ impl FromStr for IsolationChoice {
 }
 
 /// Why RUN cannot be isolated as asked.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SandboxError {
     #[error("invalid --isolation {0:?}: expected one of {ISOLATION_VALUES}")]
     UnknownIsolation(String),

@@ -1,0 +1,49 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Validated settings of `kaniko aggregate`.
+
+use std::path::PathBuf;
+
+use super::settings::{log_settings, registry_options, SettingsError};
+use super::AggregateFlags;
+use crate::index::IndexSettings;
+use crate::observe::logging::LogSettings;
+use crate::registry::RegistryOptions;
+
+/// What `kaniko aggregate` needs, checked before any request is made.
+#[derive(Debug, Clone)]
+pub struct AggregateSettings {
+    pub digests_from: Vec<String>,
+    pub destinations: Vec<String>,
+    pub digest_file: Option<PathBuf>,
+    pub metadata_file: Option<PathBuf>,
+    pub index: IndexSettings,
+    pub registry: RegistryOptions,
+    pub log: LogSettings,
+}
+
+impl AggregateSettings {
+    pub fn from_flags(flags: &AggregateFlags) -> Result<Self, SettingsError> {
+        let log = log_settings(&flags.log)?;
+        if flags.inputs.digests_from.is_empty() {
+            return Err(SettingsError::Conflict(
+                "kaniko aggregate needs --digests-from DIR|GLOB (the per-platform records of the matrix)"
+                    .into(),
+            ));
+        }
+        if flags.destinations.is_empty() {
+            return Err(SettingsError::Conflict(
+                "kaniko aggregate needs --destination: the repository holding the per-platform images, with the tag for the index".into(),
+            ));
+        }
+        Ok(Self {
+            digests_from: flags.inputs.digests_from.clone(),
+            destinations: flags.destinations.clone(),
+            digest_file: flags.digest_file.clone(),
+            metadata_file: flags.metadata_file.clone(),
+            index: IndexSettings::from_flags(&flags.index)?,
+            registry: registry_options(&flags.registry)?,
+            log,
+        })
+    }
+}

@@ -1,0 +1,178 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! The multi-platform coordinator: a [`Driver`] produces one image per platform, then the
+//! coordinator assembles the image index and publishes it. The same coordinator serves
+//! `build --multi-platform --driver=…`, `kaniko local`, `kaniko k8s` and `kaniko aggregate`.
+//!
+//! Order of work, so that a failure loses nothing: the driver validates everything it can before
+//! any build starts; the per-platform images are pushed by digest only; the index is assembled and
+//! checked; only then is it pushed to the destination tags.
+
+pub mod ci;
+pub mod local;
+
+use std::str::FromStr;
+
+use crate::build::BuildError;
+use crate::index::publish::{publish_index, IndexOutputs};
+use crate::index::{assemble_index, BuiltIndex, IndexError, IndexSettings, PlatformImage};
+use crate::registry::{Reference, RegistryClient, RegistryError};
+
+pub use ci::CiDriver;
+pub use local::LocalDriver;
+
+/// Which driver runs the per-platform builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DriverKind {
+    #[default]
+    Local,
+    K8s,
+    Ci,
+}
+
+impl FromStr for DriverKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "local" => Ok(Self::Local),
+            "k8s" | "kubernetes" => Ok(Self::K8s),
+            "ci" => Ok(Self::Ci),
+            _ => Err(s.to_string()),
+        }
+    }
+}
+
+/// Why a multi-platform run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CoordinatorError {
+    #[error(
+        "building {platform} on this {host} machine would run {at} under emulation; build it on a \
+         {platform} machine (a CI matrix with `kaniko aggregate`), make the stage cross-compile with \
+         `FROM --platform=$BUILDPLATFORM`, or pass --require-native-nodes=false to try anyway (only \
+         works where binfmt handlers are registered)"
+    )]
+    NeedsEmulation {
+        platform: String,
+        host: String,
+        at: String,
+    },
+    #[error("the {0} driver is not implemented yet")]
+    NotImplemented(&'static str),
+    #[error("building {platform}: {source}")]
+    Build {
+        platform: String,
+        #[source]
+        source: Box<BuildError>,
+    },
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+impl CoordinatorError {
+    /// The build error inside, if the failure came from a per-platform build (for the exit code).
+    pub fn build_error(&self) -> Option<&BuildError> {
+        match self {
+            Self::Build { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Produces the per-platform images of one multi-platform run.
+// The drivers are used through generics inside this crate only, so the futures' auto traits are
+// known at every call site.
+#[allow(async_fn_in_trait)]
+pub trait Driver {
+    /// For logs.
+    fn name(&self) -> &'static str;
+
+    /// Checks, before any work, that every platform can be produced (platforms, inputs, natives).
+    async fn validate(&mut self, registry: &RegistryClient) -> Result<(), CoordinatorError>;
+
+    /// Produces (or finds) one image per platform, each already in every destination repository.
+    async fn execute(&mut self, registry: &RegistryClient) -> Result<Vec<PlatformImage>, CoordinatorError>;
+
+    /// Releases whatever the driver holds (called on success and failure).
+    fn cleanup(&mut self) {}
+}
+
+/// Where the index goes.
+#[derive(Debug, Clone)]
+pub struct IndexTarget {
+    pub destinations: Vec<Reference>,
+    pub settings: IndexSettings,
+    pub outputs: IndexOutputs,
+}
+
+/// Runs a driver and publishes the index of what it produced.
+pub async fn run<D: Driver>(
+    driver: &mut D,
+    registry: &RegistryClient,
+    target: &IndexTarget,
+) -> Result<BuiltIndex, CoordinatorError> {
+    tracing::info!(driver = driver.name(), "multi-platform run");
+    let produced = match driver.validate(registry).await {
+        Ok(()) => driver.execute(registry).await,
+        Err(e) => Err(e),
+    };
+    driver.cleanup();
+    let images = produced?;
+    let built = assemble_index(&images, &target.settings)?;
+    publish_index(registry, &built, &target.destinations, &target.outputs).await?;
+    Ok(built)
+}
+
+/// `build --multi-platform` (and `kaniko local`): the driver named by `--driver`, then the index.
+pub async fn build_multi_platform(
+    settings: crate::cli::settings::BuildSettings,
+    isolation: Result<crate::sandbox::Isolation, crate::sandbox::SandboxError>,
+) -> Result<BuiltIndex, CoordinatorError> {
+    let registry = RegistryClient::new(&settings.registry, crate::registry::Keychain::from_env())?;
+    let destinations = parse_destinations(&settings.destinations)?;
+    let target = IndexTarget {
+        destinations: destinations.clone(),
+        settings: settings.index.clone(),
+        outputs: IndexOutputs {
+            // Without a push there is nothing in the registry for the index to point at.
+            publish: settings.index.publish && settings.push,
+            digest_file: settings.digest_file.clone(),
+            metadata_file: settings.metadata_file.clone(),
+        },
+    };
+    match settings.driver {
+        DriverKind::Local => {
+            let mut driver = LocalDriver::new(settings, isolation, crate::platform::Platform::host());
+            run(&mut driver, &registry, &target).await
+        }
+        DriverKind::Ci => {
+            let mut driver = CiDriver::new(settings.digests_from.clone(), destinations);
+            run(&mut driver, &registry, &target).await
+        }
+        DriverKind::K8s => Err(CoordinatorError::NotImplemented("k8s")),
+    }
+}
+
+/// `kaniko aggregate`: the CI driver, then the index.
+pub async fn aggregate(
+    settings: crate::cli::aggregate_settings::AggregateSettings,
+) -> Result<BuiltIndex, CoordinatorError> {
+    let registry = RegistryClient::new(&settings.registry, crate::registry::Keychain::from_env())?;
+    let destinations = parse_destinations(&settings.destinations)?;
+    let target = IndexTarget {
+        destinations: destinations.clone(),
+        settings: settings.index.clone(),
+        outputs: IndexOutputs {
+            publish: settings.index.publish,
+            digest_file: settings.digest_file.clone(),
+            metadata_file: settings.metadata_file.clone(),
+        },
+    };
+    let mut driver = CiDriver::new(settings.digests_from.clone(), destinations);
+    run(&mut driver, &registry, &target).await
+}
+
+fn parse_destinations(raw: &[String]) -> Result<Vec<Reference>, RegistryError> {
+    raw.iter().map(|d| Reference::parse(d)).collect()
+}

@@ -1,0 +1,111 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! The last step of a multi-platform build: per-platform images become one image index.
+//!
+//! [`record`] is the JSON record a single-platform build writes (`--metadata-file`) and the CI driver
+//! reads back; [`entries`] finds the records of a CI matrix (`--digests-from`); [`verify`] checks
+//! every entry against the destination registry; [`assemble`] builds the OCI image index (or Docker
+//! manifest list) deterministically; [`publish`] pushes it, or prints it.
+
+pub mod assemble;
+pub mod entries;
+pub mod publish;
+pub mod record;
+pub mod verify;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::cli::shared_flags::IndexFlags;
+use crate::image::{Descriptor, Digest, ManifestFormat};
+use crate::platform::Platform;
+use crate::registry::RegistryError;
+
+pub use assemble::{assemble_index, BuiltIndex};
+pub use entries::{collect_entries, Entry, EntrySource};
+pub use record::BuildRecord;
+
+/// Why an index cannot be built or published. Nothing is pushed when one of these is returned
+/// before publishing starts.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("invalid --index-annotations {value:?}: expected KEY=VALUE")]
+    Annotation { value: String },
+    #[error("--legacy-manifest-list: a Docker manifest list has no annotations; drop --index-annotations or publish an OCI index")]
+    LegacyAnnotations,
+    #[error("--digests-from {pattern:?}: {reason}")]
+    Source { pattern: String, reason: String },
+    #[error("{path}: {reason}")]
+    Entry { path: PathBuf, reason: String },
+    #[error("{first} and {second} both hold an image for {platform}; keep one record per platform")]
+    DuplicatePlatform {
+        platform: String,
+        first: String,
+        second: String,
+    },
+    #[error("no per-platform images to put in the index")]
+    Empty,
+    #[error("{entry}: {reason}")]
+    Mismatch { entry: String, reason: String },
+    #[error("the images mix media types an {kind} cannot express: {detail}")]
+    MediaTypeMix { kind: &'static str, detail: String },
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("writing {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("serializing the index: {0}")]
+    Serialize(String),
+}
+
+/// How the index is written and where it goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexSettings {
+    /// Push to the destinations (else write it locally).
+    pub publish: bool,
+    pub annotations: BTreeMap<String, String>,
+    /// `Oci` for an OCI image index, `Docker` for a Docker manifest list.
+    pub format: ManifestFormat,
+}
+
+impl IndexSettings {
+    /// Validates the index flags.
+    pub fn from_flags(flags: &IndexFlags) -> Result<Self, IndexError> {
+        let mut annotations = BTreeMap::new();
+        for item in flags.index_annotations.iter().filter(|a| !a.trim().is_empty()) {
+            match item.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() => {
+                    annotations.insert(k.trim().to_string(), v.to_string());
+                }
+                _ => return Err(IndexError::Annotation { value: item.clone() }),
+            }
+        }
+        if flags.legacy_manifest_list && !annotations.is_empty() {
+            return Err(IndexError::LegacyAnnotations);
+        }
+        Ok(Self {
+            publish: flags.publish_index,
+            annotations,
+            format: if flags.legacy_manifest_list {
+                ManifestFormat::Docker
+            } else {
+                ManifestFormat::Oci
+            },
+        })
+    }
+}
+
+/// One platform's image, as it goes into the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformImage {
+    pub platform: Platform,
+    /// The image manifest: media type, digest and size.
+    pub manifest: Descriptor,
+    /// Where the image came from, for messages (a record file, or `build linux/arm64`).
+    pub origin: String,
+}
+
+impl PlatformImage {
+    pub fn digest(&self) -> &Digest {
+        &self.manifest.digest
+    }
+}
