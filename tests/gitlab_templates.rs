@@ -42,10 +42,7 @@ fn resolve(doc: &Value, name: &str) -> Value {
         merge(&mut merged, &resolve(doc, parent));
     }
     merge(&mut merged, job);
-    merged
-        .as_object_mut()
-        .expect("a job is a map")
-        .remove("extends");
+    merged.as_object_mut().expect("a job is a map").remove("extends");
     merged
 }
 
@@ -138,7 +135,11 @@ fn shell_quote(s: &str) -> String {
 fn lines(job: &Value, key: &str) -> Vec<String> {
     job[key]
         .as_array()
-        .map(|a| a.iter().map(|l| l.as_str().expect("script lines are strings").to_owned()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|l| l.as_str().expect("script lines are strings").to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -198,9 +199,17 @@ impl Project {
     }
 
     /// All variables a job sees, in precedence order (later wins).
-    fn variables(&self, job: &Value, matrix: &[(String, String)], project_dir: &Path) -> Vec<(String, String)> {
+    fn variables(
+        &self,
+        job: &Value,
+        matrix: &[(String, String)],
+        project_dir: &Path,
+    ) -> Vec<(String, String)> {
         let mut vars = self.predefined.clone();
-        vars.push(("CI_PROJECT_DIR".into(), project_dir.to_string_lossy().into_owned()));
+        vars.push((
+            "CI_PROJECT_DIR".into(),
+            project_dir.to_string_lossy().into_owned(),
+        ));
         if let Some(yaml) = job["variables"].as_object() {
             for (k, v) in yaml {
                 let value = expand(&scalar(v), &vars);
@@ -309,7 +318,12 @@ fn multiarch_template_builds_each_architecture_and_aggregates_an_index() {
     let combos = matrix_combinations(&build);
     let archs: Vec<&str> = combos
         .iter()
-        .map(|c| c.iter().find(|(k, _)| k == "KANIKO_ARCH").map(|(_, v)| v.as_str()).expect("KANIKO_ARCH"))
+        .map(|c| {
+            c.iter()
+                .find(|(k, _)| k == "KANIKO_ARCH")
+                .map(|(_, v)| v.as_str())
+                .expect("KANIKO_ARCH")
+        })
         .collect();
     assert_eq!(archs, ["amd64", "arm64"]);
 
@@ -349,10 +363,14 @@ fn multiarch_template_builds_each_architecture_and_aggregates_an_index() {
     let project_dir = project.run_job(&aggregate, &[], &[store]);
     let expected: Vec<(&str, &str)> = legs.iter().map(|(a, d)| (*a, d.as_str())).collect();
     let (digest, _) = project.ci.assert_index(&tagged, &expected);
-    let (latest, _) = project.ci.assert_index(&format!("{}:latest", project.image), &expected);
+    let (latest, _) = project
+        .ci
+        .assert_index(&format!("{}:latest", project.image), &expected);
     assert_eq!(latest, digest);
     // The dotenv report hands the index digest to later jobs.
-    let dotenv = aggregate["artifacts"]["reports"]["dotenv"].as_str().expect("dotenv report");
+    let dotenv = aggregate["artifacts"]["reports"]["dotenv"]
+        .as_str()
+        .expect("dotenv report");
     let report = fs_err::read_to_string(project_dir.join(dotenv)).expect("read dotenv report");
     assert_eq!(report.trim(), format!("KANIKO_INDEX_DIGEST={digest}"));
 }
@@ -364,7 +382,9 @@ fn single_arch_template_builds_like_kaniko() {
     assert_eq!(job["image"]["entrypoint"], serde_json::json!([""]));
     let script = lines(&job, "script");
     assert!(
-        script.iter().any(|l| l.starts_with("$KANIKO_EXECUTOR --context ")),
+        script
+            .iter()
+            .any(|l| l.starts_with("$KANIKO_EXECUTOR --context ")),
         "kaniko's executor invocation: {script:#?}"
     );
     // `/kaniko/executor` with no subcommand, as kaniko's images are used.
@@ -378,7 +398,10 @@ fn single_arch_template_builds_like_kaniko() {
     let project_dir = project.run_job(&job, &[], &[]);
     let reference = format!("{}:v1.2.3", project.image);
     let manifest: serde_json::Value = serde_json::from_slice(&project.ci.raw(&reference)).expect("manifest");
-    assert!(manifest["manifests"].is_null(), "a single image, not an index: {manifest:#}");
+    assert!(
+        manifest["manifests"].is_null(),
+        "a single image, not an index: {manifest:#}"
+    );
     let config = project.ci.config(&reference);
     let host_arch = match std::env::consts::ARCH {
         "x86_64" => "amd64",

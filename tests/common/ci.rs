@@ -119,7 +119,10 @@ impl CiRegistry {
 
 /// A temporary directory other users can enter (tempfile makes them 0700).
 pub fn world_readable_tempdir(prefix: &str) -> TempDir {
-    let dir = tempfile::Builder::new().prefix(prefix).tempdir().expect("tempdir");
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("tempdir");
     fs_err::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod tempdir");
     dir
 }
@@ -130,9 +133,7 @@ pub fn write_context(dir: &Path, base_index: &str) {
     fs_err::create_dir_all(dir).expect("create context dir");
     fs_err::write(
         dir.join("Dockerfile"),
-        format!(
-            "FROM {base_index}\nARG VERSION=dev\nCOPY hello.txt /hello.txt\nLABEL version=$VERSION\n"
-        ),
+        format!("FROM {base_index}\nARG VERSION=dev\nCOPY hello.txt /hello.txt\nLABEL version=$VERSION\n"),
     )
     .expect("write Dockerfile");
     fs_err::write(dir.join("hello.txt"), "hello from CI\n").expect("write hello.txt");
