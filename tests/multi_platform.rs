@@ -409,3 +409,31 @@ fn multi_platform_flag_conflicts_are_rejected_up_front() {
         assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
     }
 }
+
+#[test]
+fn unpublished_index_is_printed_and_nothing_is_pushed() {
+    let ctx = Context::new("FROM {{INDEX}}\nENV MODE=print\n");
+    let repo = unique_repo("multi-print");
+    let reference = format!("{}/{repo}:v1", registry_host());
+    let out = kaniko_ok(
+        &ctx,
+        &[
+            "--multi-platform=linux/amd64,linux/arm64",
+            "--destination",
+            &reference,
+            "--publish-index=false",
+        ],
+    );
+    let index: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not the index ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(index["mediaType"], OCI_INDEX);
+    assert_eq!(platforms(&index), ["linux/amd64", "linux/arm64"]);
+    // The images were pushed by digest (the printed index points at them); no tag moved.
+    assert!(tags(&repo).is_empty(), "{:?}", tags(&repo));
+    let repo_ref = format!("{}/{repo}", registry_host());
+    assert_eq!(child(&index, &repo_ref, "arm64").config["architecture"], "arm64");
+}
