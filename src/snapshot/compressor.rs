@@ -36,7 +36,7 @@ pub struct CompressingSink {
 
 impl CompressingSink {
     /// Starts the compressor thread writing into `file`. `level` is the algorithm's own scale
-    /// (gzip 0–9, zstd 1–22); `None` uses the algorithm's default (gzip 6, zstd 3).
+    /// (gzip 0–9, zstd 1–22); `None` uses our default (gzip 1, zstd 3).
     pub fn start(file: File, compression: LayerCompression, level: Option<i32>) -> io::Result<Self> {
         let (tx, rx) = sync_channel::<Vec<u8>>(DEPTH);
         let worker = std::thread::Builder::new()
