@@ -29,7 +29,8 @@ fn manifest_doc() -> Value {
 fn validator_rejects_what_the_schemas_forbid() {
     let schemas = Schemas::load();
     assert!(schemas.errors(MANIFEST, &manifest_doc()).is_empty());
-    let broken: [(&str, fn(&mut Value)); 6] = [
+    type Breaker = fn(&mut Value);
+    let broken: [(&str, Breaker); 6] = [
         ("bad digest", |m| m["config"]["digest"] = json!("sha256 nope")),
         ("schemaVersion 3", |m| m["schemaVersion"] = json!(3)),
         ("no layers key", |m| {
