@@ -296,7 +296,7 @@ describe_machine() {
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), " \
     "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)," \
     "filesystem $(stat -f -c %T /var/tmp) on /var/tmp"
-  echo "kaniko-rs $("$KANIKO" version 2>/dev/null | head -n 1), isolation chroot, gzip level 6"
+  echo "kaniko-rs $("$KANIKO" version 2>/dev/null | head -n 1), isolation chroot, gzip level 1"
   if [ "$DOCKER" = 1 ]; then
     echo "docker $(docker version --format '{{.Server.Version}}'), legacy builder (DOCKER_BUILDKIT=0), storage driver $(docker info --format '{{.Driver}}')"
   else

@@ -76,7 +76,11 @@ fn platforms(index: &Value) -> Vec<String> {
         .iter()
         .map(|m| {
             let p = &m["platform"];
-            format!("{}/{}", p["os"].as_str().unwrap(), p["architecture"].as_str().unwrap())
+            format!(
+                "{}/{}",
+                p["os"].as_str().unwrap(),
+                p["architecture"].as_str().unwrap()
+            )
         })
         .collect()
 }
@@ -122,7 +126,10 @@ fn local_driver_builds_every_platform_and_pushes_one_index() {
     assert_eq!(index["mediaType"], OCI_INDEX);
     assert_eq!(platforms(&index), ["linux/amd64", "linux/arm64"], "fixed order");
     assert_eq!(index["annotations"]["org.opencontainers.image.version"], "1.0");
-    assert_eq!(index["annotations"]["org.opencontainers.image.vendor"], "kaniko-rs");
+    assert_eq!(
+        index["annotations"]["org.opencontainers.image.vendor"],
+        "kaniko-rs"
+    );
     assert_eq!(
         fs_err::read_to_string(&digest_file).unwrap(),
         format!("sha256:{}", sha256_hex(&bytes))
@@ -153,7 +160,11 @@ fn local_driver_refuses_run_under_emulation_before_any_work() {
     let reference = format!("{}/{repo}:v1", registry_host());
     let out = kaniko(
         &ctx,
-        &["--multi-platform=linux/amd64,linux/arm64", "--destination", &reference],
+        &[
+            "--multi-platform=linux/amd64,linux/arm64",
+            "--destination",
+            &reference,
+        ],
     );
     let log = text(&out);
     assert!(!out.status.success(), "{log}");
@@ -179,7 +190,14 @@ fn buildplatform_stages_cross_build_without_emulation() {
     let reference = format!("{}/{repo}:v1", registry_host());
     kaniko_ok(
         &ctx,
-        &["--multi-platform", "linux/amd64", "--multi-platform", "linux/arm64", "--destination", &reference],
+        &[
+            "--multi-platform",
+            "linux/amd64",
+            "--multi-platform",
+            "linux/arm64",
+            "--destination",
+            &reference,
+        ],
     );
     let (index, _) = read_index(&reference);
     let repo_ref = format!("{}/{repo}", registry_host());
@@ -222,7 +240,11 @@ fn aggregate_publishes_a_matrix_from_every_record_form() {
     let records = tempfile::tempdir().unwrap();
     let amd = matrix_job(&ctx, "linux/amd64", &repo_ref, records.path());
     let arm = matrix_job(&ctx, "linux/arm64", &repo_ref, records.path());
-    assert!(tags(&repo).is_empty(), "push by digest made tags: {:?}", tags(&repo));
+    assert!(
+        tags(&repo).is_empty(),
+        "push by digest made tags: {:?}",
+        tags(&repo)
+    );
     let record: Value =
         serde_json::from_slice(&fs_err::read(records.path().join("arm64.json")).unwrap()).unwrap();
     assert_eq!(record["digest"], arm.as_str());
@@ -315,7 +337,11 @@ fn aggregate_rejects_bad_matrices_and_pushes_nothing() {
         (&twice, &[], "both hold an image for linux/amd64"),
         (&missing, &[], "is not readable in"),
         (&stray, &[], "notes.txt: expected a metadata JSON record"),
-        (records.path(), &["--legacy-manifest-list"], "cannot list OCI manifests"),
+        (
+            records.path(),
+            &["--legacy-manifest-list"],
+            "cannot list OCI manifests",
+        ),
     ];
     for (dir, extra, expected) in cases {
         let mut args = vec!["--digests-from", dir.to_str().unwrap(), "--destination", &dest];
@@ -324,7 +350,10 @@ fn aggregate_rejects_bad_matrices_and_pushes_nothing() {
         let log = text(&out);
         assert!(!out.status.success(), "{expected}: succeeded\n{log}");
         assert!(log.contains(expected), "expected {expected:?} in:\n{log}");
-        assert!(!tags(&repo).contains(&"must-not-exist".to_string()), "{expected}: the tag moved");
+        assert!(
+            !tags(&repo).contains(&"must-not-exist".to_string()),
+            "{expected}: the tag moved"
+        );
     }
     let _ = arm;
     let out = aggregate(&["--digests-from", "/nonexistent/digests-*", "--destination", &dest]);
@@ -345,11 +374,19 @@ fn multi_platform_flag_conflicts_are_rejected_up_front() {
             "linux/arm64 is listed twice",
         ),
         (
-            vec!["--multi-platform=linux/amd64", "--custom-platform=linux/arm64", "--no-push"],
+            vec![
+                "--multi-platform=linux/amd64",
+                "--custom-platform=linux/arm64",
+                "--no-push",
+            ],
             "--custom-platform names one platform",
         ),
         (
-            vec!["--multi-platform=linux/amd64", "--tar-path=/tmp/x.tar", "--no-push"],
+            vec![
+                "--multi-platform=linux/amd64",
+                "--tar-path=/tmp/x.tar",
+                "--no-push",
+            ],
             "use --oci-layout-path",
         ),
         (vec!["--push-by-digest", "--no-push"], "--push-by-digest pushes"),
@@ -358,7 +395,12 @@ fn multi_platform_flag_conflicts_are_rejected_up_front() {
             "the k8s driver is not implemented yet",
         ),
         (
-            vec!["--multi-platform=linux/amd64", "--index-annotations=a=b", "--legacy-manifest-list", "--no-push"],
+            vec![
+                "--multi-platform=linux/amd64",
+                "--index-annotations=a=b",
+                "--legacy-manifest-list",
+                "--no-push",
+            ],
             "a Docker manifest list has no annotations",
         ),
     ] {
@@ -366,4 +408,32 @@ fn multi_platform_flag_conflicts_are_rejected_up_front() {
         assert!(!out.status.success(), "{args:?}");
         assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
     }
+}
+
+#[test]
+fn unpublished_index_is_printed_and_nothing_is_pushed() {
+    let ctx = Context::new("FROM {{INDEX}}\nENV MODE=print\n");
+    let repo = unique_repo("multi-print");
+    let reference = format!("{}/{repo}:v1", registry_host());
+    let out = kaniko_ok(
+        &ctx,
+        &[
+            "--multi-platform=linux/amd64,linux/arm64",
+            "--destination",
+            &reference,
+            "--publish-index=false",
+        ],
+    );
+    let index: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not the index ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(index["mediaType"], OCI_INDEX);
+    assert_eq!(platforms(&index), ["linux/amd64", "linux/arm64"]);
+    // The images were pushed by digest (the printed index points at them); no tag moved.
+    assert!(tags(&repo).is_empty(), "{:?}", tags(&repo));
+    let repo_ref = format!("{}/{repo}", registry_host());
+    assert_eq!(child(&index, &repo_ref, "arm64").config["architecture"], "arm64");
 }

@@ -130,3 +130,49 @@ impl ImageCache {
         )
     }
 }
+
+/// `--force-compression`: re-encodes every layer whose compression is not `settings.compression`
+/// (base layers included), keeping their content; foreign (non-distributable) layers are left alone.
+pub async fn recompress_layers(
+    registry: &RegistryClient,
+    workspace: &Workspace,
+    assembler: &mut ImageAssembler,
+    settings: &crate::cli::settings::BuildSettings,
+) -> Result<(), BuildError> {
+    use crate::image::media_type::{self, layer_compression};
+    let wanted = settings.compression.as_layer_compression();
+    let local = local_layers(registry, workspace, assembler).await?;
+    let mut changed = 0;
+    for (i, (path, mt)) in local.iter().enumerate() {
+        let foreign = mt == media_type::DOCKER_LAYER_FOREIGN_GZIP || mt == media_type::OCI_LAYER_NONDIST_GZIP;
+        if foreign || layer_compression(mt) == Some(wanted) {
+            continue;
+        }
+        let layer = assembler.layers()[i].clone();
+        let out = tokio::task::block_in_place(|| {
+            crate::snapshot::recompress::recompress_blob(
+                path,
+                mt,
+                &layer.diff_id,
+                &workspace.layers(),
+                settings.compression,
+                settings.compression_level,
+            )
+        })
+        .map_err(|e| BuildError::Snapshot(e.to_string()))?;
+        let media = ManifestFormat::Oci
+            .layer_media_type(wanted)
+            .unwrap_or(media_type::OCI_LAYER_GZIP);
+        assembler.replace_layer(
+            i,
+            crate::image::AssembledLayer {
+                descriptor: crate::image::Descriptor::new(media, out.digest, out.size),
+                diff_id: layer.diff_id,
+                location: LayerLocation::File(out.path),
+            },
+        );
+        changed += 1;
+    }
+    tracing::info!(layers = changed, compression = ?settings.compression, "recompressed layers (--force-compression)");
+    Ok(())
+}

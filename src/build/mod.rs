@@ -245,6 +245,8 @@ async fn build(
     };
     let layer_options = LayerOptions {
         mtime_override: settings.reproducible_epoch.map(|e| u64::try_from(e).unwrap_or(0)),
+        compression: settings.compression,
+        level: settings.compression_level,
         ..LayerOptions::default()
     };
     let shared = Shared {
@@ -305,6 +307,14 @@ async fn build(
         for (k, v) in &settings.labels {
             c.label_set(k, v);
         }
+    }
+    let format = settings.oci_mode.resolve(
+        target.assembler.format(),
+        settings.compression == crate::snapshot::Compression::Zstd,
+    );
+    target.assembler.set_format(format);
+    if settings.force_compression {
+        images::recompress_layers(&registry, workspace, &mut target.assembler, settings).await?;
     }
     let needs_local = settings.tar_path.is_some() || settings.oci_layout_path.is_some();
     if needs_local {

@@ -94,6 +94,35 @@ pub struct BuildFlags {
     #[command(flatten)]
     pub multi: MultiPlatformFlags,
 
+    /// Media types of the built image: `oci`, `docker` (Docker schema 2) or `auto` (the base image's;
+    /// OCI for `FROM scratch` and whenever layers are zstd). Base layers keep their bytes; only their
+    /// descriptors change.
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "MODE",
+        help_heading = "Image format"
+    )]
+    pub oci_mode: String,
+
+    /// Compression of the layers this build writes: `gzip` or `zstd` (zstd needs OCI media types).
+    #[arg(
+        long,
+        default_value = "gzip",
+        value_name = "ALGORITHM",
+        help_heading = "Image format"
+    )]
+    pub compression: String,
+
+    /// Compression level of new layers: gzip 0-9 (default 1), zstd 1-22 (default 3).
+    #[arg(long, value_name = "N", help_heading = "Image format")]
+    pub compression_level: Option<i32>,
+
+    /// Recompress the base image's layers too when their compression differs from --compression
+    /// (e.g. to publish an all-zstd image); their digests change, their content does not.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Image format")]
+    pub force_compression: bool,
+
     /// Make the image reproducible: fixed timestamps (SOURCE_DATE_EPOCH, or the Unix epoch).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
     pub reproducible: bool,

@@ -39,6 +39,8 @@ pub enum SettingsError {
     Isolation(#[from] crate::sandbox::SandboxError),
     #[error("invalid --snapshot-mode: {0}")]
     SnapshotMode(String),
+    #[error("{0}")]
+    ImageFormat(String),
     #[error("invalid --multi-platform: {0}")]
     MultiPlatform(String),
     #[error("invalid --driver {0:?}: expected one of local, k8s, ci")]
@@ -97,6 +99,11 @@ pub struct BuildSettings {
     /// Where the CI driver reads the matrix's records.
     pub digests_from: Vec<String>,
     pub index: IndexSettings,
+    pub oci_mode: crate::image::OciMode,
+    /// Compression and level of the layers this build writes.
+    pub compression: crate::snapshot::Compression,
+    pub compression_level: Option<i32>,
+    pub force_compression: bool,
 }
 
 impl BuildSettings {
@@ -119,6 +126,7 @@ impl BuildSettings {
                 "--push-by-digest pushes to the --destination repositories: give at least one and drop --no-push".into(),
             ));
         }
+        let (oci_mode, compression) = image_format(flags)?;
         let platform = match &flags.custom_platform {
             Some(p) => p.parse()?,
             None => Platform::host(),
@@ -169,8 +177,49 @@ impl BuildSettings {
             require_native_nodes: flags.multi.require_native_nodes,
             digests_from: flags.multi.inputs.digests_from.clone(),
             index: IndexSettings::from_flags(&flags.multi.index)?,
+            oci_mode,
+            compression,
+            compression_level: flags.compression_level,
+            force_compression: flags.force_compression,
         })
     }
+}
+
+/// Parses and cross-checks `--oci-mode`, `--compression` and `--compression-level`.
+fn image_format(
+    flags: &BuildFlags,
+) -> Result<(crate::image::OciMode, crate::snapshot::Compression), SettingsError> {
+    use crate::snapshot::Compression;
+    let mode: crate::image::OciMode = flags.oci_mode.parse().map_err(SettingsError::ImageFormat)?;
+    let compression = match flags.compression.to_ascii_lowercase().as_str() {
+        "gzip" => Compression::Gzip,
+        "zstd" => Compression::Zstd,
+        other => {
+            return Err(SettingsError::ImageFormat(format!(
+                "invalid --compression {other:?}: expected gzip or zstd"
+            )))
+        }
+    };
+    if mode == crate::image::OciMode::Docker && compression == Compression::Zstd {
+        return Err(SettingsError::ImageFormat(
+            "--compression=zstd needs OCI media types: Docker schema 2 has no zstd layer type; drop --oci-mode=docker".into(),
+        ));
+    }
+    let range = match compression {
+        Compression::Gzip => 0..=9,
+        Compression::Zstd => 1..=22,
+    };
+    if let Some(level) = flags.compression_level {
+        if !range.contains(&level) {
+            return Err(SettingsError::ImageFormat(format!(
+                "invalid --compression-level {level} for {}: expected {}-{}",
+                flags.compression.to_ascii_lowercase(),
+                range.start(),
+                range.end()
+            )));
+        }
+    }
+    Ok((mode, compression))
 }
 
 /// Parses `--multi-platform` values (already split at commas), rejecting duplicates after

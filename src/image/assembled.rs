@@ -200,6 +200,19 @@ impl ImageAssembler {
         &mut self.config
     }
 
+    /// Replaces layer `index` (same content, e.g. recompressed); the diff ID must not change.
+    pub fn replace_layer(&mut self, index: usize, layer: AssembledLayer) {
+        if let Some(slot) = self.layers.get_mut(index) {
+            debug_assert_eq!(slot.diff_id, layer.diff_id);
+            *slot = layer;
+        }
+    }
+
+    /// Switches the media-type family the image is assembled in.
+    pub fn set_format(&mut self, format: ManifestFormat) {
+        self.format = format;
+    }
+
     pub fn layers(&self) -> &[AssembledLayer] {
         &self.layers
     }

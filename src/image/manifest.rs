@@ -87,6 +87,43 @@ impl ManifestFormat {
     }
 }
 
+/// `--oci-mode`: which media-type family a built image is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OciMode {
+    /// Follow the base image (OCI for `FROM scratch`), except that zstd layers force OCI.
+    #[default]
+    Auto,
+    Oci,
+    Docker,
+}
+
+impl std::str::FromStr for OciMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "oci" => Ok(Self::Oci),
+            "docker" => Ok(Self::Docker),
+            _ => Err(format!(
+                "invalid --oci-mode {s:?}: expected one of oci, docker, auto"
+            )),
+        }
+    }
+}
+
+impl OciMode {
+    /// The family of an image built on a `base` of that family; `zstd` when its new layers are
+    /// zstd-compressed (Docker schema 2 has no zstd layer type).
+    pub fn resolve(self, base: ManifestFormat, zstd: bool) -> ManifestFormat {
+        match self {
+            Self::Oci => ManifestFormat::Oci,
+            Self::Docker => ManifestFormat::Docker,
+            Self::Auto if zstd => ManifestFormat::Oci,
+            Self::Auto => base,
+        }
+    }
+}
+
 /// An OCI image manifest or a Docker schema 2 manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

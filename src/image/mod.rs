@@ -15,4 +15,4 @@ pub use assembled::{AssembledImage, AssembledLayer, ImageAssembler, LayerLocatio
 pub use config::{ContainerConfig, Healthcheck, History, ImageConfig};
 pub use descriptor::Descriptor;
 pub use digest::Digest;
-pub use manifest::{AnyManifest, ImageIndex, ImageManifest, ManifestFormat};
+pub use manifest::{AnyManifest, ImageIndex, ImageManifest, ManifestFormat, OciMode};

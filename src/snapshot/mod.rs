@@ -15,6 +15,7 @@ mod dir_fd;
 pub mod layer;
 pub mod layer_reader;
 mod prune;
+pub mod recompress;
 mod root_path;
 pub mod scan;
 pub mod snapshotter;

@@ -16,6 +16,7 @@
 //!   from the busybox-static .debs that `hack/setup.sh` fetches, and pushed into a [`registry::Registry`].
 //! - [`kaniko`]: builds with the real binary against the shared registry, read back with skopeo and
 //!   umoci, and compared with `docker build`.
+//! - [`oci_schema`]: validation against the OCI image-spec JSON schemas.
 //! - [`isolation`]: the same build started in each RUN isolation mode (chroot as root, rootless as
 //!   an unprivileged user, the executor image under docker).
 //! - [`file_server`]: a loopback HTTP server for `ADD <url>`.
@@ -35,6 +36,7 @@ pub mod file_server;
 pub mod images;
 pub mod isolation;
 pub mod kaniko;
+pub mod oci_schema;
 pub mod proxy;
 pub mod registry;
 pub mod registry_client;
