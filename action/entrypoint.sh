@@ -9,7 +9,7 @@
 #              `--push-by-digest --metadata-file`, and the metadata file is copied into the digests
 #              directory (INPUT_DIGESTS, default $RUNNER_TEMP/kaniko-digests) for upload-artifact.
 #   aggregate  `kaniko aggregate --digests-from DIR` over the downloaded digests directory: one OCI
-#              image index (or Docker manifest list) pushed to every tag.
+#              image index (a Docker manifest list with oci-mode: docker) pushed to every tag.
 #
 # Outputs go to $GITHUB_OUTPUT (digest, imageid, metadata; build mode also platform, platform-pair,
 # digests-dir and isolation), a markdown table to $GITHUB_STEP_SUMMARY.
@@ -52,6 +52,15 @@ is_true() {
     true | yes | 1) return 0 ;;
     false | no | 0) return 1 ;;
     *) fail "expected true or false, got '$1'" ;;
+  esac
+}
+
+# The oci-mode input: oci (default), docker or auto, kaniko build's --oci-mode values.
+oci_mode() {
+  local mode=${INPUT_OCI_MODE:-oci}
+  case "$mode" in
+    oci | docker | auto) echo "$mode" ;;
+    *) fail "oci-mode: expected oci, docker or auto, got '$mode'" ;;
   esac
 }
 
@@ -240,8 +249,10 @@ build() {
     log "warning: building $platform on a $RUNNER_ARCH runner: RUN instructions cannot execute (there is no emulation); use a runner of that architecture"
   fi
   kaniko=$(kaniko_binary)
-  ARGS=(build --context "${INPUT_CONTEXT:-.}" --custom-platform "$platform" --kaniko-dir "$WORK/kaniko" --cleanup
-    --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
+  local mode
+  mode=$(oci_mode)
+  ARGS=(build --context "${INPUT_CONTEXT:-.}" --custom-platform "$platform" --oci-mode="$mode"
+    --kaniko-dir "$WORK/kaniko" --cleanup --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
   [ -z "${INPUT_FILE:-}" ] || ARGS+=(--dockerfile "$INPUT_FILE")
   local tags
   mapfile -t tags < <(items "${INPUT_TAGS:-}")
@@ -288,7 +299,8 @@ build() {
 }
 
 aggregate() {
-  local digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests} kaniko tag file annotations
+  local digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests} kaniko tag file annotations mode
+  mode=$(oci_mode)
   [ -d "$digests_dir" ] || fail "digests: $digests_dir is not a directory (download the build jobs' artifacts there)"
   kaniko=$(kaniko_binary)
   local tags
@@ -297,7 +309,8 @@ aggregate() {
   RUN_AS=()
   ARGS=(aggregate --digests-from "$digests_dir" --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
   for tag in "${tags[@]}"; do ARGS+=(--destination "$tag"); done
-  is_true "${INPUT_OCI_MODE:-}" true || ARGS+=(--legacy-manifest-list)
+  # An OCI index lists OCI or Docker manifests (auto); only docker asks for a Docker manifest list.
+  [ "$mode" != docker ] || ARGS+=(--legacy-manifest-list)
   annotations=$(lines "${INPUT_INDEX_ANNOTATIONS:-}" | paste -sd, -)
   [ -z "$annotations" ] || ARGS+=(--index-annotations "$annotations")
   extra_args
@@ -318,7 +331,7 @@ aggregate() {
     summary "| $(json_platform "$file") | \`$(json_string digest "$file")\` | $(human_size "$(json_number size "$file")") | — |"
   done
   local kind="image index"
-  is_true "${INPUT_OCI_MODE:-}" true || kind="manifest list"
+  [ "$mode" != docker ] || kind="manifest list"
   summary "| **$kind** | \`$digest\` | $(human_size "$size") | $(human_duration "$DURATION") |"
 }
 

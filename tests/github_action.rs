@@ -24,7 +24,7 @@ use tempfile::TempDir;
 
 use common::ci::{
     load_yaml, read_json, release_version, repo_path, world_readable_tempdir, write_context, CiRegistry,
-    PASSWORD, USER,
+    MEDIA_DOCKER_MANIFEST, MEDIA_DOCKER_MANIFEST_LIST, PASSWORD, USER,
 };
 use common::isolation::{is_root, user_ids, ROOTLESS_USER};
 use common::tools;
@@ -140,22 +140,10 @@ impl RunnerJob {
             fs_err::write(file, "").expect("create step file");
             self.give(file);
         }
-        let script = repo_path(SCRIPT);
-        let mut cmd = match self.user {
-            Some((uid, gid)) => {
-                let mut c = Command::new("setpriv");
-                c.args([
-                    format!("--reuid={uid}"),
-                    format!("--regid={gid}"),
-                    "--clear-groups".to_owned(),
-                    "--".to_owned(),
-                    "bash".to_owned(),
-                ]);
-                c
-            }
-            None => Command::new("bash"),
-        };
-        cmd.arg(script).env_clear().current_dir(self.path("workspace"));
+        let mut cmd = self.command("bash");
+        cmd.arg(repo_path(SCRIPT))
+            .env_clear()
+            .current_dir(self.path("workspace"));
         let path = format!(
             "{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             self.path("bin").display()
@@ -197,21 +185,21 @@ impl RunnerJob {
             .collect()
     }
 
+    /// `program` run as the runner user.
+    fn command(&self, program: &str) -> Command {
+        let Some((uid, gid)) = self.user else {
+            return Command::new(program);
+        };
+        let mut cmd = Command::new("setpriv");
+        cmd.arg(format!("--reuid={uid}"))
+            .arg(format!("--regid={gid}"))
+            .args(["--clear-groups", "--", program]);
+        cmd
+    }
+
     /// Whether the runner user can create a user namespace here, as the script probes it.
     fn userns_works(&self) -> bool {
-        let mut cmd = match self.user {
-            Some((uid, gid)) => {
-                let mut c = Command::new("setpriv");
-                c.args([
-                    format!("--reuid={uid}"),
-                    format!("--regid={gid}"),
-                    "--clear-groups".into(),
-                ]);
-                c.arg("unshare");
-                c
-            }
-            None => Command::new("unshare"),
-        };
+        let mut cmd = self.command("unshare");
         cmd.args(["--user", "--map-root-user", "true"]);
         tools::run(&mut cmd).status.success()
     }
@@ -692,4 +680,60 @@ fn build_mode_builds_one_platform_per_job() {
     let step = job.step(&[("push", "true"), ("binary", env!("CARGO_BIN_EXE_kaniko"))], &[]);
     assert!(!step.success, "{}", step.log);
     assert!(step.log.contains("push needs tags"), "{}", step.log);
+}
+
+#[test]
+fn docker_oci_mode_publishes_a_manifest_list_of_docker_manifests() {
+    let ci = CiRegistry::start();
+    let repo = ci.unique_repo("ci/action-docker");
+    let (host, ca, binary) = (
+        ci.host(),
+        ci.ca_cert.to_string_lossy().into_owned(),
+        env!("CARGO_BIN_EXE_kaniko"),
+    );
+    let with = |more: &[(&'static str, &'static str)]| -> Vec<(&str, &str)> {
+        let mut inputs = vec![
+            ("oci-mode", "docker"),
+            ("registry", host.as_str()),
+            ("username", USER),
+            ("password", PASSWORD),
+            ("binary", binary),
+        ];
+        inputs.extend_from_slice(more);
+        inputs
+    };
+    let merge_job = RunnerJob::new("X64");
+    let digests = merge_job.temp().join("digests");
+    fs_err::create_dir(&digests).expect("create digests dir");
+    merge_job.give(&digests);
+    let mut legs = Vec::new();
+    for (arch, runner_arch) in [("amd64", "X64"), ("arm64", "ARM64")] {
+        let job = RunnerJob::new(runner_arch);
+        write_context(&job.path("workspace"), &ci.base.index);
+        let mut inputs = with(&[("push", "true")]);
+        inputs.push(("tags", repo.as_str()));
+        let step = job.step(&inputs, &[("SSL_CERT_FILE", ca.as_str())]).assert_ok();
+        let file = PathBuf::from(step.output("digests-dir")).join(format!("linux-{arch}.json"));
+        let metadata = read_json(&file);
+        assert_eq!(metadata["mediaType"], MEDIA_DOCKER_MANIFEST, "{metadata:#}");
+        fs_err::copy(&file, digests.join(file.file_name().unwrap())).expect("download artifact");
+        legs.push((arch, step.output("digest").to_owned()));
+    }
+    let tag = format!("{repo}:1.0");
+    let digests_input = digests.to_string_lossy().into_owned();
+    let mut inputs = with(&[("mode", "aggregate")]);
+    inputs.extend([("tags", tag.as_str()), ("digests", digests_input.as_str())]);
+    let merged = merge_job
+        .step(&inputs, &[("SSL_CERT_FILE", ca.as_str())])
+        .assert_ok();
+    let expected: Vec<(&str, &str)> = legs.iter().map(|(a, d)| (*a, d.as_str())).collect();
+    let (digest, _) = ci.assert_index_of(MEDIA_DOCKER_MANIFEST_LIST, &tag, &expected);
+    assert_eq!(merged.output("digest"), digest);
+    assert!(
+        merged
+            .summary
+            .contains(&format!("| **manifest list** | `{digest}` | ")),
+        "summary:\n{}",
+        merged.summary
+    );
 }

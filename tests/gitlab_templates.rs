@@ -256,15 +256,9 @@ impl Project {
             .env("KANIKO_DIR", &kaniko_dir)
             .env("DOCKER_CONFIG", kaniko_dir.join(".docker"))
             .env("SSL_CERT_FILE", &self.ci.ca_cert);
-        let out = tools::run(&mut cmd);
-        if !out.status.success() {
-            panic!(
-                "job {n} ({matrix:?}) failed with {}\n--- script ---\n{script}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        // Shown with the failure, if there is one.
+        eprintln!("--- job {n} {matrix:?} ---\n{script}");
+        tools::run_ok(&mut cmd);
         project_dir
     }
 }

@@ -21,6 +21,9 @@ use super::images::{push_base_images, sha256_digest, BaseImages, MEDIA_OCI_INDEX
 use super::registry::Registry;
 use super::tools;
 
+pub const MEDIA_DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+pub const MEDIA_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+
 pub const USER: &str = "ci-user";
 pub const PASSWORD: &str = "ci-password";
 
@@ -86,9 +89,19 @@ impl CiRegistry {
     /// digest) pairs, each an existing manifest of that architecture; returns the index's digest
     /// (of the bytes as stored) and the index.
     pub fn assert_index(&self, reference: &str, expected: &[(&str, &str)]) -> (String, Value) {
+        self.assert_index_of(MEDIA_OCI_INDEX, reference, expected)
+    }
+
+    /// [`CiRegistry::assert_index`] for an index of the media type `media_type`.
+    pub fn assert_index_of(
+        &self,
+        media_type: &str,
+        reference: &str,
+        expected: &[(&str, &str)],
+    ) -> (String, Value) {
         let bytes = self.raw(reference);
         let index: Value = serde_json::from_slice(&bytes).expect("index JSON");
-        assert_eq!(index["mediaType"], MEDIA_OCI_INDEX, "{reference}: {index:#}");
+        assert_eq!(index["mediaType"], media_type, "{reference}: {index:#}");
         let manifests = index["manifests"].as_array().expect("manifests array");
         let mut found: Vec<(String, String)> = manifests
             .iter()
