@@ -102,7 +102,7 @@ output() {
 summary() { printf '%s\n' "$@" >>"$GITHUB_STEP_SUMMARY"; }
 
 summary_table_head() {
-  summary "" "| Platform | Digest | Size | Duration |" "| --- | --- | --- | --- |"
+  summary "" "| Platform | Digest | Manifest size | Duration |" "| --- | --- | --- | --- |"
 }
 
 # The platform of a runner architecture (RUNNER_ARCH: X86, X64, ARM, ARM64).

@@ -91,11 +91,21 @@ struct RunnerJob {
 }
 
 impl RunnerJob {
+    /// A job whose steps run as an ordinary user, like GitHub's `runner`.
     fn new(arch: &'static str) -> RunnerJob {
-        let root = world_readable_tempdir("kaniko-gha-");
         let user = is_root().then(|| {
             user_ids(ROOTLESS_USER).unwrap_or_else(|| panic!("no user {ROOTLESS_USER}: run hack/setup.sh"))
         });
+        Self::with_user(arch, user)
+    }
+
+    /// A job whose steps run as this process's user (root, for a job in a `container:`).
+    fn as_self(arch: &'static str) -> RunnerJob {
+        Self::with_user(arch, None)
+    }
+
+    fn with_user(arch: &'static str, user: Option<(u32, u32)>) -> RunnerJob {
+        let root = world_readable_tempdir("kaniko-gha-");
         let job = RunnerJob {
             root,
             arch,
@@ -563,7 +573,8 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
         let output_metadata: Value = serde_json::from_str(step.output("metadata")).expect("metadata output");
         assert_eq!(output_metadata, metadata);
         assert!(
-            step.summary.contains("| Platform | Digest | Size | Duration |")
+            step.summary
+                .contains("| Platform | Digest | Manifest size | Duration |")
                 && step.summary.contains(&format!("| {platform} | `{digest}` | ")),
             "summary:\n{}",
             step.summary
@@ -736,4 +747,31 @@ fn docker_oci_mode_publishes_a_manifest_list_of_docker_manifests() {
         "summary:\n{}",
         merged.summary
     );
+}
+
+#[test]
+fn as_root_the_action_leaves_isolation_to_kaniko_and_never_calls_sudo() {
+    if !is_root() {
+        eprintln!("skipping: this case needs the test to run as root");
+        return;
+    }
+    let job = RunnerJob::as_self("X64");
+    write_context(&job.path("workspace"), "scratch");
+    let restricted = sysctl_file(&job.path("home"), "1");
+    let step = job
+        .step(
+            &[("binary", env!("CARGO_BIN_EXE_kaniko")), ("labels", "stage=test")],
+            &[("KANIKO_ACTION_USERNS_SYSCTL", restricted.as_str())],
+        )
+        .assert_ok();
+    assert_eq!(step.output("isolation"), "auto", "{}", step.log);
+    assert!(job.sudo_calls().is_empty(), "{:?}", job.sudo_calls());
+    // Without push: built and reported, nothing to hand to an aggregate job.
+    assert!(is_digest(step.output("digest")), "{:?}", step.outputs);
+    assert_eq!(step.output("platform"), "linux/amd64");
+    assert!(!step.outputs.contains_key("digests-dir"), "{:?}", step.outputs);
+    assert!(!job.temp().join("kaniko-digests").exists());
+    assert!(step.summary.contains("(not pushed)"), "{}", step.summary);
+    let metadata: Value = serde_json::from_str(step.output("metadata")).expect("metadata output");
+    assert_eq!(metadata["digest"], step.output("digest"));
 }
