@@ -67,6 +67,13 @@ oci_mode() {
 # A string field of a flat JSON document (the metadata files), whatever the formatting.
 json_string() { tr -d '\n' <"$2" | sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p"; }
 json_number() { tr -d '\n' <"$2" | sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p"; }
+# The image's size from a kaniko record: the whole image (imageSize), else the manifest's (an index).
+record_size() {
+  local s
+  s=$(json_number imageSize "$1")
+  [ -n "$s" ] || s=$(json_number size "$1")
+  echo "$s"
+}
 
 # os/arch[/variant] of a metadata file.
 json_platform() {
@@ -102,7 +109,7 @@ output() {
 summary() { printf '%s\n' "$@" >>"$GITHUB_STEP_SUMMARY"; }
 
 summary_table_head() {
-  summary "" "| Platform | Digest | Manifest size | Duration |" "| --- | --- | --- | --- |"
+  summary "" "| Platform | Digest | Size | Duration |" "| --- | --- | --- | --- |"
 }
 
 # The platform of a runner architecture (RUNNER_ARCH: X86, X64, ARM, ARM64).
@@ -277,7 +284,7 @@ build() {
   local digest size imageid metadata
   digest=$(tr -d '[:space:]' <"$WORK/digest")
   metadata=$(cat "$WORK/metadata.json")
-  size=$(json_number size "$WORK/metadata.json")
+  size=$(record_size "$WORK/metadata.json")
   imageid=$(json_string containerimage.config.digest "$WORK/metadata.json")
   output digest "$digest"
   output imageid "${imageid:-$digest}"
@@ -328,7 +335,7 @@ aggregate() {
   summary_table_head
   for file in "$digests_dir"/*.json; do
     [ -f "$file" ] || continue
-    summary "| $(json_platform "$file") | \`$(json_string digest "$file")\` | $(human_size "$(json_number size "$file")") | — |"
+    summary "| $(json_platform "$file") | \`$(json_string digest "$file")\` | $(human_size "$(record_size "$file")") | — |"
   done
   local kind="image index"
   [ "$mode" != docker ] || kind="manifest list"

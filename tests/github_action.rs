@@ -563,18 +563,28 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
         assert!(is_digest(&digest), "digest output {digest:?}");
         assert_eq!(step.output("platform"), platform);
         assert_eq!(step.output("platform-pair"), platform.replace('/', "-"));
-        assert!(!step.output("imageid").is_empty());
+        // The image ID is the config's digest, as docker/build-push-action's `imageid` is.
+        let imageid = step.output("imageid").to_owned();
+        assert!(is_digest(&imageid) && imageid != digest, "imageid {imageid:?}");
         let digests_dir = PathBuf::from(step.output("digests-dir"));
         assert_eq!(digests_dir, job.temp().join("kaniko-digests"));
         let metadata_file = digests_dir.join(format!("linux-{arch}.json"));
         let metadata = read_json(&metadata_file);
         assert_eq!(metadata["digest"], digest.as_str(), "{metadata:#}");
         assert_eq!(metadata["platform"]["architecture"], arch, "{metadata:#}");
+        assert_eq!(
+            metadata["containerimage.config.digest"],
+            imageid.as_str(),
+            "{metadata:#}"
+        );
+        assert!(
+            metadata["imageSize"].as_u64().unwrap() > metadata["size"].as_u64().unwrap(),
+            "{metadata:#}"
+        );
         let output_metadata: Value = serde_json::from_str(step.output("metadata")).expect("metadata output");
         assert_eq!(output_metadata, metadata);
         assert!(
-            step.summary
-                .contains("| Platform | Digest | Manifest size | Duration |")
+            step.summary.contains("| Platform | Digest | Size | Duration |")
                 && step.summary.contains(&format!("| {platform} | `{digest}` | ")),
             "summary:\n{}",
             step.summary

@@ -394,6 +394,12 @@ async fn build(
                 .collect(),
         );
         record.platform = Some(image.platform.clone().normalized());
+        record.config_digest = Some(image.config_descriptor.digest.clone());
+        record.image_size = Some(
+            image.manifest_descriptor.size
+                + image.config_descriptor.size
+                + image.layers.iter().map(|l| l.descriptor.size).sum::<u64>(),
+        );
         record.write(p)?;
     }
     Ok(BuildOutcome { digest, image })

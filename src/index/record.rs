@@ -39,6 +39,16 @@ pub struct BuildRecord {
     pub containerimage_digest: Option<Digest>,
     #[serde(rename = "image.name", default, skip_serializing_if = "Option::is_none")]
     pub image_name: Option<String>,
+    /// The image config's digest (what `docker images` calls the image ID); absent for an index.
+    #[serde(
+        rename = "containerimage.config.digest",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub config_digest: Option<Digest>,
+    /// Manifest, config and every layer, compressed: what a pull transfers at most.
+    #[serde(rename = "imageSize", default, skip_serializing_if = "Option::is_none")]
+    pub image_size: Option<u64>,
 }
 
 impl BuildRecord {
@@ -60,6 +70,8 @@ impl BuildRecord {
             platform: None,
             platforms: Vec::new(),
             destinations,
+            config_digest: None,
+            image_size: None,
         }
     }
 
