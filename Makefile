@@ -1,5 +1,5 @@
 # Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
-.PHONY: build test lint fmt setup example docs image
+.PHONY: build test lint fmt setup example docs image bench
 
 build:
 	cargo build --locked
@@ -18,6 +18,9 @@ fmt:
 
 image:
 	bash hack/image.sh
+
+bench:
+	bash hack/bench.sh
 
 example:
 	bash hack/example.sh
