@@ -308,13 +308,20 @@ build() {
 aggregate() {
   local digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests} kaniko tag file annotations mode
   mode=$(oci_mode)
-  [ -d "$digests_dir" ] || fail "digests: $digests_dir is not a directory (download the build jobs' artifacts there)"
+  local from=(--digests-from "$digests_dir")
+  if [ ! -d "$digests_dir" ]; then
+    # kaniko can fetch the run's artifacts itself (extra-args: --github-artifacts PATTERN).
+    case " ${INPUT_EXTRA_ARGS:-} " in
+      *" --github-artifacts"*) from=() ;;
+      *) fail "digests: $digests_dir is not a directory (download the build jobs' artifacts there, or pass --github-artifacts PATTERN in extra-args)" ;;
+    esac
+  fi
   kaniko=$(kaniko_binary)
   local tags
   mapfile -t tags < <(items "${INPUT_TAGS:-}")
   [ ${#tags[@]} -gt 0 ] || fail "aggregate mode needs tags: the index is pushed under each of them"
   RUN_AS=()
-  ARGS=(aggregate --digests-from "$digests_dir" --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
+  ARGS=(aggregate "${from[@]}" --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
   for tag in "${tags[@]}"; do ARGS+=(--destination "$tag"); done
   # An OCI index lists OCI or Docker manifests (auto); only docker asks for a Docker manifest list.
   [ "$mode" != docker ] || ARGS+=(--legacy-manifest-list)

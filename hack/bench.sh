@@ -9,6 +9,7 @@
 #
 # Usage: hack/bench.sh               (every case, BENCH_RUNS=3 runs each)
 #        BENCH_CASES=run50,rebuild BENCH_RUNS=5 hack/bench.sh
+#        BENCH_DOCKER_RUNS=1 BENCH_DOCKER_TIMEOUT=1200 hack/bench.sh   (slow engines)
 # Needs root (chroot isolation) and the packages hack/setup.sh installs. The base images are made from
 # Debian's busybox-static and served by a throw-away docker-registry on a loopback port; nothing
 # outside a temporary directory (and the docker engine's image store, cleaned afterwards) is touched.
@@ -19,6 +20,8 @@ RUNS=${BENCH_RUNS:-3}
 # docker build on a fuse-overlayfs storage driver (rootless or nested engines) can take minutes per
 # run; BENCH_DOCKER_RUNS lets a slow engine run fewer times than ours.
 DOCKER_RUNS=${BENCH_DOCKER_RUNS:-$RUNS}
+# Seconds after which a docker build is stopped and reported as "more than" that (0: no limit).
+DOCKER_TIMEOUT=${BENCH_DOCKER_TIMEOUT:-0}
 CASES=${BENCH_CASES:-copy50k,run1g,run50,stages6,rebuild}
 OUT=${BENCH_OUT:-$ROOT/target/bench/results.md}
 
@@ -220,6 +223,23 @@ ours() {
 docker_build() {
   local case=$1 run=$2 cache=${3---no-cache}
   local ctx=$WORK/cases/$case
+  if [ "$DOCKER_TIMEOUT" -gt 0 ]; then
+    local rc=0
+    /usr/bin/time -f '%e %M' -o "$WORK/time" timeout "$DOCKER_TIMEOUT" \
+      env DOCKER_BUILDKIT=0 docker build $cache -q -t "kaniko-bench/$case:$run" "$ctx" \
+      >"$WORK/logs/$case.docker.$run.log" 2>&1 || rc=$?
+    if [ "$rc" = 124 ]; then
+      log "case $case: docker build stopped after ${DOCKER_TIMEOUT}s"
+      echo "$DOCKER_TIMEOUT" >"$WORK/results/$case.docker-timeout"
+      return 0
+    elif [ "$rc" != 0 ]; then
+      echo "hack/bench.sh: docker build of $case failed" >&2
+      tail -n 30 "$WORK/logs/$case.docker.$run.log" >&2
+      exit 1
+    fi
+    tail -n 1 "$WORK/time" >>"$WORK/results/$case.docker"
+    return 0
+  fi
   timed "$WORK/results/$case.docker" "$WORK/logs/$case.docker.$run.log" \
     env DOCKER_BUILDKIT=0 docker build $cache -q -t "kaniko-bench/$case:$run" "$ctx"
 }
@@ -276,6 +296,10 @@ report() {
     if [ -s "$WORK/results/$case.docker" ]; then
       docker=$(cut -d' ' -f1 "$WORK/results/$case.docker" | median)
       ratio=$(awk -v a="$ours" -v b="$docker" 'BEGIN {if (b > 0) printf "%.2f", a/b; else print "-"}')
+    elif [ -s "$WORK/results/$case.docker-timeout" ]; then
+      # Stopped at the limit: docker's time is a lower bound, so the ratio is an upper bound.
+      docker="> $(cat "$WORK/results/$case.docker-timeout")"
+      ratio=$(awk -v a="$ours" -v b="$(cat "$WORK/results/$case.docker-timeout")" 'BEGIN {printf "< %.2f", a/b}')
     fi
     echo "| $(describe_case "$case") | $ours | $docker | $ratio | $rss |"
   done
@@ -303,6 +327,7 @@ describe_machine() {
     echo "docker: not available (docker info failed), kaniko-rs only"
   fi
   echo "Runs per case: kaniko-rs $RUNS, docker build $DOCKER_RUNS; $(date -u +%Y-%m-%dT%H:%MZ)"
+  if [ "$DOCKER_TIMEOUT" -gt 0 ]; then echo "docker builds stopped after ${DOCKER_TIMEOUT}s"; fi
 }
 
 mkdir -p "$WORK/results" "$WORK/logs" "$(dirname "$OUT")"

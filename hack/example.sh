@@ -7,8 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/setup.sh >/dev/null
 cargo build --locked
-# The example's payload: a static program, compiled here so the repository holds no binaries.
-gcc -static -Os -o examples/hello/hello examples/hello/hello.c
+# The example's payload: a static program per architecture, compiled here so the repository holds no
+# binaries (the Dockerfile copies hello-$TARGETARCH). The arm64 one comes from Debian's cross compiler.
+gcc -static -Os -o "examples/hello/hello-$(dpkg --print-architecture)" examples/hello/hello.c
+if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && [ "$(dpkg --print-architecture)" != arm64 ]; then
+  aarch64-linux-gnu-gcc -static -Os -o examples/hello/hello-arm64 examples/hello/hello.c
+fi
 mkdir -p out
 rm -rf out/hello-oci out/hello.tar
 ./target/debug/kaniko build \

@@ -16,15 +16,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Aggregate(flags) => run_aggregate(&flags),
-        Command::Local(flags) => run_build(&flags, true),
-        Command::K8s(_) => not_implemented("k8s"),
-        Command::Build(flags) => run_build(&flags, false),
+        Command::Local(flags) => run_build(&flags, Some("local")),
+        Command::K8s(flags) => run_build(&flags, Some("k8s")),
+        Command::Build(flags) => run_build(&flags, None),
     }
-}
-
-fn not_implemented(name: &str) -> ExitCode {
-    eprintln!("error: `kaniko {name}` is not implemented yet");
-    ExitCode::from(2)
 }
 
 fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
@@ -45,13 +40,13 @@ fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
     }
 }
 
-/// `build` and `local` (`local` = a multi-platform build with the local driver, for the host's
-/// platform when no --multi-platform is given).
-fn run_build(flags: &kaniko::cli::BuildFlags, local: bool) -> ExitCode {
+/// `build`, `local` and `k8s` (`local` and `k8s` = a multi-platform build with that driver; `local`
+/// builds the host's platform when no --multi-platform is given).
+fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode {
     let mut flags = flags.clone();
-    if local {
-        flags.multi.driver = "local".into();
-        if flags.multi.multi_platform.is_empty() {
+    if let Some(driver) = driver {
+        flags.multi.driver = driver.into();
+        if flags.multi.multi_platform.is_empty() && driver == "local" {
             flags.multi.multi_platform = vec![kaniko::platform::Platform::host().to_string()];
         }
     }
@@ -61,6 +56,13 @@ fn run_build(flags: &kaniko::cli::BuildFlags, local: bool) -> ExitCode {
         Err(e) => return report(&anyhow::Error::from(e)),
     };
     kaniko::observe::logging::init(&settings.log);
+    // The Kubernetes driver runs nothing here; its pods choose their own isolation.
+    if settings.driver == kaniko::coordinator::DriverKind::K8s {
+        return match build(settings, Ok(sandbox::Isolation::Container)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report(&e),
+        };
+    }
     let isolation = match choose_isolation(&settings) {
         Isolation::Decided(i) => i,
         Isolation::Exit(code) => return code,
@@ -105,7 +107,8 @@ fn build(
     isolation: Result<sandbox::Isolation, sandbox::SandboxError>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let multi = !settings.multi_platform.is_empty() || settings.driver == kaniko::coordinator::DriverKind::Ci;
+    let multi =
+        !settings.multi_platform.is_empty() || settings.driver != kaniko::coordinator::DriverKind::Local;
     let result: anyhow::Result<()> = if multi {
         runtime
             .block_on(kaniko::coordinator::build_multi_platform(settings, isolation))
@@ -140,13 +143,16 @@ fn report(err: &anyhow::Error) -> ExitCode {
     // Messages that quote multi-line text (a heredoc, a registry's error body) stay on one line.
     let line = line.replace("\r\n", "\\n").replace('\n', "\\n");
     eprintln!("error: {line}");
-    let build_error = err.downcast_ref::<kaniko::build::BuildError>().or_else(|| {
-        err.downcast_ref::<kaniko::coordinator::CoordinatorError>()
-            .and_then(|c| c.build_error())
-    });
-    match build_error {
-        Some(kaniko::build::BuildError::Interrupted("SIGINT")) => ExitCode::from(130),
-        Some(kaniko::build::BuildError::Interrupted("SIGTERM")) => ExitCode::from(143),
+    let signal = match err.downcast_ref::<kaniko::build::BuildError>() {
+        Some(kaniko::build::BuildError::Interrupted(signal)) => Some(*signal),
+        Some(_) => None,
+        None => err
+            .downcast_ref::<kaniko::coordinator::CoordinatorError>()
+            .and_then(|c| c.interrupted_by()),
+    };
+    match signal {
+        Some("SIGINT") => ExitCode::from(130),
+        Some("SIGTERM") => ExitCode::from(143),
         _ => ExitCode::FAILURE,
     }
 }

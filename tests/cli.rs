@@ -1,7 +1,7 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
 //! The command line as users meet it: the real binary, its help, kaniko-compatible invocations,
-//! unknown flags, unimplemented subcommands, and `docs/cli.md` kept in sync with clap.
+//! unknown flags, what subcommands need, and `docs/cli.md` kept in sync with clap.
 
 use std::path::Path;
 use std::process::Command;
@@ -36,11 +36,17 @@ fn unknown_flag_fails_with_a_suggestion() {
 }
 
 #[test]
-fn unimplemented_subcommands_say_so_with_exit_code_2() {
-    let out = kaniko().arg("k8s").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+fn k8s_says_what_it_needs() {
+    let out = kaniko()
+        .args(["k8s", "--destination", "r.example/app:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("`kaniko k8s` is not implemented yet"), "{err}");
+    assert!(
+        err.contains("the k8s driver builds the platforms of --multi-platform"),
+        "{err}"
+    );
 }
 
 #[test]

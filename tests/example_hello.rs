@@ -21,9 +21,15 @@ fn hello_example_builds_offline_and_runs() {
     for f in ["Dockerfile", "README.txt", ".dockerignore", "hello.c"] {
         std::fs::copy(root.join("examples/hello").join(f), context.join(f)).unwrap();
     }
+    // The Dockerfile copies hello-$TARGETARCH.
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
     let cc = Command::new("gcc")
         .args(["-static", "-Os", "-o"])
-        .arg(context.join("hello"))
+        .arg(context.join(format!("hello-{arch}")))
         .arg(context.join("hello.c"))
         .status()
         .expect("gcc is needed for the example (hack/setup.sh installs it)");

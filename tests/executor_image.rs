@@ -97,6 +97,8 @@ fn both_images_are_tagged_with_the_release_version_and_report_it() {
             out.starts_with(&format!("kaniko {version} ")) && out.contains("x86_64-unknown-linux-musl"),
             "{image}: {out}"
         );
+        let out = tools::docker_run_ok(image, &["--version"]);
+        assert!(out.contains(&version), "{image} --version: {out}");
         // Named `executor`, the binary is `kaniko build`, so `--help` lists the build flags.
         let help = tools::docker_run_ok(image, &["--help"]);
         assert!(help.contains("Usage: executor build"), "{image}: {help}");

@@ -30,14 +30,6 @@ fn aggregate(args: &[&str]) -> Output {
     tools::run(&mut cmd)
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    )
-}
-
 /// The tags of `repo` in the shared registry (empty when the repository does not exist).
 fn tags(repo: &str) -> Vec<String> {
     let (status, body) = bases()
@@ -166,7 +158,7 @@ fn local_driver_refuses_run_under_emulation_before_any_work() {
             &reference,
         ],
     );
-    let log = text(&out);
+    let log = tools::output_text(&out);
     assert!(!out.status.success(), "{log}");
     assert!(
         log.contains("building linux/arm64")
@@ -279,7 +271,7 @@ fn aggregate_publishes_a_matrix_from_every_record_form() {
             "--digest-file",
             digest_file.to_str().unwrap(),
         ]);
-        assert!(out.status.success(), "{tag}: {}", text(&out));
+        assert!(out.status.success(), "{tag}: {}", tools::output_text(&out));
         let (index, bytes) = read_index(&format!("{repo_ref}:{tag}"));
         assert_eq!(platforms(&index), ["linux/amd64", "linux/arm64"], "{tag}");
         let written = fs_err::read_to_string(&digest_file).unwrap();
@@ -347,7 +339,7 @@ fn aggregate_rejects_bad_matrices_and_pushes_nothing() {
         let mut args = vec!["--digests-from", dir.to_str().unwrap(), "--destination", &dest];
         args.extend_from_slice(extra);
         let out = aggregate(&args);
-        let log = text(&out);
+        let log = tools::output_text(&out);
         assert!(!out.status.success(), "{expected}: succeeded\n{log}");
         assert!(log.contains(expected), "expected {expected:?} in:\n{log}");
         assert!(
@@ -357,7 +349,11 @@ fn aggregate_rejects_bad_matrices_and_pushes_nothing() {
     }
     let _ = arm;
     let out = aggregate(&["--digests-from", "/nonexistent/digests-*", "--destination", &dest]);
-    assert!(text(&out).contains("matches no files"), "{}", text(&out));
+    assert!(
+        tools::output_text(&out).contains("matches no files"),
+        "{}",
+        tools::output_text(&out)
+    );
     assert!(tags(&repo).is_empty(), "{:?}", tags(&repo));
 }
 
@@ -387,13 +383,17 @@ fn multi_platform_flag_conflicts_are_rejected_up_front() {
                 "--tar-path=/tmp/x.tar",
                 "--no-push",
             ],
-            "use --oci-layout-path",
+            "a multi-platform build pushes an image index",
+        ),
+        (
+            vec![
+                "--multi-platform=linux/amd64",
+                "--oci-layout-path=/tmp/layout",
+                "--no-push",
+            ],
+            "--oci-layout-path is not supported with --multi-platform yet",
         ),
         (vec!["--push-by-digest", "--no-push"], "--push-by-digest pushes"),
-        (
-            vec!["--multi-platform=linux/amd64", "--driver=k8s", "--no-push"],
-            "the k8s driver is not implemented yet",
-        ),
         (
             vec![
                 "--multi-platform=linux/amd64",
@@ -406,7 +406,11 @@ fn multi_platform_flag_conflicts_are_rejected_up_front() {
     ] {
         let out = kaniko(&ctx, &args);
         assert!(!out.status.success(), "{args:?}");
-        assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
+        assert!(
+            tools::output_text(&out).contains(expected),
+            "{args:?}: {}",
+            tools::output_text(&out)
+        );
     }
 }
 

@@ -4,6 +4,7 @@
 //! (one module per instruction family), assembles the target stage's image and hands it to the
 //! outputs. Nothing is pushed or written until every stage has succeeded.
 
+pub mod context_image;
 pub mod copy;
 pub mod copy_plan;
 pub mod fsview;
@@ -159,10 +160,11 @@ pub async fn run(
     let mut term = signal(SignalKind::terminate()).map_err(|e| BuildError::io(Path::new("SIGTERM"), e))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| BuildError::io(Path::new("SIGINT"), e))?;
     let workspace = Arc::new(Workspace::create(&settings.kaniko_dir)?);
-    let task = tokio::spawn({
+    // The build task keeps the caller's span (the platform, in a multi-platform build) in its logs.
+    let task = tokio::spawn(tracing::Instrument::in_current_span({
         let workspace = Arc::clone(&workspace);
         async move { build(&settings, isolation, &workspace).await }
-    });
+    }));
     let abort = task.abort_handle();
     let signal = tokio::select! {
         r = task => {
@@ -187,8 +189,9 @@ async fn build(
         .map(|d| Reference::parse(d))
         .collect::<Result<_, _>>()?;
     let registry = RegistryClient::new(&settings.registry, Keychain::from_env())?;
+    let context_spec = context_image::localize(&settings.context, &registry, workspace.path()).await?;
     let mut context = BuildContext::open(
-        &settings.context,
+        &context_spec,
         settings.context_sub_path.as_deref(),
         workspace.path(),
     )?;

@@ -14,6 +14,7 @@ use crate::registry::RegistryOptions;
 #[derive(Debug, Clone)]
 pub struct AggregateSettings {
     pub digests_from: Vec<String>,
+    pub github_artifacts: Option<String>,
     pub destinations: Vec<String>,
     pub digest_file: Option<PathBuf>,
     pub metadata_file: Option<PathBuf>,
@@ -25,9 +26,9 @@ pub struct AggregateSettings {
 impl AggregateSettings {
     pub fn from_flags(flags: &AggregateFlags) -> Result<Self, SettingsError> {
         let log = log_settings(&flags.log)?;
-        if flags.inputs.digests_from.is_empty() {
+        if flags.inputs.is_empty() {
             return Err(SettingsError::Conflict(
-                "kaniko aggregate needs --digests-from DIR|GLOB (the per-platform records of the matrix)"
+                "kaniko aggregate needs --digests-from DIR|GLOB or --github-artifacts PATTERN (the per-platform records of the matrix)"
                     .into(),
             ));
         }
@@ -38,6 +39,7 @@ impl AggregateSettings {
         }
         Ok(Self {
             digests_from: flags.inputs.digests_from.clone(),
+            github_artifacts: flags.inputs.github_artifacts.clone(),
             destinations: flags.destinations.clone(),
             digest_file: flags.digest_file.clone(),
             metadata_file: flags.metadata_file.clone(),

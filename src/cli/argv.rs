@@ -12,8 +12,9 @@ const SUBCOMMANDS: &[&str] = &["build", "aggregate", "local", "k8s", "version", 
 /// Inserts `build` after the program name when the invocation is kaniko's executor style.
 ///
 /// A binary named `executor` always builds unless a subcommand is named (`executor version` is
-/// kaniko's too), so `executor --help` shows build's flags. Under any other name, top-level
-/// `--help`/`--version` keep their meaning and flags alone mean `build`.
+/// kaniko's too), so `executor --help` shows build's flags; `executor --version` prints the version,
+/// since `build` has no version flag of its own. Under any other name, top-level `--help`/`--version`
+/// keep their meaning and flags alone mean `build`.
 pub fn rewrite(mut args: Vec<OsString>) -> Vec<OsString> {
     let Some(program) = args.first() else {
         return args;
@@ -23,7 +24,8 @@ pub fn rewrite(mut args: Vec<OsString>) -> Vec<OsString> {
     let insert = match first.as_deref() {
         None => is_executor,
         Some(a) if SUBCOMMANDS.contains(&a) => false,
-        Some("-h" | "--help" | "-V" | "--version") => is_executor,
+        Some("-V" | "--version") => false,
+        Some("-h" | "--help") => is_executor,
         Some(a) => is_executor || a.starts_with('-'),
     };
     if insert {
@@ -59,6 +61,10 @@ mod tests {
             ["/kaniko/executor", "build", "--help"]
         );
         assert_eq!(rw(&["/kaniko/executor"]), ["/kaniko/executor", "build"]);
+        assert_eq!(
+            rw(&["/kaniko/executor", "--version"]),
+            ["/kaniko/executor", "--version"]
+        );
         assert_eq!(
             rw(&["/kaniko/executor", "version"]),
             ["/kaniko/executor", "version"]

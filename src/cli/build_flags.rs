@@ -14,8 +14,10 @@ use super::shared_flags::{LogFlags, MultiPlatformFlags, RegistryFlags};
 /// Flags of `kaniko build`. Raw values only: [`super::settings`] validates and combines them.
 #[derive(Debug, Clone, Args, Default)]
 pub struct BuildFlags {
-    /// Path to the build context: a directory (`dir://PATH` or a plain path) or a tarball
-    /// (`tar://PATH`, or `tar://stdin` to read it from standard input; plain, gzip or zstd).
+    /// Path to the build context: a directory (`dir://PATH` or a plain path), a tarball
+    /// (`tar://PATH`, or `tar://stdin` to read it from standard input; plain, gzip or zstd), or a
+    /// one-layer image in a registry (`docker-image://REPO@DIGEST`, how `kaniko k8s` hands contexts
+    /// to its pods).
     #[arg(short = 'c', long, default_value = "/workspace/", help_heading = "Context")]
     pub context: String,
 

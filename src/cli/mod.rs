@@ -41,18 +41,11 @@ pub enum Command {
     /// Build several platforms on this machine (the host's, and cross-builds that need no
     /// emulation) and publish an image index; `build --multi-platform` with the local driver.
     Local(Box<BuildFlags>),
-    /// Build one Kubernetes Job per architecture and publish an image index (not implemented yet).
-    K8s(UnimplementedArgs),
+    /// Build each platform in a Kubernetes Job pinned to a node of its architecture and publish an
+    /// image index; `build --multi-platform` with the k8s driver.
+    K8s(Box<BuildFlags>),
     /// Print the version, git commit and target triple.
     Version,
-}
-
-/// Arguments of subcommands whose issues have not landed: accepted so that the command can say
-/// clearly that it is not implemented, instead of failing on its flags.
-#[derive(Debug, clap::Args)]
-pub struct UnimplementedArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
 }
 
 impl Cli {

@@ -98,12 +98,16 @@ pub struct BuildSettings {
     pub require_native_nodes: bool,
     /// Where the CI driver reads the matrix's records.
     pub digests_from: Vec<String>,
+    /// Artifact-name glob of the current GitHub Actions run holding more records.
+    pub github_artifacts: Option<String>,
     pub index: IndexSettings,
     pub oci_mode: crate::image::OciMode,
     /// Compression and level of the layers this build writes.
     pub compression: crate::snapshot::Compression,
     pub compression_level: Option<i32>,
     pub force_compression: bool,
+    /// The Kubernetes driver's settings (used with `--driver=k8s` only).
+    pub k8s: crate::coordinator::k8s::K8sSettings,
 }
 
 impl BuildSettings {
@@ -176,11 +180,13 @@ impl BuildSettings {
             driver,
             require_native_nodes: flags.multi.require_native_nodes,
             digests_from: flags.multi.inputs.digests_from.clone(),
+            github_artifacts: flags.multi.inputs.github_artifacts.clone(),
             index: IndexSettings::from_flags(&flags.multi.index)?,
             oci_mode,
             compression,
             compression_level: flags.compression_level,
             force_compression: flags.force_compression,
+            k8s: k8s_settings(flags, driver)?,
         })
     }
 }
@@ -248,18 +254,78 @@ fn check_multi_platform_flags(flags: &BuildFlags, driver: DriverKind) -> Result<
     }
     if flags.tar_path.is_some() {
         return conflict(
-            "--tar-path holds one platform's image; use --oci-layout-path for a multi-platform build",
+            "--tar-path holds one platform's image; a multi-platform build pushes an image index (or prints it with --publish-index=false)",
         );
+    }
+    for (given, flag) in [
+        (flags.oci_layout_path.is_some(), "--oci-layout-path"),
+        (
+            flags.image_name_with_digest_file.is_some(),
+            "--image-name-with-digest-file",
+        ),
+        (
+            flags.image_name_tag_with_digest_file.is_some(),
+            "--image-name-tag-with-digest-file",
+        ),
+    ] {
+        if given {
+            return Err(SettingsError::Conflict(format!(
+                "{flag} is not supported with --multi-platform yet; use --digest-file or --metadata-file for the index"
+            )));
+        }
     }
     if flags.push_by_digest {
         return conflict(
             "--push-by-digest is for the per-platform builds of a CI matrix, not for --multi-platform",
         );
     }
-    if driver == DriverKind::Ci && flags.multi.inputs.digests_from.is_empty() {
-        return conflict("--driver=ci aggregates a CI matrix: give --digests-from");
+    if driver == DriverKind::Ci && flags.multi.inputs.is_empty() {
+        return conflict("--driver=ci aggregates a CI matrix: give --digests-from or --github-artifacts");
     }
     Ok(())
+}
+
+/// The `--k8s-*` flags, and what the pods are given, checked when the k8s driver is chosen.
+fn k8s_settings(
+    flags: &BuildFlags,
+    driver: DriverKind,
+) -> Result<crate::coordinator::k8s::K8sSettings, SettingsError> {
+    let k8s = &flags.multi.k8s;
+    let duration = |name: &str, value: &str| {
+        humantime::parse_duration(value)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                SettingsError::Conflict(format!(
+                    "invalid --{name} {value:?}: expected a duration such as 30m or 90s"
+                ))
+            })
+    };
+    let settings = crate::coordinator::k8s::K8sSettings {
+        namespace: k8s.namespace.clone().filter(|n| !n.is_empty()),
+        executor_image: k8s.executor_image.clone(),
+        service_account: k8s.service_account.clone().filter(|n| !n.is_empty()),
+        docker_config_secret: k8s.docker_config_secret.clone().filter(|n| !n.is_empty()),
+        timeout: duration("k8s-timeout", &k8s.timeout)?,
+        poll_interval: duration("k8s-poll-interval", &k8s.poll_interval)?,
+        keep_jobs: k8s.keep_jobs,
+        forwarded: crate::coordinator::k8s::job::forwarded_args(flags),
+    };
+    if driver != DriverKind::K8s {
+        return Ok(settings);
+    }
+    if flags.multi.multi_platform.is_empty() {
+        return Err(SettingsError::Conflict(
+            "the k8s driver builds the platforms of --multi-platform (e.g. linux/amd64,linux/arm64): give it"
+                .into(),
+        ));
+    }
+    if !flags.registry.registry_certificates.is_empty() {
+        return Err(SettingsError::Conflict(
+            "--registry-certificate names files on this machine, which the build pods cannot read; mount them into the executor image instead".into(),
+        ));
+    }
+    Ok(settings)
 }
 
 /// The registry flags as client options, validated (certificates parsed, conflicts rejected) now.

@@ -95,8 +95,8 @@ pub struct LogFlags {
 /// The image index a multi-platform build or an aggregation publishes.
 #[derive(Debug, Clone, Args, Default)]
 pub struct IndexFlags {
-    /// Push the image index to every --destination; with `false`, write it to --oci-layout-path, or
-    /// print it on standard output.
+    /// Push the image index to every --destination; with `false`, print it on standard output
+    /// instead.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true", help_heading = "Index")]
     pub publish_index: bool,
 
@@ -148,6 +148,75 @@ pub struct MultiPlatformFlags {
 
     #[command(flatten)]
     pub index: IndexFlags,
+
+    #[command(flatten)]
+    pub k8s: K8sFlags,
+}
+
+/// The Kubernetes driver (`kaniko k8s`, `--driver=k8s`): where its Jobs run and with what.
+#[derive(Debug, Clone, Args)]
+pub struct K8sFlags {
+    /// Namespace of the build Jobs (default: the kubeconfig context's, or the pod's own in a cluster).
+    #[arg(long = "k8s-namespace", value_name = "NAMESPACE", help_heading = "Kubernetes")]
+    pub namespace: Option<String>,
+
+    /// The executor image the Jobs run (it must be a kaniko-rs image: the pods read their context
+    /// from the registry).
+    #[arg(long = "k8s-executor-image", value_name = "IMAGE", default_value = concat!("kaniko-rs/executor:", env!("KANIKO_VERSION")), help_heading = "Kubernetes")]
+    pub executor_image: String,
+
+    /// Service account of the build pods.
+    #[arg(
+        long = "k8s-service-account",
+        value_name = "NAME",
+        help_heading = "Kubernetes"
+    )]
+    pub service_account: Option<String>,
+
+    /// A `kubernetes.io/dockerconfigjson` Secret mounted as the pods' `/kaniko/.docker/config.json`:
+    /// the credentials the pods pull and push with.
+    #[arg(
+        long = "k8s-docker-config-secret",
+        value_name = "SECRET",
+        help_heading = "Kubernetes"
+    )]
+    pub docker_config_secret: Option<String>,
+
+    /// How long every platform may take, from Job creation to the pushed image (e.g. `30m`).
+    #[arg(
+        long = "k8s-timeout",
+        value_name = "DURATION",
+        default_value = "30m",
+        help_heading = "Kubernetes"
+    )]
+    pub timeout: String,
+
+    /// How often the Jobs' pods are polled.
+    #[arg(
+        long = "k8s-poll-interval",
+        value_name = "DURATION",
+        default_value = "2s",
+        help_heading = "Kubernetes"
+    )]
+    pub poll_interval: String,
+
+    /// Keep the Jobs after the run (they are deleted, with their pods, by default).
+    #[arg(long = "k8s-keep-jobs", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Kubernetes")]
+    pub keep_jobs: bool,
+}
+
+impl Default for K8sFlags {
+    fn default() -> Self {
+        Self {
+            namespace: None,
+            executor_image: concat!("kaniko-rs/executor:", env!("KANIKO_VERSION")).to_string(),
+            service_account: None,
+            docker_config_secret: None,
+            timeout: "30m".into(),
+            poll_interval: "2s".into(),
+            keep_jobs: false,
+        }
+    }
 }
 
 /// Where the CI driver finds the per-platform builds of a matrix.
@@ -158,4 +227,17 @@ pub struct CiInputFlags {
     /// digest (Docker's multi-runner recipe). Repeatable.
     #[arg(long = "digests-from", value_name = "DIR|GLOB", help_heading = "Index")]
     pub digests_from: Vec<String>,
+
+    /// In a GitHub Actions job: download the records from the artifacts of the current workflow run
+    /// whose names match this glob (e.g. `digests-*`), through the REST API with GITHUB_TOKEN,
+    /// GITHUB_REPOSITORY, GITHUB_RUN_ID and GITHUB_API_URL. Combines with --digests-from.
+    #[arg(long = "github-artifacts", value_name = "PATTERN", help_heading = "Index")]
+    pub github_artifacts: Option<String>,
+}
+
+impl CiInputFlags {
+    /// Whether any source of records was given.
+    pub fn is_empty(&self) -> bool {
+        self.digests_from.is_empty() && self.github_artifacts.is_none()
+    }
 }

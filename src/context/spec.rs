@@ -33,6 +33,12 @@ impl ContextSpec {
         let Some((scheme, _)) = spec.split_once("://") else {
             return Ok(Self::Dir(PathBuf::from(spec)));
         };
+        if scheme == "docker-image" {
+            // `kaniko build` downloads these before the context is opened (build::context_image).
+            return Err(ContextError::NotImplemented {
+                what: format!("build context {spec:?} outside a single-platform `kaniko build`"),
+            });
+        }
         let what = match scheme {
             "gs" => "Google Cloud Storage (gs://)".to_string(),
             "s3" => "Amazon S3 (s3://)".to_string(),

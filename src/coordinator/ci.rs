@@ -1,28 +1,52 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
 //! The CI driver (`kaniko aggregate`, `build --driver=ci`): the builds already ran, one per runner of
-//! a CI matrix, and left records; this driver reads them and checks each image in the registry.
+//! a CI matrix, and left records; this driver reads them (from directories, globs, or the artifacts
+//! of the current GitHub Actions run) and checks each image in the registry.
 
 use super::{CoordinatorError, Driver};
 use crate::index::entries::{collect_entries, Entry};
+use crate::index::github_artifacts::{download_artifacts, GithubRun};
 use crate::index::verify::verify_entries;
-use crate::index::PlatformImage;
+use crate::index::{IndexError, PlatformImage};
 use crate::registry::{Reference, RegistryClient};
 
-/// Reads `--digests-from` records and verifies them in every destination repository.
+/// Reads the matrix's records and verifies them in every destination repository.
 pub struct CiDriver {
     patterns: Vec<String>,
+    github_artifacts: Option<String>,
     destinations: Vec<Reference>,
     entries: Vec<Entry>,
+    /// Where downloaded artifacts are unpacked; removed by [`Driver::cleanup`] (or on drop).
+    downloads: Option<tempfile::TempDir>,
 }
 
 impl CiDriver {
-    pub fn new(patterns: Vec<String>, destinations: Vec<Reference>) -> Self {
+    pub fn new(
+        patterns: Vec<String>,
+        github_artifacts: Option<String>,
+        destinations: Vec<Reference>,
+    ) -> Self {
         Self {
             patterns,
+            github_artifacts,
             destinations,
             entries: Vec::new(),
+            downloads: None,
         }
+    }
+
+    async fn fetch_github_artifacts(&mut self, pattern: &str) -> Result<Vec<String>, IndexError> {
+        let run = GithubRun::from_env()?;
+        let dir = tempfile::Builder::new()
+            .prefix("kaniko-artifacts-")
+            .tempdir()
+            .map_err(|e| IndexError::Github {
+                reason: format!("creating a directory for the artifacts: {e}"),
+            })?;
+        let dirs = download_artifacts(&run, pattern, dir.path()).await?;
+        self.downloads = Some(dir);
+        Ok(dirs.iter().map(|d| d.display().to_string()).collect())
     }
 }
 
@@ -32,7 +56,11 @@ impl Driver for CiDriver {
     }
 
     async fn validate(&mut self, _registry: &RegistryClient) -> Result<(), CoordinatorError> {
-        self.entries = collect_entries(&self.patterns)?;
+        let mut patterns = self.patterns.clone();
+        if let Some(pattern) = self.github_artifacts.clone() {
+            patterns.extend(self.fetch_github_artifacts(&pattern).await?);
+        }
+        self.entries = collect_entries(&patterns)?;
         for e in &self.entries {
             tracing::info!(record = %e.source, digest = %e.digest, platform = e.platform.as_ref().map(|p| p.to_string()), "matrix entry");
         }
@@ -41,5 +69,9 @@ impl Driver for CiDriver {
 
     async fn execute(&mut self, registry: &RegistryClient) -> Result<Vec<PlatformImage>, CoordinatorError> {
         Ok(verify_entries(registry, &self.destinations, &self.entries).await?)
+    }
+
+    async fn cleanup(&mut self) {
+        self.downloads = None;
     }
 }

@@ -1,8 +1,14 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
 //! The local driver (`kaniko local`, `build --multi-platform --driver=local`): every platform is
-//! built on this machine, one after another, each pushed by digest. A platform other than the
-//! host's is accepted only when none of its RUN steps would execute under it (no emulation).
+//! built on this machine, as many at once as there are cores, each pushed by digest. A platform
+//! other than the host's is accepted only when none of its RUN steps would execute under it (no
+//! emulation).
+
+use std::cell::Cell;
+
+use futures_util::StreamExt;
+use tracing::Instrument;
 
 use super::{CoordinatorError, Driver};
 use crate::build::native::emulated_run;
@@ -44,6 +50,30 @@ impl LocalDriver {
         s.tar_path = None;
         s
     }
+
+    /// How many platforms build at once: one per core, except in container isolation, where the
+    /// build's root filesystem is the container's own `/` and two builds would overwrite each other.
+    pub fn concurrency(&self, platforms: usize, cores: usize) -> usize {
+        if matches!(self.isolation, Ok(Isolation::Container)) {
+            return 1;
+        }
+        cores.clamp(1, platforms.max(1))
+    }
+
+    async fn build_platform(&self, platform: &Platform) -> Result<PlatformImage, CoordinatorError> {
+        tracing::info!("building platform");
+        let outcome = crate::build::run(self.platform_settings(platform), self.isolation.clone())
+            .await
+            .map_err(|e| CoordinatorError::Build {
+                platform: platform.to_string(),
+                source: Box::new(e),
+            })?;
+        Ok(PlatformImage {
+            platform: outcome.image.platform.clone().normalized(),
+            manifest: outcome.image.manifest_descriptor.clone(),
+            origin: format!("the {platform} build"),
+        })
+    }
 }
 
 impl Driver for LocalDriver {
@@ -81,21 +111,36 @@ impl Driver for LocalDriver {
     }
 
     async fn execute(&mut self, _registry: &RegistryClient) -> Result<Vec<PlatformImage>, CoordinatorError> {
+        let platforms = self.settings.multi_platform.clone();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let limit = self.concurrency(platforms.len(), cores);
+        tracing::info!(platforms = platforms.len(), at_once = limit, "building platforms");
+        // After a failure no further platform starts; the running ones finish (they only push by
+        // digest, so nothing is published) and release their mounts and directories themselves.
+        let failed = Cell::new(false);
+        let this = &*self;
+        let done: Vec<Option<Result<PlatformImage, CoordinatorError>>> =
+            futures_util::stream::iter(platforms.iter())
+                .map(|platform| {
+                    let failed = &failed;
+                    async move {
+                        if failed.get() {
+                            return None;
+                        }
+                        let span = tracing::info_span!("platform", platform = %platform);
+                        let result = this.build_platform(platform).instrument(span).await;
+                        if result.is_err() {
+                            failed.set(true);
+                        }
+                        Some(result)
+                    }
+                })
+                .buffer_unordered(limit)
+                .collect()
+                .await;
         let mut images = Vec::new();
-        for platform in self.settings.multi_platform.clone() {
-            tracing::info!(%platform, "building platform");
-            let settings = self.platform_settings(&platform);
-            let outcome = crate::build::run(settings, self.isolation.clone())
-                .await
-                .map_err(|e| CoordinatorError::Build {
-                    platform: platform.to_string(),
-                    source: Box::new(e),
-                })?;
-            images.push(PlatformImage {
-                platform: outcome.image.platform.clone().normalized(),
-                manifest: outcome.image.manifest_descriptor.clone(),
-                origin: format!("the {platform} build"),
-            });
+        for result in done.into_iter().flatten() {
+            images.push(result?);
         }
         Ok(images)
     }

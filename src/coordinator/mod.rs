@@ -9,6 +9,7 @@
 //! checked; only then is it pushed to the destination tags.
 
 pub mod ci;
+pub mod k8s;
 pub mod local;
 
 use std::str::FromStr;
@@ -19,6 +20,7 @@ use crate::index::{assemble_index, BuiltIndex, IndexError, IndexSettings, Platfo
 use crate::registry::{Reference, RegistryClient, RegistryError};
 
 pub use ci::CiDriver;
+pub use k8s::K8sDriver;
 pub use local::LocalDriver;
 
 /// Which driver runs the per-platform builds.
@@ -56,8 +58,10 @@ pub enum CoordinatorError {
         host: String,
         at: String,
     },
-    #[error("the {0} driver is not implemented yet")]
-    NotImplemented(&'static str),
+    #[error("kubernetes driver: {0}")]
+    Kubernetes(String),
+    #[error("interrupted by {0}")]
+    Interrupted(&'static str),
     #[error("building {platform}: {source}")]
     Build {
         platform: String,
@@ -78,6 +82,18 @@ impl CoordinatorError {
             _ => None,
         }
     }
+
+    /// The signal that stopped the run, if one did (for the exit code).
+    pub fn interrupted_by(&self) -> Option<&'static str> {
+        match self {
+            Self::Interrupted(signal) => Some(signal),
+            Self::Build { source, .. } => match **source {
+                BuildError::Interrupted(signal) => Some(signal),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// Produces the per-platform images of one multi-platform run.
@@ -95,7 +111,7 @@ pub trait Driver {
     async fn execute(&mut self, registry: &RegistryClient) -> Result<Vec<PlatformImage>, CoordinatorError>;
 
     /// Releases whatever the driver holds (called on success and failure).
-    fn cleanup(&mut self) {}
+    async fn cleanup(&mut self) {}
 }
 
 /// Where the index goes.
@@ -117,7 +133,7 @@ pub async fn run<D: Driver>(
         Ok(()) => driver.execute(registry).await,
         Err(e) => Err(e),
     };
-    driver.cleanup();
+    driver.cleanup().await;
     let images = produced?;
     let built = assemble_index(&images, &target.settings)?;
     publish_index(registry, &built, &target.destinations, &target.outputs).await?;
@@ -147,10 +163,17 @@ pub async fn build_multi_platform(
             run(&mut driver, &registry, &target).await
         }
         DriverKind::Ci => {
-            let mut driver = CiDriver::new(settings.digests_from.clone(), destinations);
+            let mut driver = CiDriver::new(
+                settings.digests_from.clone(),
+                settings.github_artifacts.clone(),
+                destinations,
+            );
             run(&mut driver, &registry, &target).await
         }
-        DriverKind::K8s => Err(CoordinatorError::NotImplemented("k8s")),
+        DriverKind::K8s => {
+            let mut driver = K8sDriver::new(settings, destinations);
+            run(&mut driver, &registry, &target).await
+        }
     }
 }
 
@@ -169,7 +192,11 @@ pub async fn aggregate(
             metadata_file: settings.metadata_file.clone(),
         },
     };
-    let mut driver = CiDriver::new(settings.digests_from.clone(), destinations);
+    let mut driver = CiDriver::new(
+        settings.digests_from.clone(),
+        settings.github_artifacts.clone(),
+        destinations,
+    );
     run(&mut driver, &registry, &target).await
 }
 

@@ -31,19 +31,26 @@ pub enum EntrySource {
     Metadata(PathBuf),
     DigestName(PathBuf),
     DigestFile(PathBuf),
+    /// Reported by a remote builder (a Kubernetes pod), described in words.
+    Remote(String),
 }
 
 impl EntrySource {
-    pub fn path(&self) -> &Path {
+    /// The record file, for entries read from one.
+    pub fn path(&self) -> Option<&Path> {
         match self {
-            Self::Metadata(p) | Self::DigestName(p) | Self::DigestFile(p) => p,
+            Self::Metadata(p) | Self::DigestName(p) | Self::DigestFile(p) => Some(p),
+            Self::Remote(_) => None,
         }
     }
 }
 
 impl std::fmt::Display for EntrySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.path().display())
+        match self {
+            Self::Metadata(p) | Self::DigestName(p) | Self::DigestFile(p) => write!(f, "{}", p.display()),
+            Self::Remote(what) => f.write_str(what),
+        }
     }
 }
 

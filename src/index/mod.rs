@@ -4,11 +4,13 @@
 //!
 //! [`record`] is the JSON record a single-platform build writes (`--metadata-file`) and the CI driver
 //! reads back; [`entries`] finds the records of a CI matrix (`--digests-from`); [`verify`] checks
-//! every entry against the destination registry; [`assemble`] builds the OCI image index (or Docker
+//! every entry against the destination registry; [`github_artifacts`] fetches the records of a
+//! GitHub Actions run (`--github-artifacts`); [`assemble`] builds the OCI image index (or Docker
 //! manifest list) deterministically; [`publish`] pushes it, or prints it.
 
 pub mod assemble;
 pub mod entries;
+pub mod github_artifacts;
 pub mod publish;
 pub mod record;
 pub mod verify;
@@ -35,6 +37,8 @@ pub enum IndexError {
     LegacyAnnotations,
     #[error("--digests-from {pattern:?}: {reason}")]
     Source { pattern: String, reason: String },
+    #[error("--github-artifacts: {reason}")]
+    Github { reason: String },
     #[error("{path}: {reason}")]
     Entry { path: PathBuf, reason: String },
     #[error("{first} and {second} both hold an image for {platform}; keep one record per platform")]

@@ -2,4 +2,5 @@
 
 //! Observability: how the binary turns the library's `tracing` events into logs.
 
+pub mod error_chain;
 pub mod logging;

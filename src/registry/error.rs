@@ -272,16 +272,7 @@ impl Failure {
     /// A transport failure from a reqwest error, with the full cause chain (reqwest's own message alone
     /// is often just "error sending request").
     pub(crate) fn transport(host: &str, url: &str, error: &reqwest::Error) -> Self {
-        let mut cause = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(s) = source {
-            let text = s.to_string();
-            if !cause.contains(&text) {
-                cause.push_str(": ");
-                cause.push_str(&text);
-            }
-            source = s.source();
-        }
+        let cause = crate::observe::error_chain::error_chain(error);
         // reqwest repeats the URL in its message; the error already names it.
         let cause = cause.replace(&format!(" for url ({url})"), "");
         Self::Transport {

@@ -131,6 +131,15 @@ impl Reference {
         }
     }
 
+    /// This repository at `digest`, without a tag (`registry/repo@sha256:…`).
+    pub fn pinned(&self, digest: Digest) -> Self {
+        Self {
+            tag: None,
+            digest: Some(digest),
+            ..self.clone()
+        }
+    }
+
     /// This repository with `tag` and no digest.
     pub fn with_tag(&self, tag: &str) -> Result<Self, RegistryError> {
         validate_tag(tag).map_err(|reason| RegistryError::InvalidReference {

@@ -20,6 +20,9 @@
 //! - [`isolation`]: the same build started in each RUN isolation mode (chroot as root, rootless as
 //!   an unprivileged user, the executor image under docker).
 //! - [`file_server`]: a loopback HTTP server for `ADD <url>`.
+//! - [`http_stub`]: request parsing and responses shared by the API stand-ins.
+//! - [`github_api`]: the GitHub REST endpoints that list and download a workflow run's artifacts.
+//! - [`kube_api`]: a Kubernetes API server and kubelet stand-in for the k8s driver (Jobs, pods, logs).
 //! - [`ci`]: for the CI integration tests: a TLS + credentials registry with the base images, the
 //!   CI definitions read as YAML, and checks of the image index a pipeline published.
 //! - [`tools`]: wrappers around `skopeo`, `umoci` and `docker`, and [`tools::RootfsSnapshot`] to
@@ -33,9 +36,12 @@
 
 pub mod ci;
 pub mod file_server;
+pub mod github_api;
+pub mod http_stub;
 pub mod images;
 pub mod isolation;
 pub mod kaniko;
+pub mod kube_api;
 pub mod oci_schema;
 pub mod proxy;
 pub mod registry;

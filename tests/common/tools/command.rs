@@ -24,3 +24,12 @@ pub fn run_ok(cmd: &mut Command) -> Vec<u8> {
     }
     out.stdout
 }
+
+/// A command's stderr then stdout, as one text (for assertions on what a user would see).
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    )
+}

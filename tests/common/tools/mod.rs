@@ -11,7 +11,7 @@ mod rootfs_snapshot;
 mod skopeo;
 mod umoci;
 
-pub use command::{run, run_ok};
+pub use command::{output_text, run, run_ok};
 pub use docker::*;
 pub use rootfs_snapshot::{EntryKind, RootfsSnapshot, SnapshotEntry};
 pub use skopeo::*;

@@ -122,3 +122,13 @@ pub fn skopeo_copy_all_to_oci(src: &str, layout_dir: &Path, tag: &str) {
 pub fn skopeo_copy_to_docker_archive(src: &str, tarball: &Path, name: &str) {
     skopeo_copy(src, &format!("docker-archive:{}:{name}", tarball.display()), &[]);
 }
+
+/// Whether `reference` (`host/repo:tag`) resolves in its (plain-HTTP) registry.
+pub fn skopeo_exists(reference: &str) -> bool {
+    std::process::Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{reference}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}

@@ -1,0 +1,227 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! `kaniko k8s`: one Job per platform against a stand-in Kubernetes API and kubelet (the real REST
+//! protocol; no cluster can run here) and the real test registry. The context travels through the
+//! registry, each pod is pinned with `nodeSelector: kubernetes.io/arch`, its digest comes back as
+//! its termination message, and the index lists both platforms. Failures (a failing build, a
+//! platform no node can run) push nothing, say why, and leave no Job behind.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::kaniko::{bases, unique_repo, Built, Context};
+use common::kube_api::KubeApi;
+use common::tools;
+use serde_json::Value;
+
+fn kaniko_k8s(api: &KubeApi, ctx: &Context, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaniko"));
+    cmd.arg("k8s")
+        .arg("--context")
+        .arg(ctx.dir())
+        .args(["--insecure-registry", &bases().registry.host()])
+        .args(["--k8s-poll-interval", "200ms", "--log-format", "text"])
+        .args(["--build-arg", &format!("BASE={}", bases().images.index)])
+        .args(args)
+        .env("KUBECONFIG", api.kubeconfig("builds"))
+        .env_remove("KANIKO_DIR");
+    tools::run(&mut cmd)
+}
+
+const DOCKERFILE: &str = "ARG BASE\n\
+FROM --platform=$BUILDPLATFORM ${BASE} AS build\n\
+ARG TARGETPLATFORM\n\
+COPY greeting.txt /src/\n\
+RUN mkdir /out && { cat /src/greeting.txt; echo \"for ${TARGETPLATFORM}\"; } > /out/message\n\
+FROM ${BASE}\n\
+COPY --from=build /out/message /message\n";
+
+#[test]
+fn k8s_driver_builds_each_platform_in_a_pinned_job() {
+    let api = KubeApi::start(&["amd64", "arm64"], env!("CARGO_BIN_EXE_kaniko").as_ref());
+    let ctx = Context::new(DOCKERFILE)
+        .file("Dockerfile", DOCKERFILE)
+        .file("greeting.txt", "hello from a pod\n");
+    let repo = format!("{}/{}", bases().registry.host(), unique_repo("k8s"));
+    let out = kaniko_k8s(
+        &api,
+        &ctx,
+        &[
+            "--multi-platform",
+            "linux/amd64,linux/arm64",
+            "--destination",
+            &format!("{repo}:1.0"),
+        ],
+    );
+    let log = tools::output_text(&out);
+    assert!(out.status.success(), "{log}");
+
+    let index = tools::skopeo_inspect_raw_json(&format!("{repo}:1.0"));
+    assert_eq!(index["mediaType"], "application/vnd.oci.image.index.v1+json");
+    for arch in ["amd64", "arm64"] {
+        let entry = index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["platform"]["architecture"] == arch)
+            .unwrap_or_else(|| panic!("no {arch} in {index}"));
+        let image = Built::read(&format!("{repo}@{}", entry["digest"].as_str().unwrap()));
+        assert_eq!(image.config["architecture"], arch);
+        assert_eq!(
+            image.text("/message"),
+            format!("hello from a pod\nfor linux/{arch}\n")
+        );
+    }
+
+    // One Job per platform, pinned to its architecture, building from the uploaded context image
+    // and reporting through the termination log; all deleted afterwards.
+    let jobs = api.created_jobs();
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    let mut arches = Vec::new();
+    for job in &jobs {
+        let pod = &job["spec"]["template"]["spec"];
+        let arch = pod["nodeSelector"]["kubernetes.io/arch"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let args: Vec<&str> = pod["containers"][0]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a: &Value| a.as_str().unwrap())
+            .collect();
+        let at = |flag: &str| args[args.iter().position(|a| *a == flag).unwrap() + 1];
+        assert_eq!(at("--custom-platform"), format!("linux/{arch}"));
+        assert!(
+            at("--context").starts_with(&format!("docker-image://{repo}@sha256:")),
+            "{args:?}"
+        );
+        assert_eq!(at("--digest-file"), "/dev/termination-log");
+        assert!(args.contains(&"--push-by-digest"), "{args:?}");
+        assert_eq!(
+            job["metadata"]["namespace"],
+            Value::Null,
+            "the client names the namespace in the path"
+        );
+        arches.push(arch);
+    }
+    arches.sort();
+    assert_eq!(arches, ["amd64", "arm64"]);
+    assert!(api.live_jobs().is_empty(), "left behind: {:?}", api.live_jobs());
+    assert_eq!(api.deleted_jobs().len(), 2);
+    assert_eq!(api.unauthorized(), 0);
+}
+
+#[test]
+fn k8s_failures_push_nothing_and_clean_up() {
+    let api = KubeApi::start(&["amd64", "arm64"], env!("CARGO_BIN_EXE_kaniko").as_ref());
+    let repo = format!("{}/{}", bases().registry.host(), unique_repo("k8s-bad"));
+    let dest = format!("{repo}:must-not-exist");
+
+    // The build fails inside the pods: the error quotes the pod's log.
+    let broken = "ARG BASE\nFROM ${BASE}\nCOPY missing.txt /\n";
+    let failing = Context::new(broken).file("Dockerfile", broken);
+    let out = kaniko_k8s(
+        &api,
+        &failing,
+        &[
+            "--multi-platform",
+            "linux/amd64,linux/arm64",
+            "--destination",
+            &dest,
+        ],
+    );
+    let log = tools::output_text(&out);
+    assert!(!out.status.success(), "{log}");
+    assert!(log.contains("the executor exited with code 1"), "{log}");
+    assert!(log.contains("missing.txt"), "the pod's log is quoted: {log}");
+
+    // No node has the architecture: the scheduler's message, then the timeout.
+    let simple = "ARG BASE\nFROM ${BASE}\nENV OK=1\n";
+    let ctx = Context::new(simple).file("Dockerfile", simple);
+    let out = kaniko_k8s(
+        &api,
+        &ctx,
+        &[
+            "--multi-platform",
+            "linux/amd64,linux/s390x",
+            "--destination",
+            &dest,
+            "--k8s-timeout",
+            "4s",
+        ],
+    );
+    let log = tools::output_text(&out);
+    assert!(!out.status.success(), "{log}");
+    assert!(log.contains("timed out after 4s"), "{log}");
+    assert!(log.contains("linux/s390x"), "{log}");
+    assert!(log.contains("didn't match Pod's node affinity/selector"), "{log}");
+
+    assert!(!tools::skopeo_exists(&dest), "a failed run pushed the tag");
+    assert!(api.live_jobs().is_empty(), "left behind: {:?}", api.live_jobs());
+
+    // Flags the pods could not honour are refused before anything is created.
+    let before = api.created_jobs().len();
+    let outside = ctx.dockerfile_path().display().to_string();
+    for (args, expected) in [
+        (
+            vec![
+                "--multi-platform",
+                "linux/amd64",
+                "--destination",
+                dest.as_str(),
+                "--dockerfile",
+                outside.as_str(),
+            ],
+            "is outside the build context",
+        ),
+        (vec!["--destination", dest.as_str()], "--multi-platform"),
+        (
+            vec!["--multi-platform", "linux/amd64", "--no-push"],
+            "drop --no-push",
+        ),
+        (
+            vec![
+                "--multi-platform",
+                "linux/amd64",
+                "--destination",
+                dest.as_str(),
+                "--registry-certificate",
+                "r.example=/etc/ssl/r.pem",
+            ],
+            "--registry-certificate",
+        ),
+    ] {
+        let out = kaniko_k8s(&api, &ctx, &args);
+        assert!(!out.status.success());
+        assert!(
+            tools::output_text(&out).contains(expected),
+            "{expected}: {}",
+            tools::output_text(&out)
+        );
+    }
+    assert_eq!(api.created_jobs().len(), before);
+
+    // Without any Kubernetes configuration the error says where it looked.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaniko"));
+    cmd.args([
+        "k8s",
+        "--multi-platform",
+        "linux/amd64",
+        "--destination",
+        &dest,
+        "--context",
+    ])
+    .arg(ctx.dir())
+    .env("KUBECONFIG", "/nonexistent/kubeconfig")
+    .env("HOME", "/nonexistent")
+    .env_remove("KUBERNETES_SERVICE_HOST");
+    let out = tools::run(&mut cmd);
+    assert!(!out.status.success());
+    assert!(
+        tools::output_text(&out).contains("no Kubernetes configuration"),
+        "{}",
+        tools::output_text(&out)
+    );
+}
