@@ -43,7 +43,7 @@ for arch in amd64 arm64; do
   fi
 done
 
-# rustup targets used for the static executor image.
+# rustup targets used for the static executor image (hack/release.sh adds aarch64 itself).
 if command -v rustup >/dev/null 2>&1; then
   rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
 fi

@@ -248,3 +248,71 @@ fn docker_typed_matrix_makes_a_docker_manifest_list() {
         );
     }
 }
+
+#[test]
+fn oci_gzip_and_zstd_images_pull_and_run_in_docker() {
+    if !tools::docker_available() {
+        return;
+    }
+    let ctx = Context::new("FROM {{BASE}}\nCOPY a.txt /a.txt\nCMD [\"cat\", \"/a.txt\"]\n")
+        .file("a.txt", "pulled by docker\n");
+    for (name, args) in [
+        ("docker-oci-gzip", vec!["--oci-mode=oci"]),
+        (
+            "docker-oci-zstd",
+            vec!["--oci-mode=oci", "--compression=zstd", "--force-compression"],
+        ),
+    ] {
+        let reference = format!("{}/{}:latest", bases().registry.host(), unique_repo(name));
+        let mut all = vec!["--destination", reference.as_str()];
+        all.extend_from_slice(&args);
+        kaniko_ok(&ctx, &all);
+        let manifest = tools::skopeo_inspect_raw_json(&reference);
+        assert_eq!(manifest["mediaType"], OCI_MANIFEST, "{name}");
+        let want = if name.ends_with("zstd") {
+            OCI_ZSTD
+        } else {
+            OCI_GZIP
+        };
+        assert!(
+            manifest["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l["mediaType"] == want),
+            "{name}: {manifest}"
+        );
+        if name.ends_with("zstd") && !engine_reads_zstd() {
+            // Docker Engine reads zstd layers from 23.0 on; an older engine must fail the pull (it
+            // unpacks the blob as a plain tar), not store a broken image.
+            let out = tools::run(tools::docker_cmd().args(["pull", &reference]));
+            let text = tools::output_text(&out);
+            assert!(
+                !out.status.success(),
+                "{name}: an engine before 23.0 pulled zstd layers"
+            );
+            assert!(text.contains("invalid tar header"), "{name}: {text}");
+            eprintln!("{name}: the docker engine is older than 23.0 and refuses zstd layers, as expected");
+            continue;
+        }
+        tools::docker_ok(&["pull", &reference]);
+        assert_eq!(
+            tools::docker_run_ok(&reference, &[]),
+            "pulled by docker\n",
+            "{name}"
+        );
+        tools::docker_rmi(&[&reference]);
+    }
+}
+
+/// Whether the docker engine is 23.0 or later (the first to decompress zstd layers).
+fn engine_reads_zstd() -> bool {
+    let version = tools::docker_ok(&["version", "--format", "{{.Server.Version}}"]);
+    let major: u32 = version
+        .trim()
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    major >= 23
+}
