@@ -42,6 +42,8 @@ pub struct StageRun<'a> {
     fs: Option<StageFs>,
     /// Layers held back by --single-snapshot: the stage's changes go into one layer at its end.
     pending_single: bool,
+    /// Instructions executed so far in this stage (ONBUILD triggers included), for step numbers.
+    steps: usize,
 }
 
 impl<'a> StageRun<'a> {
@@ -64,6 +66,7 @@ impl<'a> StageRun<'a> {
             cmd_set_here: false,
             fs: None,
             pending_single: false,
+            steps: 0,
         }
     }
 
@@ -188,8 +191,30 @@ impl<'a> StageRun<'a> {
         Ok(())
     }
 
-    /// Executes one instruction.
+    /// Executes one instruction inside a `step` span (stage, step number, line, instruction) and
+    /// records how long it took: one `step done` event per instruction, with `duration_ms`.
     pub async fn step(&mut self, instruction: &Instruction) -> Result<(), BuildError> {
+        use tracing::Instrument;
+        self.steps += 1;
+        let span = tracing::info_span!(
+            "step",
+            stage = self.index,
+            step = self.steps,
+            line = instruction.location.line,
+            instruction = instruction.name(),
+        );
+        let started = std::time::Instant::now();
+        let result = self.execute(instruction).instrument(span.clone()).await;
+        let _entered = span.enter();
+        let duration_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(()) => tracing::info!(duration_ms, "step done"),
+            Err(_) => tracing::info!(duration_ms, "step failed"),
+        }
+        result
+    }
+
+    async fn execute(&mut self, instruction: &Instruction) -> Result<(), BuildError> {
         let df = self.shared.dockerfile;
         let escape = df.escape();
         let at = |e: crate::dockerfile::ExpandError| {

@@ -53,7 +53,13 @@ pub fn init(settings: &LogSettings) {
         .with_span_events(FmtSpan::NONE)
         .with_ansi(ansi);
     let result = match (settings.format, settings.timestamp) {
-        (LogFormat::Json, _) => builder.json().flatten_event(true).try_init(),
+        // The innermost span (a build step: stage, step, line, instruction) rides along on each line.
+        (LogFormat::Json, _) => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
         (_, true) => builder.try_init(),
         (_, false) => builder.without_time().try_init(),
     };
