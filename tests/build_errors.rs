@@ -357,6 +357,42 @@ fn right_password_pushes() {
     assert_no_leftovers(&b.kaniko_dir());
 }
 
+/// Credentials never reach the logs, even at trace level where HTTP exchanges are logged: neither the
+/// password nor the Basic `Authorization` value built from it (issue #5's redaction rule).
+#[test]
+fn trace_logs_never_show_the_password() {
+    use base64::Engine as _;
+    let registry = Registry::start_tls_basic_auth(USER, PASSWORD);
+    let b = Build::new("FROM scratch\nCOPY hello.txt /\n");
+    b.credentials(&registry.host(), USER, PASSWORD);
+    let dest = destination(&registry);
+    let cert = format!("{}={}", registry.host(), registry.ca_cert_path().display());
+    let out = b.run(&[
+        "--destination",
+        &dest,
+        "--registry-certificate",
+        &cert,
+        "-v",
+        "trace",
+    ]);
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.lines().count() > 20,
+        "trace logging produced almost nothing: {log}"
+    );
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    assert!(!log.contains(PASSWORD), "the password is in the log:\n{log}");
+    assert!(
+        !log.contains(&basic),
+        "the Basic credentials are in the log:\n{log}"
+    );
+}
+
 #[test]
 fn run_without_a_usable_isolation_is_refused_before_any_pull_or_push() {
     let registry = Registry::start();
