@@ -2,7 +2,8 @@
 
 //! Structured logs of a whole build (issue #5, first part): with `--log-format json` every line is
 //! one JSON object, and every instruction, ONBUILD triggers and RUN included, ends with a
-//! `step done` record carrying its stage, step number, line, instruction and duration.
+//! `step done` record carrying its stage, step number, line, instruction and duration; human
+//! logs written to a pipe carry no ANSI escape codes.
 
 mod common;
 
@@ -13,18 +14,11 @@ use common::kaniko::{build_args, Context};
 use common::tools;
 use serde_json::Value;
 
-#[test]
-fn json_logs_have_a_timed_record_per_instruction() {
-    let ctx = Context::new(
-        "FROM {{BASE}} AS base\nARG GREETING=hi\nRUN echo \"$GREETING\" > /g && sleep 0.2\n\
-         FROM base\nCOPY a.txt /a.txt\nENV A=1\nLABEL x=y\n",
-    )
-    .file("a.txt", "a\n");
-    // The shared helper's flags, with JSON logs instead of its text ones.
-    let kaniko_dir = tempfile::tempdir().unwrap();
+/// The shared helper's build flags without its `--log-format text`, so a test can choose the format.
+fn args_without_log_format(ctx: &Context, kaniko_dir: &std::path::Path) -> Vec<OsString> {
     let mut args: Vec<OsString> = Vec::new();
     let mut skip = false;
-    for a in build_args(&ctx, kaniko_dir.path()) {
+    for a in build_args(ctx, kaniko_dir) {
         if std::mem::take(&mut skip) {
             continue;
         }
@@ -34,6 +28,18 @@ fn json_logs_have_a_timed_record_per_instruction() {
         }
         args.push(a);
     }
+    args
+}
+
+#[test]
+fn json_logs_have_a_timed_record_per_instruction() {
+    let ctx = Context::new(
+        "FROM {{BASE}} AS base\nARG GREETING=hi\nRUN echo \"$GREETING\" > /g && sleep 0.2\n\
+         FROM base\nCOPY a.txt /a.txt\nENV A=1\nLABEL x=y\n",
+    )
+    .file("a.txt", "a\n");
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let args = args_without_log_format(&ctx, kaniko_dir.path());
     let out = tools::run(
         Command::new(env!("CARGO_BIN_EXE_kaniko"))
             .args(&args)
@@ -85,4 +91,28 @@ fn json_logs_have_a_timed_record_per_instruction() {
         .map(|r| r["span"]["step"].as_u64().unwrap())
         .collect();
     assert_eq!(numbers, [1, 2, 1, 2, 3], "steps are numbered per stage");
+}
+
+/// The default `--log-format color` writes no ANSI escape codes when stderr is not a terminal
+/// (here a pipe, as in CI), nor on a terminal when NO_COLOR is set (checked in the unit tests of
+/// `observe::logging`).
+#[test]
+fn colour_logs_to_a_pipe_have_no_escape_codes() {
+    let ctx = Context::new("FROM {{BASE}}\nRUN echo coloured\nENV A=1\n");
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let args = args_without_log_format(&ctx, kaniko_dir.path());
+    let out = tools::run(
+        Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(&args)
+            .args(["--no-push", "-v", "debug"])
+            .env_remove("KANIKO_DIR")
+            .env_remove("NO_COLOR"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("step done"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "escape codes in piped logs:\n{stderr:?}"
+    );
 }
