@@ -2,7 +2,8 @@
 
 //! Structured logs of a whole build (issue #5, first part): with `--log-format json` every line is
 //! one JSON object, and every instruction, ONBUILD triggers and RUN included, ends with a
-//! `step done` record carrying its stage, step number, line, instruction and duration; human
+//! `step done` record carrying its stage, step number, line, instruction and duration (and every
+//! stage a `stage done` record with its duration); human
 //! logs written to a pipe carry no ANSI escape codes.
 
 mod common;
@@ -91,6 +92,17 @@ fn json_logs_have_a_timed_record_per_instruction() {
         .map(|r| r["span"]["step"].as_u64().unwrap())
         .collect();
     assert_eq!(numbers, [1, 2, 1, 2, 3], "steps are numbered per stage");
+    let stages: Vec<(&str, u64)> = records
+        .iter()
+        .filter(|r| r["message"] == "stage done")
+        .map(|r| (r["stage"].as_str().unwrap(), r["duration_ms"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(stages.len(), 2, "{stderr}");
+    assert_eq!(stages[0].0, "base");
+    assert!(
+        stages[0].1 >= 200,
+        "the first stage holds the 0.2 s RUN: {stages:?}"
+    );
 }
 
 /// The default `--log-format color` writes no ANSI escape codes when stderr is not a terminal

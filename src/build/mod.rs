@@ -273,6 +273,7 @@ async fn build(
             None => settings.platform.clone(),
         };
         tracing::info!(stage = %stage.display_name(), base = %deps.base_name, platform = %platform, "starting stage");
+        let stage_started = std::time::Instant::now();
         let base = match &deps.base {
             StageRef::Scratch => {
                 let mut assembler = ImageAssembler::scratch(ManifestFormat::Oci, &platform);
@@ -298,6 +299,12 @@ async fn build(
             run.step(instruction).await?;
         }
         let image = run.finish()?;
+        tracing::info!(
+            stage = %stage.display_name(),
+            index = i,
+            duration_ms = stage_started.elapsed().as_millis() as u64,
+            "stage done"
+        );
         done.insert(i, image);
     }
     let mut target = done.remove(&plan.target).ok_or_else(|| BuildError::Internal {
