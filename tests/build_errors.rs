@@ -308,13 +308,42 @@ fn unreachable_base_image_registry_fails_before_anything_is_pushed() {
     assert_nothing_pushed(&registry, REPO, TAG);
 }
 
+/// A one-file build against a fresh TLS + basic-auth registry (user USER, password PASSWORD), logged
+/// in with `password` (`None`: no credentials at all), with the destination and the
+/// `--registry-certificate` value that trusts the registry's CA.
+struct AuthBuild {
+    registry: Registry,
+    b: Build,
+    dest: String,
+    cert: String,
+}
+
+impl AuthBuild {
+    fn new(password: Option<&str>) -> AuthBuild {
+        let registry = Registry::start_tls_basic_auth(USER, PASSWORD);
+        let b = Build::new("FROM scratch\nCOPY hello.txt /\n");
+        if let Some(password) = password {
+            b.credentials(&registry.host(), USER, password);
+        }
+        let dest = destination(&registry);
+        let cert = format!("{}={}", registry.host(), registry.ca_cert_path().display());
+        AuthBuild {
+            registry,
+            b,
+            dest,
+            cert,
+        }
+    }
+}
+
 #[test]
 fn wrong_password_is_one_401_line_naming_registry_and_repository() {
-    let registry = Registry::start_tls_basic_auth(USER, PASSWORD);
-    let b = Build::new("FROM scratch\nCOPY hello.txt /\n");
-    b.credentials(&registry.host(), USER, "not-the-password");
-    let dest = destination(&registry);
-    let cert = format!("{}={}", registry.host(), registry.ca_cert_path().display());
+    let AuthBuild {
+        registry,
+        b,
+        dest,
+        cert,
+    } = AuthBuild::new(Some("not-the-password"));
     let line = b.fails(&["--destination", &dest, "--registry-certificate", &cert]);
     assert!(line.contains(&registry.host()), "{line}");
     assert!(line.contains(REPO), "{line}");
@@ -324,10 +353,12 @@ fn wrong_password_is_one_401_line_naming_registry_and_repository() {
 
 #[test]
 fn missing_credentials_are_one_401_line_too() {
-    let registry = Registry::start_tls_basic_auth(USER, PASSWORD);
-    let b = Build::new("FROM scratch\nCOPY hello.txt /\n");
-    let dest = destination(&registry);
-    let cert = format!("{}={}", registry.host(), registry.ca_cert_path().display());
+    let AuthBuild {
+        registry,
+        b,
+        dest,
+        cert,
+    } = AuthBuild::new(None);
     let line = b.fails(&["--destination", &dest, "--registry-certificate", &cert]);
     assert!(line.contains(&registry.host()), "{line}");
     assert!(line.contains("401"), "{line}");
@@ -337,11 +368,12 @@ fn missing_credentials_are_one_401_line_too() {
 /// The positive control of the auth tests: the same build with the right password pushes.
 #[test]
 fn right_password_pushes() {
-    let registry = Registry::start_tls_basic_auth(USER, PASSWORD);
-    let b = Build::new("FROM scratch\nCOPY hello.txt /\n");
-    b.credentials(&registry.host(), USER, PASSWORD);
-    let dest = destination(&registry);
-    let cert = format!("{}={}", registry.host(), registry.ca_cert_path().display());
+    let AuthBuild {
+        registry,
+        b,
+        dest,
+        cert,
+    } = AuthBuild::new(Some(PASSWORD));
     let out = b.run(&["--destination", &dest, "--registry-certificate", &cert]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -362,11 +394,13 @@ fn right_password_pushes() {
 #[test]
 fn trace_logs_never_show_the_password() {
     use base64::Engine as _;
-    let registry = Registry::start_tls_basic_auth(USER, PASSWORD);
-    let b = Build::new("FROM scratch\nCOPY hello.txt /\n");
-    b.credentials(&registry.host(), USER, PASSWORD);
-    let dest = destination(&registry);
-    let cert = format!("{}={}", registry.host(), registry.ca_cert_path().display());
+    // `_registry`, not `..`: the server must live until the build is done.
+    let AuthBuild {
+        registry: _registry,
+        b,
+        dest,
+        cert,
+    } = AuthBuild::new(Some(PASSWORD));
     let out = b.run(&[
         "--destination",
         &dest,

@@ -29,6 +29,25 @@ fn kaniko_k8s(api: &KubeApi, ctx: &Context, args: &[&str]) -> Output {
     tools::run(&mut cmd)
 }
 
+/// The executor's arguments in a created Job.
+fn container_args(job: &Value) -> Vec<String> {
+    job["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The word after `flag` in `args`.
+fn flag_value<'a>(args: &'a [String], flag: &str) -> &'a str {
+    let at = args
+        .iter()
+        .position(|a| a == flag)
+        .unwrap_or_else(|| panic!("{flag} not in {args:?}"));
+    &args[at + 1]
+}
+
 const DOCKERFILE: &str = "ARG BASE\n\
 FROM --platform=$BUILDPLATFORM ${BASE} AS build\n\
 ARG TARGETPLATFORM\n\
@@ -85,20 +104,15 @@ fn k8s_driver_builds_each_platform_in_a_pinned_job() {
             .as_str()
             .unwrap()
             .to_owned();
-        let args: Vec<&str> = pod["containers"][0]["args"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a: &Value| a.as_str().unwrap())
-            .collect();
-        let at = |flag: &str| args[args.iter().position(|a| *a == flag).unwrap() + 1];
+        let args = container_args(job);
+        let at = |flag: &str| flag_value(&args, flag);
         assert_eq!(at("--custom-platform"), format!("linux/{arch}"));
         assert!(
             at("--context").starts_with(&format!("docker-image://{repo}@sha256:")),
             "{args:?}"
         );
         assert_eq!(at("--digest-file"), "/dev/termination-log");
-        assert!(args.contains(&"--push-by-digest"), "{args:?}");
+        assert!(args.iter().any(|a| a == "--push-by-digest"), "{args:?}");
         assert_eq!(
             job["metadata"]["namespace"],
             Value::Null,
@@ -224,4 +238,39 @@ fn k8s_failures_push_nothing_and_clean_up() {
         "{}",
         tools::output_text(&out)
     );
+}
+
+/// With `--context-sub-path`, the pods get the whole directory plus the sub path, and the
+/// Dockerfile is named relative to the sub path, as a build in the pod resolves it.
+#[test]
+fn k8s_driver_honours_the_context_sub_path() {
+    let api = KubeApi::start(&["amd64"], env!("CARGO_BIN_EXE_kaniko").as_ref());
+    let dockerfile = "ARG BASE\nFROM ${BASE}\nCOPY only-here.txt /only-here.txt\n";
+    let ctx = Context::new(dockerfile)
+        .file("app/Dockerfile", dockerfile)
+        .file("app/only-here.txt", "from the sub path\n");
+    let repo = format!("{}/{}", bases().registry.host(), unique_repo("k8s-subpath"));
+    let out = kaniko_k8s(
+        &api,
+        &ctx,
+        &[
+            "--multi-platform",
+            "linux/amd64",
+            "--context-sub-path",
+            "app",
+            "--destination",
+            &format!("{repo}:1.0"),
+        ],
+    );
+    assert!(out.status.success(), "{}", tools::output_text(&out));
+    let args = container_args(&api.created_jobs()[0]);
+    let at = |flag: &str| flag_value(&args, flag);
+    assert_eq!(at("--dockerfile"), "Dockerfile", "{args:?}");
+    assert!(args.iter().any(|a| a == "--context-sub-path=app"), "{args:?}");
+    let index = tools::skopeo_inspect_raw_json(&format!("{repo}:1.0"));
+    let image = Built::read(&format!(
+        "{repo}@{}",
+        index["manifests"][0]["digest"].as_str().unwrap()
+    ));
+    assert_eq!(image.text("/only-here.txt"), "from the sub path\n");
 }

@@ -9,9 +9,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use sha2::{Digest as _, Sha256};
-
 use crate::context::ContextError;
+use crate::image::digest::HashingWriter;
 use crate::image::{media_type, Descriptor, Digest, ImageManifest, ManifestFormat};
 use crate::registry::{BlobSource, Reference, RegistryClient};
 
@@ -96,48 +95,13 @@ pub async fn push(
 /// compressed digest and size.
 fn pack(dir: &Path, out: &Path) -> std::io::Result<(Digest, Digest, u64)> {
     let file = fs_err::File::create(out)?;
-    let compressed = HashingWriter::new(file);
-    let gz = flate2::write::GzEncoder::new(compressed, flate2::Compression::new(1));
+    let gz = flate2::write::GzEncoder::new(HashingWriter::new(file), flate2::Compression::new(1));
     let mut tar = tar::Builder::new(HashingWriter::new(gz));
     tar.follow_symlinks(false);
     tar.mode(tar::HeaderMode::Complete);
     tar.append_dir_all(".", dir)?;
-    let uncompressed = tar.into_inner()?;
-    let (gz, diff) = uncompressed.finish();
-    let compressed = gz.finish()?;
-    let (mut file, blob) = compressed.finish();
+    let (gz, diff_id, _) = tar.into_inner()?.finish();
+    let (mut file, blob, size) = gz.finish()?.finish();
     file.flush()?;
-    let size = fs_err::metadata(out)?.len();
-    Ok((diff, blob, size))
-}
-
-struct HashingWriter<W> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-        }
-    }
-
-    fn finish(self) -> (W, Digest) {
-        let hex = hex::encode(self.hasher.finalize());
-        (self.inner, Digest::from_hex(&hex).expect("a sha256 is valid hex"))
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
+    Ok((diff_id, blob, size))
 }

@@ -75,14 +75,6 @@ pub enum CoordinatorError {
 }
 
 impl CoordinatorError {
-    /// The build error inside, if the failure came from a per-platform build (for the exit code).
-    pub fn build_error(&self) -> Option<&BuildError> {
-        match self {
-            Self::Build { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-
     /// The signal that stopped the run, if one did (for the exit code).
     pub fn interrupted_by(&self) -> Option<&'static str> {
         match self {

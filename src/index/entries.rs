@@ -35,16 +35,6 @@ pub enum EntrySource {
     Remote(String),
 }
 
-impl EntrySource {
-    /// The record file, for entries read from one.
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Self::Metadata(p) | Self::DigestName(p) | Self::DigestFile(p) => Some(p),
-            Self::Remote(_) => None,
-        }
-    }
-}
-
 impl std::fmt::Display for EntrySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -134,6 +134,13 @@ pub async fn download_artifacts(
         )));
     }
     chosen.sort_by(|a, b| a.name.cmp(&b.name));
+    // Checked for all before any download, so a bad artifact costs no transfer.
+    if let Some(bad) = chosen.iter().find(|a| !is_safe_name(&a.name)) {
+        return Err(github_err(format!(
+            "artifact name {:?} cannot be a directory name",
+            bad.name
+        )));
+    }
     if let Some(expired) = chosen.iter().find(|a| a.expired) {
         return Err(github_err(format!(
             "artifact {:?} of {} has expired; rerun the build jobs",
@@ -158,12 +165,6 @@ pub async fn download_artifacts(
                     error_chain(&e)
                 ))
             })?;
-        if !is_safe_name(&artifact.name) {
-            return Err(github_err(format!(
-                "artifact name {:?} cannot be a directory name",
-                artifact.name
-            )));
-        }
         let dir = dest.join(&artifact.name);
         unpack_zip(&zip, &dir).map_err(|reason| {
             github_err(format!(

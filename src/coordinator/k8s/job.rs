@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 
+use super::K8sSettings;
 use crate::cli::BuildFlags;
 use crate::platform::Platform;
 
@@ -18,18 +19,14 @@ pub const PLATFORM_LABEL: &str = "kaniko.dev/platform";
 
 /// What every Job of a run shares.
 #[derive(Debug, Clone)]
-pub struct JobTemplate {
-    pub run_id: String,
-    pub executor_image: String,
-    pub service_account: Option<String>,
-    pub docker_config_secret: Option<String>,
-    pub active_deadline_seconds: u64,
+pub struct JobTemplate<'a> {
+    pub run_id: &'a str,
     /// `docker-image://REPO@DIGEST` of the uploaded context.
     pub context: String,
     /// The Dockerfile, relative to the context.
-    pub dockerfile: String,
-    /// The flags the pods are given besides context, Dockerfile and platform.
-    pub forwarded: Vec<String>,
+    pub dockerfile: &'a str,
+    /// Image, service account, credentials Secret, deadline and the flags passed on to the pods.
+    pub settings: &'a K8sSettings,
 }
 
 /// `linux/arm64/v8` → `linux-arm64-v8`, for names and labels.
@@ -57,17 +54,18 @@ pub fn job_manifest(template: &JobTemplate, platform: &Platform) -> Value {
         "--context".to_string(),
         template.context.clone(),
         "--dockerfile".to_string(),
-        template.dockerfile.clone(),
+        template.dockerfile.to_string(),
         "--custom-platform".to_string(),
         platform.to_string(),
         "--push-by-digest".to_string(),
         "--digest-file".to_string(),
         TERMINATION_LOG.to_string(),
     ];
-    args.extend(template.forwarded.iter().cloned());
+    let settings = template.settings;
+    args.extend(settings.forwarded.iter().cloned());
     let mut container = json!({
         "name": "kaniko",
-        "image": template.executor_image,
+        "image": settings.executor_image,
         "command": ["/kaniko/executor"],
         "args": args,
         "terminationMessagePath": TERMINATION_LOG,
@@ -85,7 +83,7 @@ pub fn job_manifest(template: &JobTemplate, platform: &Platform) -> Value {
         },
         "containers": [],
     });
-    if let Some(secret) = &template.docker_config_secret {
+    if let Some(secret) = &settings.docker_config_secret {
         container["volumeMounts"] =
             json!([{"name": "docker-config", "mountPath": "/kaniko/.docker", "readOnly": true}]);
         pod_spec["volumes"] = json!([{
@@ -93,17 +91,17 @@ pub fn job_manifest(template: &JobTemplate, platform: &Platform) -> Value {
             "secret": {"secretName": secret, "items": [{"key": ".dockerconfigjson", "path": "config.json"}]},
         }]);
     }
-    if let Some(account) = &template.service_account {
+    if let Some(account) = &settings.service_account {
         pod_spec["serviceAccountName"] = json!(account);
     }
     pod_spec["containers"] = json!([container]);
     json!({
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": job_name(&template.run_id, platform), "labels": labels},
+        "metadata": {"name": job_name(template.run_id, platform), "labels": labels},
         "spec": {
             "backoffLimit": 0,
-            "activeDeadlineSeconds": template.active_deadline_seconds,
+            "activeDeadlineSeconds": settings.timeout.as_secs().max(1),
             "ttlSecondsAfterFinished": 3600,
             "template": {"metadata": {"labels": labels}, "spec": pod_spec},
         },
@@ -187,23 +185,34 @@ pub fn forwarded_args(flags: &BuildFlags) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn template() -> JobTemplate {
-        JobTemplate {
-            run_id: "3f9a1c2e".into(),
+    fn settings() -> K8sSettings {
+        K8sSettings {
+            namespace: None,
             executor_image: "kaniko-rs/executor:0.1.0".into(),
             service_account: Some("builder".into()),
             docker_config_secret: Some("regcred".into()),
-            active_deadline_seconds: 1800,
-            context: "registry.example.com/team/app@sha256:abc".into(),
-            dockerfile: "docker/Dockerfile".into(),
+            timeout: std::time::Duration::from_secs(1800),
+            poll_interval: std::time::Duration::from_secs(2),
+            keep_jobs: false,
             forwarded: vec!["--destination=registry.example.com/team/app".into()],
+        }
+    }
+
+    fn template(settings: &K8sSettings) -> JobTemplate<'_> {
+        JobTemplate {
+            run_id: "3f9a1c2e",
+            context: "registry.example.com/team/app@sha256:abc".into(),
+            dockerfile: "docker/Dockerfile",
+            settings,
         }
     }
 
     #[test]
     fn job_is_pinned_to_the_architecture_and_reports_its_digest() {
         let platform: Platform = "linux/arm64".parse().unwrap();
-        let job = job_manifest(&template(), &platform);
+        let settings = settings();
+        let job = job_manifest(&template(&settings), &platform);
+        assert_eq!(job["spec"]["activeDeadlineSeconds"], 1800);
         assert_eq!(job["metadata"]["name"], "kaniko-3f9a1c2e-linux-arm64");
         let pod = &job["spec"]["template"]["spec"];
         assert_eq!(pod["nodeSelector"]["kubernetes.io/arch"], "arm64");

@@ -24,7 +24,7 @@ use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams};
 use super::{CoordinatorError, Driver};
 use crate::build::context_image;
 use crate::cli::settings::BuildSettings;
-use crate::context::ContextSpec;
+use crate::context::{resolve_dockerfile, BuildContext, ContextSpec};
 use crate::image::Digest;
 use crate::index::entries::{Entry, EntrySource};
 use crate::index::verify::verify_entries;
@@ -47,21 +47,6 @@ pub struct K8sSettings {
     pub keep_jobs: bool,
     /// Build flags passed on to the pods ([`job::forwarded_args`]).
     pub forwarded: Vec<String>,
-}
-
-impl Default for K8sSettings {
-    fn default() -> Self {
-        Self {
-            namespace: None,
-            executor_image: String::new(),
-            service_account: None,
-            docker_config_secret: None,
-            timeout: Duration::from_secs(1800),
-            poll_interval: Duration::from_secs(2),
-            keep_jobs: false,
-            forwarded: Vec::new(),
-        }
-    }
 }
 
 /// Builds each platform in a Kubernetes Job.
@@ -97,7 +82,9 @@ impl K8sDriver {
         }
     }
 
-    /// The context directory and the Dockerfile's path inside it.
+    /// The context directory to upload and the Dockerfile's path as the pods must name it:
+    /// relative to the context root (`--context-sub-path` included, which the pods receive too),
+    /// found with the build's own lookup rule.
     fn locate_sources(&self) -> Result<(PathBuf, String), CoordinatorError> {
         let dir = match ContextSpec::parse(&self.settings.context) {
             Ok(ContextSpec::Dir(dir)) => dir,
@@ -110,27 +97,32 @@ impl K8sDriver {
         };
         let dir = std::fs::canonicalize(&dir)
             .map_err(|e| k8s_err(format!("build context directory {}: {e}", dir.display())))?;
-        // Like the build: the Dockerfile path as given, else relative to the context.
-        let given = Path::new(&self.settings.dockerfile);
-        let candidates = [given.to_path_buf(), dir.join(given)];
-        let found = candidates
-            .iter()
-            .find_map(|p| std::fs::canonicalize(p).ok().filter(|p| p.is_file()))
-            .ok_or_else(|| {
-                k8s_err(format!(
-                    "Dockerfile {:?} not found (tried it as given and in {})",
-                    self.settings.dockerfile,
-                    dir.display()
-                ))
-            })?;
-        let relative = found.strip_prefix(&dir).map_err(|_| {
+        if self.settings.dockerfile == "-" {
+            return Err(k8s_err(
+                "the pods cannot read a Dockerfile from this process's standard input (--dockerfile -)",
+            ));
+        }
+        // A directory context extracts nothing, so the working directory is never written.
+        let context = BuildContext::open(
+            &self.settings.context,
+            self.settings.context_sub_path.as_deref(),
+            &std::env::temp_dir(),
+        )
+        .map_err(|e| k8s_err(e.to_string()))?;
+        let resolved =
+            resolve_dockerfile(&self.settings.dockerfile, &context).map_err(|e| k8s_err(e.to_string()))?;
+        let canonical =
+            |p: &Path| std::fs::canonicalize(p).map_err(|e| k8s_err(format!("{}: {e}", p.display())));
+        let root = canonical(context.root())?;
+        let found = canonical(resolved.path.as_deref().unwrap_or(Path::new("-")))?;
+        let relative = found.strip_prefix(&root).map_err(|_| {
             k8s_err(format!(
                 "the Dockerfile {} is outside the build context {}: the pods only receive the context",
                 found.display(),
-                dir.display()
+                root.display()
             ))
         })?;
-        Ok((dir.clone(), relative.display().to_string()))
+        Ok((dir, relative.display().to_string()))
     }
 
     fn client(&self) -> Result<&kube::Client, CoordinatorError> {
@@ -140,16 +132,11 @@ impl K8sDriver {
     }
 
     async fn create_jobs(&mut self, context: &Reference) -> Result<(), CoordinatorError> {
-        let k8s = &self.settings.k8s;
         let template = JobTemplate {
-            run_id: self.run_id.clone(),
-            executor_image: k8s.executor_image.clone(),
-            service_account: k8s.service_account.clone(),
-            docker_config_secret: k8s.docker_config_secret.clone(),
-            active_deadline_seconds: k8s.timeout.as_secs().max(1),
+            run_id: &self.run_id,
             context: format!("{}{context}", context_image::SCHEME),
-            dockerfile: self.dockerfile.clone(),
-            forwarded: k8s.forwarded.clone(),
+            dockerfile: &self.dockerfile,
+            settings: &self.settings.k8s,
         };
         let jobs: Api<Job> = Api::namespaced(self.client()?.clone(), &self.namespace);
         for platform in self.settings.multi_platform.clone() {
@@ -174,13 +161,16 @@ impl K8sDriver {
     async fn wait(&mut self) -> Result<(), CoordinatorError> {
         let pods: Api<Pod> = Api::namespaced(self.client()?.clone(), &self.namespace);
         let deadline = Instant::now() + self.settings.k8s.timeout;
+        // (platform, Job, what the pod was doing at the last poll); create_jobs made them in order.
         let mut pending: Vec<(Platform, String, String)> = self
             .settings
             .multi_platform
             .iter()
-            .map(|p| (p.clone(), job_name(&self.run_id, p), String::from("created")))
+            .cloned()
+            .zip(self.created.iter().cloned())
+            .map(|(p, name)| (p, name, String::from("created")))
             .collect();
-        while !pending.is_empty() {
+        loop {
             let mut still = Vec::new();
             for (platform, name, last) in pending {
                 let list = pods
@@ -222,7 +212,7 @@ impl K8sDriver {
             }
             pending = still;
             if pending.is_empty() {
-                break;
+                return Ok(());
             }
             if Instant::now() >= deadline {
                 let states: Vec<String> = pending
@@ -237,7 +227,6 @@ impl K8sDriver {
             }
             tokio::time::sleep(self.settings.k8s.poll_interval).await;
         }
-        Ok(())
     }
 
     /// The last lines of a failed pod's log, for the error (the executor's own error line is there).
