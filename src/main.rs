@@ -27,16 +27,32 @@ fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
         Ok(s) => s,
         Err(e) => return report(&anyhow::Error::from(e)),
     };
-    kaniko::observe::logging::init(&settings.log);
+    let observer = match kaniko::observe::logging::init(&settings.log, false) {
+        Ok(o) => o,
+        Err(e) => return report(&anyhow::Error::from(e)),
+    };
     let result = (|| -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let built = runtime.block_on(kaniko::coordinator::aggregate(settings))?;
         tracing::info!(digest = %built.digest(), "image index ready");
         Ok(())
     })();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => report(&e),
+    finish(observer, result)
+}
+
+/// Writes what the observer owes (metrics file, report, profile), then reports the result; a
+/// failure to write them fails a command that succeeded.
+fn finish(observer: kaniko::observe::logging::Observer, result: anyhow::Result<()>) -> ExitCode {
+    let finished = observer.finish(result.is_ok());
+    match (result, finished) {
+        (Ok(()), Ok(())) => ExitCode::SUCCESS,
+        (Ok(()), Err(e)) => report(&anyhow::Error::from(e)),
+        (Err(e), finished) => {
+            if let Err(f) = finished {
+                eprintln!("error: {f}");
+            }
+            report(&e)
+        }
     }
 }
 
@@ -55,22 +71,35 @@ fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode 
         Ok(s) => s,
         Err(e) => return report(&anyhow::Error::from(e)),
     };
-    kaniko::observe::logging::init(&settings.log);
+    let k8s = settings.driver == kaniko::coordinator::DriverKind::K8s;
+    // A process that will only re-execute itself in a user namespace logs to the console and
+    // nothing more: its child writes the debug files, serves the metrics and profiles.
+    let relay = !k8s && will_reexec(&settings);
+    let observer = match kaniko::observe::logging::init(&settings.log, relay) {
+        Ok(o) => o,
+        Err(e) => return report(&anyhow::Error::from(e)),
+    };
     // The Kubernetes driver runs nothing here; its pods choose their own isolation.
-    if settings.driver == kaniko::coordinator::DriverKind::K8s {
-        return match build(settings, Ok(sandbox::Isolation::Container)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => report(&e),
-        };
+    if k8s {
+        let result = build(settings, Ok(sandbox::Isolation::Container));
+        return finish(observer, result);
     }
     let isolation = match choose_isolation(&settings) {
         Isolation::Decided(i) => i,
         Isolation::Exit(code) => return code,
     };
-    match build(settings, isolation) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => report(&e),
-    }
+    let result = build(settings, isolation);
+    finish(observer, result)
+}
+
+/// Whether this process is about to re-execute itself in a user namespace (rootless mode).
+fn will_reexec(settings: &kaniko::cli::settings::BuildSettings) -> bool {
+    use sandbox::HostProbe;
+    !sandbox::userns::inside()
+        && matches!(
+            sandbox::resolve(settings.isolation, settings.force, &sandbox::RealHost.facts()),
+            Ok(sandbox::Isolation::Rootless)
+        )
 }
 
 enum Isolation {

@@ -124,8 +124,16 @@ impl ImageCache {
         use std::collections::btree_map::Entry;
         Ok(
             match self.images.entry((name.to_string(), platform.to_string())) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(v) => v.insert(pull(registry, name, platform).await?),
+                Entry::Occupied(e) => {
+                    tracing::debug!(image = name, %platform, "image already pulled by this build: reused");
+                    crate::observe::measure::image_cache(true);
+                    e.into_mut()
+                }
+                Entry::Vacant(v) => {
+                    tracing::debug!(image = name, %platform, "image not pulled yet by this build: pulling");
+                    crate::observe::measure::image_cache(false);
+                    v.insert(pull(registry, name, platform).await?)
+                }
             },
         )
     }

@@ -31,6 +31,7 @@ use crate::dockerfile::{
 use crate::image::assembled::rfc3339_from_unix;
 use crate::image::assembled::AssembleError;
 use crate::image::{AssembledImage, Digest, ImageAssembler, ManifestFormat};
+use crate::observe::measure;
 use crate::output::digest_file::{self, Destination};
 use crate::output::{write_layout, write_tarball, DirBlobFetcher, LayoutWrite, OutputError, TarballImage};
 use crate::platform::{Platform, PlatformError};
@@ -163,7 +164,20 @@ pub async fn run(
     // The build task keeps the caller's span (the platform, in a multi-platform build) in its logs.
     let task = tokio::spawn(tracing::Instrument::in_current_span({
         let workspace = Arc::clone(&workspace);
-        async move { build(&settings, isolation, &workspace).await }
+        let span = tracing::info_span!("build");
+        tracing::Instrument::instrument(
+            async move {
+                let started = std::time::Instant::now();
+                let result = build(&settings, isolation, &workspace).await;
+                let duration_ms = started.elapsed().as_millis() as u64;
+                match &result {
+                    Ok(o) => tracing::info!(duration_ms, digest = %o.digest, "build done"),
+                    Err(_) => tracing::info!(duration_ms, "build failed"),
+                }
+                result
+            },
+            span,
+        )
     }));
     let abort = task.abort_handle();
     let signal = tokio::select! {
@@ -188,6 +202,7 @@ async fn build(
         .iter()
         .map(|d| Reference::parse(d))
         .collect::<Result<_, _>>()?;
+    let context_started = std::time::Instant::now();
     let registry = RegistryClient::new(&settings.registry, Keychain::from_env())?;
     let context_spec = context_image::localize(&settings.context, &registry, workspace.path()).await?;
     let mut context = BuildContext::open(
@@ -225,6 +240,7 @@ async fn build(
                 )
             })
     });
+    measure::phase("context", context_started.elapsed());
     let isolation = isolation.map_err(|e| e.to_string());
     match (first_run, &isolation) {
         (Some(at), Err(reason)) => {
@@ -272,39 +288,53 @@ async fn build(
             Some(p) => p.parse()?,
             None => settings.platform.clone(),
         };
-        tracing::info!(stage = %stage.display_name(), base = %deps.base_name, platform = %platform, "starting stage");
-        let stage_started = std::time::Instant::now();
-        let base = match &deps.base {
-            StageRef::Scratch => {
-                let mut assembler = ImageAssembler::scratch(ManifestFormat::Oci, &platform);
-                // docker build (legacy and BuildKit) and kaniko start a scratch stage with the
-                // default PATH in its config, so images built FROM scratch carry it.
-                assembler
-                    .config_mut()
-                    .container_mut()
-                    .env_set("PATH", SCRATCH_PATH);
-                StageImage {
-                    assembler,
-                    view: Some(Arc::new(LoadedView::default())),
+        let stage_span = tracing::info_span!("stage", stage_name = %stage.display_name());
+        let image = tracing::Instrument::instrument(
+            async {
+                tracing::info!(stage = %stage.display_name(), base = %deps.base_name, platform = %platform, "starting stage");
+                let stage_started = std::time::Instant::now();
+                let base = match &deps.base {
+                    StageRef::Scratch => {
+                        let mut assembler = ImageAssembler::scratch(ManifestFormat::Oci, &platform);
+                        // docker build (legacy and BuildKit) and kaniko start a scratch stage with the
+                        // default PATH in its config, so images built FROM scratch carry it.
+                        assembler
+                            .config_mut()
+                            .container_mut()
+                            .env_set("PATH", SCRATCH_PATH);
+                        StageImage {
+                            assembler,
+                            view: Some(Arc::new(LoadedView::default())),
+                        }
+                    }
+                    StageRef::Stage(j) => done.get(j).cloned().ok_or_else(|| BuildError::Internal {
+                        message: format!("stage {j} was not built before stage {i}"),
+                    })?,
+                    StageRef::Image(name) => {
+                        let started = std::time::Instant::now();
+                        let image = images::pull(&registry, name, &platform).await?;
+                        measure::phase("base images", started.elapsed());
+                        image
+                    }
+                };
+                let mut run = StageRun::new(&shared, &done, &mut cache, platform, i, base);
+                run.run_onbuild_triggers().await?;
+                for instruction in &stage.instructions {
+                    run.step(instruction).await?;
                 }
-            }
-            StageRef::Stage(j) => done.get(j).cloned().ok_or_else(|| BuildError::Internal {
-                message: format!("stage {j} was not built before stage {i}"),
-            })?,
-            StageRef::Image(name) => images::pull(&registry, name, &platform).await?,
-        };
-        let mut run = StageRun::new(&shared, &done, &mut cache, platform, i, base);
-        run.run_onbuild_triggers().await?;
-        for instruction in &stage.instructions {
-            run.step(instruction).await?;
-        }
-        let image = run.finish()?;
-        tracing::info!(
-            stage = %stage.display_name(),
-            index = i,
-            duration_ms = stage_started.elapsed().as_millis() as u64,
-            "stage done"
-        );
+                let image = run.finish()?;
+                tracing::info!(
+                    stage = %stage.display_name(),
+                    index = i,
+                    duration_ms = stage_started.elapsed().as_millis() as u64,
+                    "stage done"
+                );
+                measure::stage_done(i, &stage.display_name(), stage_started.elapsed());
+                Ok::<_, BuildError>(image)
+            },
+            stage_span,
+        )
+        .await?;
         done.insert(i, image);
     }
     let mut target = done.remove(&plan.target).ok_or_else(|| BuildError::Internal {
@@ -333,6 +363,7 @@ async fn build(
     let image = target.assembler.assemble()?;
     let digest = image.digest().clone();
     tracing::info!(%digest, "built image");
+    let outputs_started = std::time::Instant::now();
 
     if settings.push {
         for dest in &destinations {
@@ -412,5 +443,6 @@ async fn build(
         );
         record.write(p)?;
     }
+    measure::phase("outputs", outputs_started.elapsed());
     Ok(BuildOutcome { digest, image })
 }

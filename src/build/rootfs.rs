@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::images::{local_layers, StageImage};
 use super::{BuildError, Shared};
+use crate::observe::measure::{self, Transfer};
 use crate::sandbox::mounts::{prepare_targets, standard_mounts, Mount, RESOLVER_FILES, SANDBOX_PATHS};
 use crate::sandbox::Isolation;
 use crate::snapshot::{
@@ -119,11 +120,19 @@ impl StageFs {
                 fs_err::create_dir_all(&root).map_err(|e| BuildError::io(&root, e))?;
             }
             for (path, media_type) in &layers {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let size = fs_err::metadata(path).map(|m| m.len()).ok();
+                let mut progress = Transfer::start("extract", &format!("sha256:{name}"), size, "bytes");
                 let stats =
                     unpack_layer(path, media_type, &root, &unpack).map_err(|e| BuildError::Rootfs {
                         root: root.clone(),
                         message: format!("unpacking {}: {e}", path.display()),
                     })?;
+                progress.advance(size.unwrap_or(0));
+                tracing::debug!(layer = %path.display(), "layer extracted");
                 if stats.ownership_skipped > 0 {
                     tracing::warn!(
                         entries = stats.ownership_skipped,
@@ -146,6 +155,7 @@ impl StageFs {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "unpacked the stage filesystem"
         );
+        measure::phase("extraction", started.elapsed());
         Ok(Self {
             root,
             isolation,

@@ -211,6 +211,7 @@ impl<'a> StageRun<'a> {
             Ok(()) => tracing::info!(duration_ms, "step done"),
             Err(_) => tracing::info!(duration_ms, "step failed"),
         }
+        crate::observe::measure::step_done(started.elapsed(), result.is_ok());
         result
     }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::settings::{log_settings, registry_options, SettingsError};
 use super::AggregateFlags;
 use crate::index::IndexSettings;
-use crate::observe::logging::LogSettings;
+use crate::observe::settings::ObserveSettings;
 use crate::registry::RegistryOptions;
 
 /// What `kaniko aggregate` needs, checked before any request is made.
@@ -20,12 +20,15 @@ pub struct AggregateSettings {
     pub metadata_file: Option<PathBuf>,
     pub index: IndexSettings,
     pub registry: RegistryOptions,
-    pub log: LogSettings,
+    pub log: ObserveSettings,
 }
 
 impl AggregateSettings {
     pub fn from_flags(flags: &AggregateFlags) -> Result<Self, SettingsError> {
-        let log = log_settings(&flags.log)?;
+        // Debug files go where a build's would: $KANIKO_DIR/debug, or /kaniko/debug.
+        let kaniko_dir =
+            std::env::var_os("KANIKO_DIR").map_or_else(|| PathBuf::from("/kaniko"), PathBuf::from);
+        let log = log_settings(&flags.log, &kaniko_dir)?;
         if flags.inputs.is_empty() {
             return Err(SettingsError::Conflict(
                 "kaniko aggregate needs --digests-from DIR|GLOB or --github-artifacts PATTERN (the per-platform records of the matrix)"

@@ -4,13 +4,15 @@
 //! applied and conflicting combinations are rejected here, so the build never fails late on a typo.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::shared_flags::{LogFlags, RegistryFlags};
 use super::BuildFlags;
 use crate::coordinator::DriverKind;
 use crate::index::IndexSettings;
+use crate::observe::component::{parse_list, Component};
 use crate::observe::logging::{LogFormat, LogSettings};
+use crate::observe::settings::{DebugSettings, ObserveSettings, ProgressMode};
 use crate::platform::{Platform, PlatformError};
 use crate::registry::RegistryOptions;
 use crate::sandbox::IsolationChoice;
@@ -29,6 +31,20 @@ pub enum SettingsError {
     Verbosity(String),
     #[error("invalid --log-format {0:?}: expected one of text, color, json")]
     LogFormat(String),
+    #[error("invalid --progress {0:?}: expected one of auto, tty, plain, quiet")]
+    Progress(String),
+    #[error("invalid --debug-level {0:?}: expected one of trace, debug, info")]
+    DebugLevel(String),
+    #[error("invalid --debug-components: {0}")]
+    DebugComponents(String),
+    #[error("invalid --metrics-addr {0:?}: expected HOST:PORT, e.g. 0.0.0.0:9100")]
+    MetricsAddr(String),
+    #[error("{flag} {path}: the directory {dir} does not exist")]
+    OutputDir {
+        flag: &'static str,
+        path: PathBuf,
+        dir: PathBuf,
+    },
     #[error("you must provide --destination, or use --no-push")]
     NoDestination,
     #[error("invalid SOURCE_DATE_EPOCH {0:?}: expected whole seconds since the Unix epoch")]
@@ -91,7 +107,8 @@ pub struct BuildSettings {
     pub force: bool,
     pub snapshot_mode: SnapshotMode,
     pub single_snapshot: bool,
-    pub log: LogSettings,
+    /// Logs, debugging, metrics, profile, report and progress.
+    pub log: ObserveSettings,
     /// `--multi-platform`, in the order given; empty for a single-platform build.
     pub multi_platform: Vec<Platform>,
     pub driver: DriverKind,
@@ -116,7 +133,7 @@ impl BuildSettings {
         flags: &BuildFlags,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        let log = log_settings(&flags.log)?;
+        let log = log_settings(&flags.log, &flags.kaniko_dir)?;
         if !flags.no_push && flags.destinations.is_empty() {
             return Err(SettingsError::NoDestination);
         }
@@ -351,31 +368,106 @@ pub fn registry_options(flags: &RegistryFlags) -> Result<RegistryOptions, Settin
     Ok(options)
 }
 
-/// Parses `--verbosity`, `--log-format` and `--log-timestamp`.
-pub fn log_settings(flags: &LogFlags) -> Result<LogSettings, SettingsError> {
-    let (verbosity, format, timestamp) = (
-        flags.verbosity.as_str(),
-        flags.log_format.as_str(),
-        flags.log_timestamp,
-    );
-    let level = match verbosity.to_ascii_lowercase().as_str() {
+fn parse_level(text: &str) -> Option<tracing::Level> {
+    Some(match text.to_ascii_lowercase().as_str() {
         "trace" => tracing::Level::TRACE,
         "debug" => tracing::Level::DEBUG,
         "info" => tracing::Level::INFO,
         "warn" | "warning" => tracing::Level::WARN,
         "error" | "fatal" | "panic" => tracing::Level::ERROR,
-        _ => return Err(SettingsError::Verbosity(verbosity.to_string())),
-    };
-    let format = match format.to_ascii_lowercase().as_str() {
+        _ => return None,
+    })
+}
+
+/// Parses the logging, debugging, metrics and profiling flags; debug files go under
+/// `<kaniko_dir>/debug`.
+pub fn log_settings(flags: &LogFlags, kaniko_dir: &Path) -> Result<ObserveSettings, SettingsError> {
+    let level =
+        parse_level(&flags.verbosity).ok_or_else(|| SettingsError::Verbosity(flags.verbosity.clone()))?;
+    let format = match flags.log_format.to_ascii_lowercase().as_str() {
         "text" => LogFormat::Text,
         "color" => LogFormat::Color,
         "json" => LogFormat::Json,
-        _ => return Err(SettingsError::LogFormat(format.to_string())),
+        _ => return Err(SettingsError::LogFormat(flags.log_format.clone())),
     };
-    Ok(LogSettings {
-        level,
-        format,
-        timestamp,
+    let progress = match flags.progress.to_ascii_lowercase().as_str() {
+        "auto" | "" => ProgressMode::Auto,
+        "tty" => ProgressMode::Tty,
+        "plain" => ProgressMode::Plain,
+        "quiet" | "none" => ProgressMode::Quiet,
+        _ => return Err(SettingsError::Progress(flags.progress.clone())),
+    };
+    let debug_level = match flags.debug_level.as_str() {
+        "" => tracing::Level::DEBUG,
+        text => parse_level(text)
+            .filter(|l| *l >= tracing::Level::INFO)
+            .ok_or_else(|| SettingsError::DebugLevel(text.to_string()))?,
+    };
+    let mut components = match &flags.debug_components {
+        Some(list) => parse_list(list).map_err(SettingsError::DebugComponents)?,
+        None => Default::default(),
+    };
+    for (on, component) in [
+        (flags.debug_build_steps, Component::BuildSteps),
+        (flags.debug_multi_platform, Component::MultiPlatform),
+        (flags.debug_oci, Component::Oci),
+        (flags.debug_drivers, Component::Drivers),
+        (flags.debug_filesystem, Component::Filesystem),
+        (flags.debug_cache, Component::Cache),
+        (flags.debug_registry, Component::Registry),
+        (flags.debug_signing, Component::Signing),
+    ] {
+        if on {
+            components.insert(component);
+        }
+    }
+    // Debug files with no component chosen, and --debug-full, cover everything.
+    if flags.debug_full || (flags.debug_output_files && components.is_empty()) {
+        components.extend(Component::ALL);
+    }
+    let files_dir = (flags.debug_full || flags.debug_output_files).then(|| kaniko_dir.join("debug"));
+    let metrics_addr = match &flags.metrics_addr {
+        Some(a) => Some(
+            std::net::ToSocketAddrs::to_socket_addrs(a.as_str())
+                .ok()
+                .and_then(|mut it| it.next())
+                .ok_or_else(|| SettingsError::MetricsAddr(a.clone()))?,
+        ),
+        None => None,
+    };
+    for (flag, path) in [
+        ("--metrics-file", &flags.metrics_file),
+        ("--profile-cpu", &flags.profile_cpu),
+        ("--report-file", &flags.report_file),
+    ] {
+        if let Some(path) = path {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+                return Err(SettingsError::OutputDir {
+                    flag,
+                    path: path.clone(),
+                    dir: dir.to_path_buf(),
+                });
+            }
+        }
+    }
+    Ok(ObserveSettings {
+        log: LogSettings {
+            level,
+            format,
+            timestamp: flags.log_timestamp,
+        },
+        debug: DebugSettings {
+            components,
+            level: debug_level,
+            files_dir,
+            full: flags.debug_full,
+        },
+        progress,
+        metrics_addr,
+        metrics_file: flags.metrics_file.clone(),
+        profile_cpu: flags.profile_cpu.clone(),
+        report_file: flags.report_file.clone(),
     })
 }
 

@@ -65,7 +65,7 @@ pub struct RegistryFlags {
     pub image_download_retry: u32,
 }
 
-/// Log output.
+/// Log output, debugging, metrics and profiling.
 #[derive(Debug, Clone, Args, Default)]
 pub struct LogFlags {
     /// Log level: trace, debug, info, warn, error (kaniko's fatal and panic mean error).
@@ -90,6 +90,90 @@ pub struct LogFlags {
     /// Prefix every log line with a timestamp.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Logging")]
     pub log_timestamp: bool,
+
+    /// Progress display: `auto` (bars on a terminal, periodic lines otherwise), `tty` (bars),
+    /// `plain` (periodic lines) or `quiet` (none).
+    #[arg(long, default_value = "auto", value_name = "MODE", help_heading = "Logging")]
+    pub progress: String,
+
+    /// Debug everything: all components at --debug-level, the debug files under
+    /// `<kaniko-dir>/debug/`, and the performance report printed at the end.
+    #[arg(long, env = "KANIKO_DEBUG", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_full: bool,
+
+    /// Debug the Dockerfile instructions and the commands RUN executes.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_build_steps: bool,
+
+    /// Debug the multi-platform coordinator.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_multi_platform: bool,
+
+    /// Debug manifests, configs, indexes and the outputs writing them.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_oci: bool,
+
+    /// Debug the local, CI and Kubernetes drivers.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_drivers: bool,
+
+    /// Debug the context, root filesystems, snapshots and layers.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_filesystem: bool,
+
+    /// Debug the reuse of already pulled images.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_cache: bool,
+
+    /// Debug registry requests, pulls, pushes and authentication.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_registry: bool,
+
+    /// Debug image signing.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_signing: bool,
+
+    /// Write debug logs into a tree under `<kaniko-dir>/debug/` (all components unless some are
+    /// chosen): the main `kaniko-debug-<timestamp>.log`, `build-steps/step-N.log`,
+    /// `multi-platform/`, `oci-operations/`, `filesystem/`, `registry/`.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Debugging")]
+    pub debug_output_files: bool,
+
+    /// Level of the debugged components' records: trace, debug, info.
+    #[arg(
+        long,
+        env = "KANIKO_DEBUG_LEVEL",
+        default_value = "debug",
+        value_name = "LEVEL",
+        help_heading = "Debugging"
+    )]
+    pub debug_level: String,
+
+    /// Components to debug, comma-separated: build-steps, multi-platform, oci, drivers,
+    /// filesystem, cache, registry, signing, core, or all.
+    #[arg(
+        long,
+        env = "KANIKO_DEBUG_COMPONENTS",
+        value_name = "LIST",
+        help_heading = "Debugging"
+    )]
+    pub debug_components: Option<String>,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics while the build runs (e.g. `0.0.0.0:9100`).
+    #[arg(long, value_name = "ADDR", help_heading = "Metrics and profiling")]
+    pub metrics_addr: Option<String>,
+
+    /// Write the final metrics in the Prometheus text format to this file.
+    #[arg(long, value_name = "PATH", help_heading = "Metrics and profiling")]
+    pub metrics_file: Option<std::path::PathBuf>,
+
+    /// Write a CPU profile of the build to this file, as a flamegraph SVG.
+    #[arg(long, value_name = "PATH", help_heading = "Metrics and profiling")]
+    pub profile_cpu: Option<std::path::PathBuf>,
+
+    /// Write a JSON performance report (total and per-phase times, peak memory, bytes moved).
+    #[arg(long, value_name = "PATH", help_heading = "Metrics and profiling")]
+    pub report_file: Option<std::path::PathBuf>,
 }
 
 /// The image index a multi-platform build or an aggregation publishes.

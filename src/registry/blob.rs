@@ -20,6 +20,7 @@ use super::reference::Reference;
 use super::response::status_failure;
 use super::token::pull_scope;
 use crate::image::Digest;
+use crate::observe::measure::{self, Transfer};
 
 /// What pushing a blob took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +252,7 @@ impl RegistryClient {
         match self.head_blob(&op, &target, digest).await {
             Ok(Some(_)) => {
                 tracing::debug!(operation = %op, "blob already in the repository");
+                measure::blob_not_uploaded(false);
                 return Ok(BlobPush::Existed);
             }
             Ok(None) => {}
@@ -274,7 +276,11 @@ impl RegistryClient {
                 })
                 .await?;
             match response.status() {
-                StatusCode::CREATED if mount_from.is_some() => return Ok(BlobPush::Mounted),
+                StatusCode::CREATED if mount_from.is_some() => {
+                    tracing::debug!(operation = %op, "blob mounted from another repository");
+                    measure::blob_not_uploaded(true);
+                    return Ok(BlobPush::Mounted);
+                }
                 StatusCode::ACCEPTED => {}
                 _ => return Err(status_failure(response).await),
             }
@@ -293,9 +299,17 @@ impl RegistryClient {
                                     source: e,
                                 })
                             })?;
+                            let mut progress =
+                                Transfer::start("push", &digest.to_string(), Some(size), "bytes");
                             let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(
                                 file.into_parts().0,
-                            ));
+                            ))
+                            .map(move |chunk| {
+                                if let Ok(c) = &chunk {
+                                    progress.advance(c.len() as u64);
+                                }
+                                chunk
+                            });
                             reqwest::Body::wrap_stream(stream)
                         }
                         BlobSource::Bytes(b) => reqwest::Body::from(b.to_vec()),
@@ -325,6 +339,8 @@ impl RegistryClient {
                     }));
                 }
             }
+            tracing::debug!(operation = %op, size, "blob pushed");
+            measure::blob_pushed(size);
             Ok(BlobPush::Uploaded)
         })
         .await
@@ -378,14 +394,17 @@ where
     let host = response.url().host_str().unwrap_or_default().to_string();
     let mut hasher = Sha256::new();
     let mut written = 0u64;
+    let mut progress = Transfer::start("pull", &digest.to_string(), response.content_length(), "bytes");
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| StreamError::Network(Failure::transport(&host, &url, &e)))?;
         hasher.update(&chunk);
         writer.write_all(&chunk).await.map_err(StreamError::Write)?;
         written += chunk.len() as u64;
+        progress.advance(chunk.len() as u64);
     }
     writer.flush().await.map_err(StreamError::Write)?;
+    drop(progress);
     let actual = Digest::from_sha256(hasher.finalize().into());
     if actual != *digest {
         return Err(StreamError::Network(Failure::Final(
@@ -396,6 +415,8 @@ where
             },
         )));
     }
+    tracing::debug!(operation = %op, size = written, "blob pulled");
+    measure::blob_pulled(written);
     Ok(written)
 }
 

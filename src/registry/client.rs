@@ -243,6 +243,7 @@ impl RegistryClient {
             match policy.decide(failure.kind(), retries) {
                 Decision::RetryAfter(wait) => {
                     retries += 1;
+                    crate::observe::measure::retry(&failure.kind().reason());
                     let error = failure.into_error(op, 0);
                     tracing::warn!(operation = %op, retry = retries, of = policy.max_retries, wait = ?wait, %error, "retrying registry request");
                     tokio::time::sleep(wait).await;

@@ -127,6 +127,7 @@ impl RegistryClient {
             })
             .await?;
         let digest = Digest::of(&bytes);
+        tracing::debug!(operation = %op, %digest, size = bytes.len(), "manifest pulled");
         if let Some(expected) = reference.digest() {
             if *expected != digest {
                 return Err(RegistryError::DigestMismatch {
@@ -240,6 +241,8 @@ impl RegistryClient {
                 });
             }
         }
+        tracing::debug!(operation = %op, %digest, size = bytes.len(), media_type, "manifest pushed");
+        crate::observe::measure::manifest_pushed(bytes.len() as u64);
         Ok(digest)
     }
 

@@ -54,6 +54,17 @@ pub enum FailureKind {
     Permanent,
 }
 
+impl FailureKind {
+    /// The reason a metric counts a retry under: `transport`, the status code, or `permanent`.
+    pub fn reason(&self) -> String {
+        match self {
+            FailureKind::Transport => "transport".into(),
+            FailureKind::Status { status, .. } => status.to_string(),
+            FailureKind::Permanent => "permanent".into(),
+        }
+    }
+}
+
 /// The outcome of [`RetryPolicy::decide`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

@@ -384,6 +384,8 @@ fn pump(reader: std::io::PipeReader, label: &str, keep: usize) -> VecDeque<Strin
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{label} {line}");
         }
+        // For the step's debug file; the console already has the line on stdout.
+        tracing::debug!(target: crate::observe::component::RUN_OUTPUT_TARGET, "{line}");
         tail.push_back(line.to_string());
         while tail.len() > keep {
             tail.pop_front();
@@ -428,7 +430,9 @@ pub async fn run(spec: &ProcessSpec) -> Result<ExitReport, ProcessError> {
     let _killer = GroupKiller(child.id().and_then(|id| libc::pid_t::try_from(id).ok()));
     let label = spec.label.clone();
     let keep = spec.tail_lines;
-    let pumping = tokio::task::spawn_blocking(move || pump(reader, &label, keep));
+    // The output's records belong to the step that runs the command.
+    let span = tracing::Span::current();
+    let pumping = tokio::task::spawn_blocking(move || span.in_scope(|| pump(reader, &label, keep)));
     let status = child.wait().await.map_err(|source| ProcessError::Wait {
         program: program.clone(),
         source,

@@ -340,6 +340,7 @@ impl LayerWriter {
             blob = %compressed.digest, %diff_id, size = compressed.size, uncompressed_size,
             entries = self.entries, "layer written"
         );
+        crate::observe::measure::layer_written(uncompressed_size, compressed.size);
         Ok(LayerBlob {
             path,
             descriptor: Descriptor::new(self.media_type, compressed.digest, compressed.size),

@@ -15,6 +15,7 @@ use super::change_layer::write_changes;
 use super::diff::diff;
 use super::scan::{scan, ExcludeSet, SnapshotMode, Tree};
 use super::{LayerBlob, LayerError, LayerOptions};
+use crate::observe::measure::{self, Transfer};
 
 /// Why a snapshot could not be taken.
 #[derive(Debug, thiserror::Error)]
@@ -64,8 +65,19 @@ impl Snapshotter {
         blob_dir: &Path,
         options: LayerOptions,
     ) -> Result<Option<LayerBlob>, SnapshotError> {
+        let started = std::time::Instant::now();
+        let mut progress = Transfer::start("snapshot", &self.root.display().to_string(), None, "files");
         let current = scan(&self.root, &self.exclude, self.mode)?;
+        progress.advance(current.len() as u64);
+        drop(progress);
         let changes = diff(&self.baseline, &current, self.mode);
+        measure::snapshot_scanned(current.len() as u64, started.elapsed());
+        for path in &changes.upserts {
+            tracing::debug!(change = "added or changed", path = %path.display());
+        }
+        for path in &changes.deletions {
+            tracing::debug!(change = "deleted", path = %path.display());
+        }
         tracing::debug!(
             upserts = changes.upserts.len(),
             deletions = changes.deletions.len(),

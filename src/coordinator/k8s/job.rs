@@ -276,6 +276,7 @@ mod tests {
                 verbosity: "debug".into(),
                 log_format: "color".into(),
                 log_timestamp: false,
+                ..Default::default()
             },
             ..Default::default()
         };
