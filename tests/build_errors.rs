@@ -427,6 +427,114 @@ fn trace_logs_never_show_the_password() {
     );
 }
 
+/// Every file of the debug tree, for a multi-platform build (coordinator and local driver) that
+/// authenticates, writes a layer and pushes; with `--debug-full` at trace level, and
+/// `KANIKO_DEBUG=true` giving the same tree. Neither the password nor its Basic credentials
+/// appear in any of them, nor on the console. Without the flags, no debug directory is made.
+#[test]
+fn debug_files_cover_every_component_and_never_show_the_password() {
+    let AuthBuild {
+        registry: _registry,
+        b,
+        dest,
+        cert,
+    } = AuthBuild::new(Some(PASSWORD));
+    let host = kaniko::platform::Platform::host().to_string();
+    let multi = [
+        "--multi-platform",
+        host.as_str(),
+        "--destination",
+        &dest,
+        "--registry-certificate",
+        &cert,
+    ];
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let debug_dir = b.kaniko_dir().join("debug");
+    let mut full = multi.to_vec();
+    full.extend(["--debug-full", "--debug-level", "trace"]);
+    let out = b.run(&full);
+    let console = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(out.status.success(), "{console}");
+    assert!(
+        console.contains("performance report: success"),
+        "--debug-full prints the report:\n{console}"
+    );
+    let files = |dir: &Path| -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in fs_err::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                    out.push((rel, fs_err::read_to_string(&p).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    };
+    let tree = files(&debug_dir);
+    let names: Vec<&str> = tree.iter().map(|(n, _)| n.as_str()).collect();
+    for want in [
+        "build-steps/step-1.log",
+        "multi-platform/coordinator.log",
+        "multi-platform/local.log",
+        "oci-operations/index.log",
+        "oci-operations/manifests.log",
+        "filesystem/layers.log",
+        "registry/auth.log",
+        "registry/pulls.log",
+        "registry/pushes.log",
+    ] {
+        let (_, text) = tree
+            .iter()
+            .find(|(n, _)| n == want)
+            .unwrap_or_else(|| panic!("{want} is missing from the debug tree: {names:?}"));
+        assert!(!text.trim().is_empty(), "{want} is empty");
+    }
+    let main = tree
+        .iter()
+        .find(|(n, _)| n.starts_with("kaniko-debug-") && n.ends_with(".log"))
+        .unwrap_or_else(|| panic!("no main debug log: {names:?}"));
+    assert!(main.1.contains("COPY hello.txt /"), "{}", main.1);
+    assert!(
+        tree.iter()
+            .any(|(n, t)| n == "build-steps/step-1.log" && t.contains("step done")),
+        "{names:?}"
+    );
+    assert!(
+        tree.iter()
+            .any(|(n, t)| n == "registry/pushes.log" && t.contains("blob pushed")),
+        "{names:?}"
+    );
+    for (name, text) in tree.iter().chain([&("console".to_string(), console.clone())]) {
+        assert!(!text.contains(PASSWORD), "the password is in {name}:\n{text}");
+        assert!(
+            !text.contains(&basic),
+            "the Basic credentials are in {name}:\n{text}"
+        );
+    }
+
+    // KANIKO_DEBUG=true is --debug-full.
+    fs_err::remove_dir_all(&debug_dir).unwrap();
+    let out = b.command(&multi).env("KANIKO_DEBUG", "true").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = files(&debug_dir);
+    assert!(again.iter().any(|(n, _)| n == "registry/auth.log"), "{again:?}");
+
+    fs_err::remove_dir_all(&debug_dir).unwrap();
+    let out = b.run(&multi);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!debug_dir.exists(), "debug files written without being asked for");
+}
+
 #[test]
 fn run_without_a_usable_isolation_is_refused_before_any_pull_or_push() {
     let registry = Registry::start();

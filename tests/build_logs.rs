@@ -58,16 +58,22 @@ fn json_logs_have_a_timed_record_per_instruction() {
         .collect();
     assert!(records
         .iter()
-        .all(|r| r["timestamp"].is_string() && r["level"].is_string()));
+        .all(|r| r["timestamp"].is_string() && r["level"].is_string() && r["component"].is_string()));
+    assert!(
+        records
+            .iter()
+            .any(|r| r["message"] == "build done" && r["duration_ms"].is_u64()),
+        "{stderr}"
+    );
     let steps: Vec<&Value> = records.iter().filter(|r| r["message"] == "step done").collect();
     let seen: Vec<(u64, u64, &str)> = steps
         .iter()
         .map(|r| {
             assert!(r["duration_ms"].is_u64(), "{r}");
             (
-                r["span"]["stage"].as_u64().unwrap(),
-                r["span"]["line"].as_u64().unwrap(),
-                r["span"]["instruction"].as_str().unwrap(),
+                r["stage"].as_u64().unwrap(),
+                r["line"].as_u64().unwrap(),
+                r["instruction"].as_str().unwrap(),
             )
         })
         .collect();
@@ -82,15 +88,12 @@ fn json_logs_have_a_timed_record_per_instruction() {
         ],
         "{stderr}"
     );
-    let run = steps.iter().find(|r| r["span"]["instruction"] == "RUN").unwrap();
+    let run = steps.iter().find(|r| r["instruction"] == "RUN").unwrap();
     assert!(
         run["duration_ms"].as_u64().unwrap() >= 200,
         "the RUN slept 0.2 s: {run}"
     );
-    let numbers: Vec<u64> = steps
-        .iter()
-        .map(|r| r["span"]["step"].as_u64().unwrap())
-        .collect();
+    let numbers: Vec<u64> = steps.iter().map(|r| r["step"].as_u64().unwrap()).collect();
     assert_eq!(numbers, [1, 2, 1, 2, 3], "steps are numbered per stage");
     let stages: Vec<(&str, u64)> = records
         .iter()
@@ -127,4 +130,143 @@ fn colour_logs_to_a_pipe_have_no_escape_codes() {
         !stderr.contains('\u{1b}'),
         "escape codes in piped logs:\n{stderr:?}"
     );
+}
+
+/// A plain HTTP GET on loopback; the body, or None while nothing listens.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    text.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+}
+
+/// The value of an unlabelled sample in a Prometheus text page.
+fn sample(page: &str, name: &str) -> u64 {
+    page.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no {name} in:\n{page}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Sizes of the blobs (config and layers) of a manifest.
+fn blob_sizes(manifest: &Value) -> Vec<(String, u64)> {
+    let mut out = vec![(
+        manifest["config"]["digest"].as_str().unwrap().to_string(),
+        manifest["config"]["size"].as_u64().unwrap(),
+    )];
+    for l in manifest["layers"].as_array().unwrap() {
+        out.push((
+            l["digest"].as_str().unwrap().to_string(),
+            l["size"].as_u64().unwrap(),
+        ));
+    }
+    out
+}
+
+/// `--metrics-addr` serves the metrics while the build runs: scraped during the RUN, the page
+/// says the build is running, has the COPY's duration and counts exactly the base image's bytes as
+/// pulled. `--metrics-file` has the final numbers: bytes pushed equal the sizes of the blobs the
+/// registry did not already have (the base layers are mounted across repositories), and
+/// `--report-file` holds the same bytes.
+#[test]
+fn metrics_are_served_during_the_build_and_match_what_moved() {
+    use common::kaniko::{bases, unique_repo};
+    use common::registry::free_port;
+    let ctx = Context::new("FROM {{BASE}}\nCOPY a.txt /a.txt\nRUN sleep 4 && echo done > /b\n")
+        .file("a.txt", "metrics\n");
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let (metrics_file, report_file) = (
+        out_dir.path().join("metrics.prom"),
+        out_dir.path().join("report.json"),
+    );
+    let port = free_port();
+    let dest = format!("{}/{}:latest", bases().registry.host(), unique_repo("metrics"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaniko"))
+        .args(build_args(&ctx, kaniko_dir.path()))
+        .args([
+            "--destination",
+            &dest,
+            "--metrics-addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("--metrics-file")
+        .arg(&metrics_file)
+        .arg("--report-file")
+        .arg(&report_file)
+        .env_remove("KANIKO_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base_manifest: Value =
+        serde_json::from_slice(&tools::skopeo_inspect_raw(&bases().images.amd64)).unwrap();
+    let base_blobs = blob_sizes(&base_manifest);
+    let base_bytes: u64 = base_blobs.iter().map(|(_, n)| n).sum();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let during = loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended before a scrape saw its RUN"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no scrape showed the COPY step"
+        );
+        if let Some(page) = http_get(port, "/metrics") {
+            if page.contains("instruction=\"COPY\"") {
+                break page;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        during.contains("kaniko_build_result{result=\"running\"} 1"),
+        "{during}"
+    );
+    assert_eq!(
+        sample(&during, "kaniko_pulled_bytes_total"),
+        base_bytes,
+        "{during}"
+    );
+    assert_eq!(sample(&during, "kaniko_pushed_bytes_total"), 0, "{during}");
+
+    let page = fs_err::read_to_string(&metrics_file).unwrap();
+    assert!(
+        page.contains("kaniko_build_result{result=\"success\"} 1"),
+        "{page}"
+    );
+    let built: Value = serde_json::from_slice(&tools::skopeo_inspect_raw(&dest)).unwrap();
+    let new_blobs: Vec<(String, u64)> = blob_sizes(&built)
+        .into_iter()
+        .filter(|(d, _)| !base_blobs.iter().any(|(b, _)| b == d))
+        .collect();
+    let expected: u64 = new_blobs.iter().map(|(_, n)| n).sum();
+    assert_eq!(new_blobs.len(), 3, "config and two new layers: {built}");
+    assert_eq!(sample(&page, "kaniko_pushed_bytes_total"), expected, "{page}");
+    assert_eq!(sample(&page, "kaniko_pushed_blobs_total"), 3, "{page}");
+    assert_eq!(sample(&page, "kaniko_pulled_bytes_total"), base_bytes, "{page}");
+    assert_eq!(sample(&page, "kaniko_layers_written_total"), 2, "{page}");
+    assert_eq!(sample(&page, "kaniko_pushed_manifests_total"), 1, "{page}");
+    let run_line = page
+        .lines()
+        .find(|l| l.starts_with("kaniko_step_duration_seconds{") && l.contains("instruction=\"RUN\""))
+        .unwrap_or_else(|| panic!("no RUN duration:\n{page}"));
+    let secs: f64 = run_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(secs >= 4.0, "the RUN slept 4 s: {run_line}");
+    assert!(page.contains("kaniko_snapshot_files_scanned{"), "{page}");
+
+    let report: Value = serde_json::from_slice(&fs_err::read(&report_file).unwrap()).unwrap();
+    assert_eq!(report["result"], "success");
+    assert_eq!(report["bytes"]["pushed"].as_u64(), Some(expected), "{report}");
+    assert_eq!(report["bytes"]["pulled"].as_u64(), Some(base_bytes), "{report}");
+    assert!(report["memory"]["peak_bytes"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["phases"]["outputs"].is_f64(), "{report}");
 }

@@ -37,9 +37,14 @@ pub async fn pull(
     } else {
         ManifestFormat::Oci
     };
-    let config_bytes = registry
-        .get_blob_bytes(&resolved.reference, &manifest.config.digest, 16 << 20)
-        .await?;
+    let config_bytes = match resolved.config {
+        Some(bytes) => bytes,
+        None => {
+            registry
+                .get_blob_bytes(&resolved.reference, &manifest.config.digest, 16 << 20)
+                .await?
+        }
+    };
     let config = ImageConfig::parse(&config_bytes).map_err(|e| BuildError::BaseImage {
         image: name.to_string(),
         message: e.to_string(),

@@ -54,6 +54,9 @@ pub struct ResolvedManifest {
     pub platform: Option<Platform>,
     /// The index the manifest was chosen from, when the reference named an index.
     pub index: Option<Manifest>,
+    /// The image config, when resolving already had to fetch it (a single-platform manifest's
+    /// platform is in its config): callers reuse it instead of pulling it again.
+    pub config: Option<Vec<u8>>,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +309,7 @@ impl RegistryClient {
                 manifest,
                 platform: chosen.platform.clone().map(Platform::normalized),
                 index: Some(top),
+                config: None,
             });
         }
         if !media_type::is_image_manifest(&top.media_type) {
@@ -341,6 +345,7 @@ impl RegistryClient {
             manifest: top,
             platform: image_platform,
             index: None,
+            config: Some(config),
         })
     }
 }
