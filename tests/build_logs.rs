@@ -270,3 +270,91 @@ fn metrics_are_served_during_the_build_and_match_what_moved() {
     assert!(report["memory"]["peak_bytes"].as_u64().unwrap() > 0, "{report}");
     assert!(report["phases"]["outputs"].is_f64(), "{report}");
 }
+
+/// On a terminal (a tmux pane: a real pseudo-terminal) the pushes and extractions are drawn as
+/// indicatif bars, which stay on the screen finished; the same build with stderr redirected to a
+/// file has no bar and no escape code in it.
+#[test]
+fn progress_bars_on_a_terminal_and_none_in_a_file() {
+    use common::kaniko::{bases, unique_repo};
+    let big: Vec<u8> = (0..4u32 << 20)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let ctx = Context::new("FROM {{BASE}}\nCOPY big.bin /big.bin\nRUN true\n").file("big.bin", big);
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let dest = format!("{}/{}:latest", bases().registry.host(), unique_repo("progress"));
+    let mut args: Vec<String> = build_args(&ctx, kaniko_dir.path())
+        .into_iter()
+        .map(|a| a.into_string().unwrap())
+        .collect();
+    args.extend([
+        "--destination".into(),
+        dest.clone(),
+        "--isolation".into(),
+        "chroot".into(),
+    ]);
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let socket = format!("kaniko-test-{}", std::process::id());
+    let script = format!(
+        "env -u KANIKO_DIR {} {}; echo KANIKO-EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_kaniko"),
+        quoted.join(" ")
+    );
+    let tmux = |extra: &[&str]| {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &socket]).args(extra);
+        c
+    };
+    tools::run_ok(&mut tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "60",
+        &script,
+    ]));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let screen = loop {
+        let out = tools::run_ok(&mut tmux(&["capture-pane", "-p", "-J", "-S", "-200"]));
+        let text = String::from_utf8_lossy(&out).into_owned();
+        if text.contains("KANIKO-EXIT=") || std::time::Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let _ = tmux(&["kill-server"]).status();
+    eprintln!("--- screen ---\n{screen}");
+    assert!(
+        screen.contains("KANIKO-EXIT=0"),
+        "the build failed or timed out:\n{screen}"
+    );
+    let bars: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("[==============================]"))
+        .collect();
+    assert!(
+        bars.iter().any(|l| l.trim_start().starts_with("push")),
+        "no finished push bar on the screen:\n{screen}"
+    );
+    assert!(
+        bars.iter().any(|l| l.trim_start().starts_with("extract")),
+        "no finished extraction bar on the screen:\n{screen}"
+    );
+
+    let log = kaniko_dir.path().join("stderr.log");
+    let status = Command::new(env!("CARGO_BIN_EXE_kaniko"))
+        .args(&args)
+        .env_remove("KANIKO_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(fs_err::File::create(&log).unwrap().into_parts().0)
+        .status()
+        .unwrap();
+    let text = fs_err::read_to_string(&log).unwrap();
+    assert!(status.success(), "{text}");
+    assert!(
+        !text.contains("[===") && !text.contains('\u{1b}'),
+        "bars or escape codes in a file:\n{text}"
+    );
+    assert!(text.contains("pushed"), "{text}");
+}

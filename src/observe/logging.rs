@@ -266,9 +266,6 @@ impl Observer {
         } else {
             Outcome::Failure
         });
-        if let Some(bars) = self.console.bars() {
-            let _ = bars.clear();
-        }
         let write = |path: &PathBuf, text: &str| {
             fs_err::write(path, text).map_err(|source| ObserveError::Io {
                 path: path.clone(),

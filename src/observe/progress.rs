@@ -200,11 +200,26 @@ where
             return;
         };
         let state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        // indicatif drops a finished bar from the screen at the next redraw: the bar is cleared
+        // and its final state written as an ordinary line, which stays.
         if let Some(bar) = &state.bar {
-            if state.total == 0 {
-                bar.set_length(state.done);
-            }
-            bar.finish();
+            bar.finish_and_clear();
+            let amount = if state.files {
+                amount(state.done, true)
+            } else {
+                format!(
+                    "{}/{}",
+                    amount(state.done, false),
+                    amount(state.total.max(state.done), false)
+                )
+            };
+            self.console.write(&format!(
+                "{:>9} {:14} [{}] {amount} in {:.1}s\n",
+                state.action,
+                short(&state.name),
+                "=".repeat(30),
+                state.started.elapsed().as_secs_f64()
+            ));
         }
         // A transfer that printed progress lines ends with one saying it is done.
         if state.last_line.is_some() {
@@ -223,5 +238,21 @@ mod tests {
         assert_eq!(short("alpine:3.20"), "alpine:3.20");
         assert_eq!(amount(3 * 1024 * 1024 + 512 * 1024, false), "3.5 MiB");
         assert_eq!(amount(12, true), "12 files");
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    #[test]
+    fn bar_templates_parse() {
+        for t in [
+            "{prefix:>9} {msg:14} {spinner} {pos} files",
+            "{prefix:>9} {msg:14} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            "{prefix:>9} {msg:14} {spinner} {bytes} {bytes_per_sec}",
+        ] {
+            if let Err(e) = indicatif::ProgressStyle::with_template(t) {
+                panic!("{t}: {e}");
+            }
+        }
     }
 }

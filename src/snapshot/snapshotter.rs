@@ -66,7 +66,7 @@ impl Snapshotter {
         options: LayerOptions,
     ) -> Result<Option<LayerBlob>, SnapshotError> {
         let started = std::time::Instant::now();
-        let mut progress = Transfer::start("snapshot", &self.root.display().to_string(), None, "files");
+        let mut progress = Transfer::start("snapshot", "filesystem", None, "files");
         let current = scan(&self.root, &self.exclude, self.mode)?;
         progress.advance(current.len() as u64);
         drop(progress);
