@@ -358,3 +358,40 @@ fn progress_bars_on_a_terminal_and_none_in_a_file() {
     );
     assert!(text.contains("pushed"), "{text}");
 }
+
+/// `--profile-cpu` writes a flamegraph SVG of the build's own CPU time: a build that compresses
+/// 16 MiB of incompressible data samples our compression code.
+#[test]
+fn cpu_profile_is_a_flamegraph_of_the_build() {
+    let data: Vec<u8> = {
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        (0..16u32 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    };
+    let ctx = Context::new("FROM scratch\nCOPY data.bin /data.bin\n").file("data.bin", data);
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let svg = kaniko_dir.path().join("profile.svg");
+    let out = tools::run(
+        Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(build_args(&ctx, kaniko_dir.path()))
+            .args(["--no-push", "--profile-cpu"])
+            .arg(&svg)
+            .env_remove("KANIKO_DIR"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("CPU profile written"), "{stderr}");
+    let text = fs_err::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("<svg") && text.contains("kaniko CPU profile"),
+        "not a flamegraph: {}",
+        &text[..text.len().min(300)]
+    );
+    assert!(text.contains("kaniko::"), "no frame of ours was sampled");
+}

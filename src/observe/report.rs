@@ -54,7 +54,8 @@ pub fn build(metrics: &Metrics) -> Value {
         .iter()
         .map(|(k, v)| (k.clone(), json!(round(*v))))
         .collect();
-    let snapshot_seconds: f64 = c.snapshots.iter().map(|t| t.seconds).sum();
+    // Folded from 0.0: an empty f64 sum is -0.0, which would print as "-0.00s".
+    let snapshot_seconds = c.snapshots.iter().fold(0.0, |acc, t| acc + t.seconds);
     json!({
         "result": result,
         "total_seconds": round(metrics.elapsed_seconds(&c)),
