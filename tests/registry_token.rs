@@ -32,6 +32,8 @@ fn b64url(bytes: &[u8]) -> String {
 struct Seen {
     scopes: Vec<String>,
     basic_user: Option<String>,
+    /// The token handed out.
+    token: String,
 }
 
 struct TokenServer {
@@ -111,13 +113,15 @@ async fn start_token_server(key: PathBuf, cert_der: Vec<u8>) -> TokenServer {
                     let decoded = base64::engine::general_purpose::STANDARD.decode(v.trim()).ok()?;
                     Some(String::from_utf8(decoded).ok()?.split(':').next()?.to_string())
                 });
-                log.lock().unwrap().push(Seen {
-                    scopes: scopes.clone(),
-                    basic_user,
-                });
-                let jwt = tokio::task::spawn_blocking(move || sign_jwt(&key, &cert_der, &scopes))
+                let asked = scopes.clone();
+                let jwt = tokio::task::spawn_blocking(move || sign_jwt(&key, &cert_der, &asked))
                     .await
                     .unwrap();
+                log.lock().unwrap().push(Seen {
+                    scopes,
+                    basic_user,
+                    token: jwt.clone(),
+                });
                 let body = serde_json::json!({"token": jwt, "expires_in": 300}).to_string();
                 let resp = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -174,8 +178,8 @@ fn start_token_registry(dir: tempfile::TempDir, realm: &str, bundle: &Path) -> T
     }
 }
 
-#[tokio::test]
-async fn bearer_tokens_with_the_right_scopes() {
+/// A token server and a registry that trusts its tokens.
+async fn start_token_auth() -> (TokenServer, TokenRegistry) {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = self_signed_cert(dir.path());
     let pem = std::fs::read_to_string(&cert).unwrap();
@@ -183,8 +187,14 @@ async fn bearer_tokens_with_the_right_scopes() {
     let cert_der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
     let tokens = start_token_server(key, cert_der).await;
     let realm = format!("http://{}/token", tokens.addr);
-    let work = tempfile::tempdir().unwrap();
     let reg = start_token_registry(dir, &realm, &cert);
+    (tokens, reg)
+}
+
+#[tokio::test]
+async fn bearer_tokens_with_the_right_scopes() {
+    let (tokens, reg) = start_token_auth().await;
+    let work = tempfile::tempdir().unwrap();
 
     // Credentials for the registry go to the token server as Basic auth.
     let config = work.path().join("config.json");
@@ -288,4 +298,95 @@ pub fn self_signed_cert(dir: &Path) -> (PathBuf, PathBuf) {
         .expect("openssl");
     assert!(status.success(), "openssl req failed");
     (cert, key)
+}
+
+/// The binary against the token registry with every debug output on (console at trace, the debug
+/// tree): neither the password sent to the token server, nor its Basic credentials, nor any
+/// token the server issued appears anywhere; the auth log shows that tokens were obtained.
+#[tokio::test]
+async fn debug_output_never_shows_the_password_or_the_tokens() {
+    const PASSWORD: &str = "t0ken-Flow-Pa55";
+    let (tokens, reg) = start_token_auth().await;
+    let work = tempfile::tempdir().unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("builder:{PASSWORD}"));
+    let docker = work.path().join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    std::fs::write(
+        docker.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{basic}"}}}}}}"#, reg.host),
+    )
+    .unwrap();
+    let ctx = work.path().join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(ctx.join("Dockerfile"), "FROM scratch\nCOPY a.txt /\n").unwrap();
+    std::fs::write(ctx.join("a.txt"), "a\n").unwrap();
+    let kaniko_dir = work.path().join("kaniko");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaniko"));
+    cmd.arg("build")
+        .arg("--context")
+        .arg(&ctx)
+        .arg("--kaniko-dir")
+        .arg(&kaniko_dir)
+        .args(["--destination", &format!("{}/team/app:debug", reg.host)])
+        .args([
+            "--insecure-registry",
+            &reg.host,
+            "--debug-full",
+            "--debug-level",
+            "trace",
+            "-v",
+            "trace",
+        ])
+        .args(["--log-format", "json"])
+        .env("DOCKER_CONFIG", &docker)
+        .env_remove("KANIKO_DIR")
+        .env_remove("KANIKO_DEBUG");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let console = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(out.status.success(), "{console}");
+    let issued: Vec<String> = tokens
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.token.clone())
+        .collect();
+    assert!(!issued.is_empty(), "the build asked for no token");
+    let mut texts = vec![("console".to_string(), console)];
+    let mut stack = vec![kaniko_dir.join("debug")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                texts.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    assert!(
+        texts.len() > 5,
+        "few debug files: {:?}",
+        texts.iter().map(|t| &t.0).collect::<Vec<_>>()
+    );
+    let auth_log = texts
+        .iter()
+        .find(|(n, _)| n.ends_with("registry/auth.log"))
+        .expect("registry/auth.log");
+    assert!(auth_log.1.contains("registry token obtained"), "{}", auth_log.1);
+    for (name, text) in &texts {
+        assert!(!text.contains(PASSWORD), "the password is in {name}");
+        assert!(!text.contains(&basic), "the Basic credentials are in {name}");
+        for token in &issued {
+            // A JWT's signature is its most secret-looking part; any part of it would be a leak.
+            let signature = token.rsplit('.').next().unwrap();
+            assert!(!text.contains(signature), "a token is in {name}");
+        }
+    }
 }

@@ -176,7 +176,7 @@ pub async fn fetch_token(
     }
     let expires_in = Duration::from_secs(parsed.expires_in.filter(|s| *s > 0).unwrap_or(DEFAULT_EXPIRES_IN));
     // Never the token itself: its lifetime and what it is for are what a debugging session needs.
-    tracing::debug!(%realm, service, scopes = %scopes.join(" "), credential = credential.kind(), expires_in = ?expires_in, "bearer token obtained");
+    tracing::debug!(%realm, service, scopes = %scopes.join(" "), credential = credential.kind(), expires_in = ?expires_in, "registry token obtained");
     Ok((token, expires_in))
 }
 
