@@ -395,3 +395,36 @@ fn cpu_profile_is_a_flamegraph_of_the_build() {
     );
     assert!(text.contains("kaniko::"), "no frame of ours was sampled");
 }
+
+/// `--debug-filesystem --debug-output-files` on a build with a RUN: the extraction of the base,
+/// the snapshot and every changed path land in their files under `filesystem/`, and no other
+/// component's directory is made.
+#[test]
+fn filesystem_debug_files_list_extraction_snapshots_and_changed_paths() {
+    let ctx = Context::new("FROM {{BASE}}\nRUN mkdir -p /made && echo x > /made/here.txt\n");
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let out = tools::run(
+        Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(build_args(&ctx, kaniko_dir.path()))
+            .args(["--no-push", "--debug-filesystem", "--debug-output-files"])
+            .env_remove("KANIKO_DIR")
+            .env_remove("KANIKO_DEBUG"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let debug = kaniko_dir.path().join("debug");
+    let read = |rel: &str| fs_err::read_to_string(debug.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    assert!(read("filesystem/extraction.log").contains("layer extracted"));
+    assert!(read("filesystem/snapshots.log").contains("snapshot diff"));
+    let changes = read("filesystem/changes.log");
+    assert!(
+        changes.contains("path=made/here.txt") || changes.contains("path=/made/here.txt"),
+        "{changes}"
+    );
+    for other in ["registry", "oci-operations", "multi-platform", "build-steps"] {
+        assert!(
+            !debug.join(other).exists(),
+            "{other}/ written without being asked for"
+        );
+    }
+}
