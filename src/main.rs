@@ -72,19 +72,20 @@ fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode 
         Err(e) => return report(&anyhow::Error::from(e)),
     };
     let k8s = settings.driver == kaniko::coordinator::DriverKind::K8s;
+    let plan = (!k8s).then(|| plan_isolation(&settings));
     // A process that will only re-execute itself in a user namespace logs to the console and
     // nothing more: its child writes the debug files, serves the metrics and profiles.
-    let relay = !k8s && will_reexec(&settings);
+    let relay = plan.as_ref().is_some_and(|p| p.reexec);
     let observer = match kaniko::observe::logging::init(&settings.log, relay) {
         Ok(o) => o,
         Err(e) => return report(&anyhow::Error::from(e)),
     };
     // The Kubernetes driver runs nothing here; its pods choose their own isolation.
-    if k8s {
+    let Some(plan) = plan else {
         let result = build(settings, Ok(sandbox::Isolation::Container));
         return finish(observer, result);
-    }
-    let isolation = match choose_isolation(&settings) {
+    };
+    let isolation = match choose_isolation(&settings, plan) {
         Isolation::Decided(i) => i,
         Isolation::Exit(code) => return code,
     };
@@ -92,38 +93,49 @@ fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode 
     finish(observer, result)
 }
 
-/// Whether this process is about to re-execute itself in a user namespace (rootless mode).
-fn will_reexec(settings: &kaniko::cli::settings::BuildSettings) -> bool {
-    use sandbox::HostProbe;
-    !sandbox::userns::inside()
-        && matches!(
-            sandbox::resolve(settings.isolation, settings.force, &sandbox::RealHost.facts()),
-            Ok(sandbox::Isolation::Rootless)
-        )
-}
-
 enum Isolation {
     Decided(Result<sandbox::Isolation, sandbox::SandboxError>),
     Exit(ExitCode),
 }
 
-/// Picks the RUN isolation before the async runtime starts, because rootless mode re-executes the
-/// build inside a user namespace (which a multi-threaded process cannot enter). A failure is kept
-/// for the build to report only if the Dockerfile has a RUN.
-fn choose_isolation(settings: &kaniko::cli::settings::BuildSettings) -> Isolation {
+/// The isolation the settings resolve to on this host, and whether getting it means re-executing
+/// this process in a user namespace (rootless mode outside one).
+struct IsolationPlan {
+    chosen: Result<sandbox::Isolation, sandbox::SandboxError>,
+    reexec: bool,
+    is_root: bool,
+}
+
+fn plan_isolation(settings: &kaniko::cli::settings::BuildSettings) -> IsolationPlan {
     use sandbox::HostProbe;
     if sandbox::userns::inside() {
-        return Isolation::Decided(Ok(sandbox::Isolation::Rootless));
+        return IsolationPlan {
+            chosen: Ok(sandbox::Isolation::Rootless),
+            reexec: false,
+            is_root: false,
+        };
     }
     let facts = sandbox::RealHost.facts();
     let chosen = sandbox::resolve(settings.isolation, settings.force, &facts);
-    if !matches!(chosen, Ok(sandbox::Isolation::Rootless)) {
-        return Isolation::Decided(chosen);
+    let reexec = matches!(chosen, Ok(sandbox::Isolation::Rootless));
+    IsolationPlan {
+        chosen,
+        reexec,
+        is_root: facts.is_root,
+    }
+}
+
+/// Carries out the plan before the async runtime starts, because rootless mode re-executes the
+/// build inside a user namespace (which a multi-threaded process cannot enter). A failure is kept
+/// for the build to report only if the Dockerfile has a RUN.
+fn choose_isolation(settings: &kaniko::cli::settings::BuildSettings, plan: IsolationPlan) -> Isolation {
+    if !plan.reexec {
+        return Isolation::Decided(plan.chosen);
     }
     match sandbox::userns::reexec(std::env::args_os().collect()) {
         Ok(code) => Isolation::Exit(ExitCode::from(code)),
         // auto falls back to chroot for root when the namespace cannot be made after all.
-        Err(e) if settings.isolation == sandbox::IsolationChoice::Auto && facts.is_root => {
+        Err(e) if settings.isolation == sandbox::IsolationChoice::Auto && plan.is_root => {
             tracing::warn!("rootless isolation unavailable ({e}); using chroot");
             Isolation::Decided(Ok(sandbox::Isolation::Chroot))
         }

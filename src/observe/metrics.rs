@@ -19,8 +19,9 @@ use super::measure::METRICS_TARGET;
 use super::span_fields::{scope_fields, FieldMap};
 
 /// How a build ended, as the `result` label says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Outcome {
+    #[default]
     Running,
     Success,
     Failure,
@@ -44,7 +45,7 @@ pub struct Timed {
 }
 
 /// Everything counted so far.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Counts {
     pub bytes_pulled: u64,
     pub blobs_pulled: u64,
@@ -80,29 +81,7 @@ impl Default for Metrics {
     fn default() -> Self {
         Self {
             started: Instant::now(),
-            counts: Mutex::new(Counts {
-                bytes_pulled: 0,
-                blobs_pulled: 0,
-                bytes_pushed: 0,
-                blobs_pushed: 0,
-                blobs_mounted: 0,
-                blobs_existing: 0,
-                manifests_pushed: 0,
-                manifest_bytes_pushed: 0,
-                layers_written: 0,
-                bytes_compressed: 0,
-                layer_bytes_written: 0,
-                snapshots: Vec::new(),
-                files_scanned: 0,
-                cache_hits: 0,
-                cache_misses: 0,
-                retries: BTreeMap::new(),
-                phases: BTreeMap::new(),
-                stages: Vec::new(),
-                steps: Vec::new(),
-                outcome: Outcome::Running,
-                finished_seconds: None,
-            }),
+            counts: Mutex::default(),
         }
     }
 }
@@ -236,72 +215,83 @@ impl Metrics {
             "Duration of each finished instruction.",
             &timed(&c.steps),
         );
-        metric(
-            "kaniko_pulled_bytes_total",
-            "counter",
-            "Blob bytes downloaded from registries.",
-            &one(c.bytes_pulled),
-        );
-        metric(
-            "kaniko_pulled_blobs_total",
-            "counter",
-            "Blobs downloaded from registries.",
-            &one(c.blobs_pulled),
-        );
-        metric(
-            "kaniko_pushed_bytes_total",
-            "counter",
-            "Blob bytes uploaded to registries.",
-            &one(c.bytes_pushed),
-        );
-        metric(
-            "kaniko_pushed_blobs_total",
-            "counter",
-            "Blobs uploaded to registries.",
-            &one(c.blobs_pushed),
-        );
-        metric(
-            "kaniko_mounted_blobs_total",
-            "counter",
-            "Blob pushes answered by a cross-repository mount.",
-            &one(c.blobs_mounted),
-        );
-        metric(
-            "kaniko_existing_blobs_total",
-            "counter",
-            "Blob pushes skipped because the repository had the blob.",
-            &one(c.blobs_existing),
-        );
-        metric(
-            "kaniko_pushed_manifests_total",
-            "counter",
-            "Manifests and indexes pushed.",
-            &one(c.manifests_pushed),
-        );
-        metric(
-            "kaniko_pushed_manifest_bytes_total",
-            "counter",
-            "Bytes of the manifests and indexes pushed.",
-            &one(c.manifest_bytes_pushed),
-        );
-        metric(
-            "kaniko_layers_written_total",
-            "counter",
-            "Layers written by snapshots.",
-            &one(c.layers_written),
-        );
-        metric(
-            "kaniko_compressed_bytes_total",
-            "counter",
-            "Uncompressed tar bytes fed to layer compression.",
-            &one(c.bytes_compressed),
-        );
-        metric(
-            "kaniko_layer_bytes_written_total",
-            "counter",
-            "Compressed layer bytes written.",
-            &one(c.layer_bytes_written),
-        );
+        let mut counters = |rows: &[(&str, &str, u64)]| {
+            for (name, help, value) in rows {
+                metric(name, "counter", help, &one(*value));
+            }
+        };
+        counters(&[
+            (
+                "kaniko_pulled_bytes_total",
+                "Blob bytes downloaded from registries.",
+                c.bytes_pulled,
+            ),
+            (
+                "kaniko_pulled_blobs_total",
+                "Blobs downloaded from registries.",
+                c.blobs_pulled,
+            ),
+            (
+                "kaniko_pushed_bytes_total",
+                "Blob bytes uploaded to registries.",
+                c.bytes_pushed,
+            ),
+            (
+                "kaniko_pushed_blobs_total",
+                "Blobs uploaded to registries.",
+                c.blobs_pushed,
+            ),
+            (
+                "kaniko_mounted_blobs_total",
+                "Blob pushes answered by a cross-repository mount.",
+                c.blobs_mounted,
+            ),
+            (
+                "kaniko_existing_blobs_total",
+                "Blob pushes skipped because the repository had the blob.",
+                c.blobs_existing,
+            ),
+            (
+                "kaniko_pushed_manifests_total",
+                "Manifests and indexes pushed.",
+                c.manifests_pushed,
+            ),
+            (
+                "kaniko_pushed_manifest_bytes_total",
+                "Bytes of the manifests and indexes pushed.",
+                c.manifest_bytes_pushed,
+            ),
+            (
+                "kaniko_layers_written_total",
+                "Layers written by snapshots.",
+                c.layers_written,
+            ),
+            (
+                "kaniko_compressed_bytes_total",
+                "Uncompressed tar bytes fed to layer compression.",
+                c.bytes_compressed,
+            ),
+            (
+                "kaniko_layer_bytes_written_total",
+                "Compressed layer bytes written.",
+                c.layer_bytes_written,
+            ),
+            (
+                "kaniko_snapshot_files_scanned_total",
+                "Files compared by all snapshots.",
+                c.files_scanned,
+            ),
+            (
+                "kaniko_cache_hits_total",
+                "Images found among those already pulled by this build.",
+                c.cache_hits,
+            ),
+            (
+                "kaniko_cache_misses_total",
+                "Images that had to be fetched.",
+                c.cache_misses,
+            ),
+        ]);
         let scanned: Vec<(String, String)> = c
             .snapshots
             .iter()
@@ -316,24 +306,6 @@ impl Metrics {
             "gauge",
             "Files compared by each snapshot.",
             &scanned,
-        );
-        metric(
-            "kaniko_snapshot_files_scanned_total",
-            "counter",
-            "Files compared by all snapshots.",
-            &one(c.files_scanned),
-        );
-        metric(
-            "kaniko_cache_hits_total",
-            "counter",
-            "Images found among those already pulled by this build.",
-            &one(c.cache_hits),
-        );
-        metric(
-            "kaniko_cache_misses_total",
-            "counter",
-            "Images that had to be fetched.",
-            &one(c.cache_misses),
         );
         let retries: Vec<(String, String)> = c
             .retries

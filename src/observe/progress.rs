@@ -16,7 +16,7 @@ use tracing_subscriber::Layer;
 
 use super::console::Console;
 use super::measure::PROGRESS_TARGET;
-use super::span_fields::FieldMap;
+use super::span_fields::{FieldMap, SpanFields};
 
 /// How progress is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,25 +141,29 @@ where
         if attrs.metadata().target() != PROGRESS_TARGET {
             return;
         }
-        let mut fields = FieldMap::default();
-        attrs.record(&mut fields);
-        let s = |k: &str| fields.0.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let mut state = TransferState {
-            action: s("action"),
-            name: s("name"),
-            total: fields.0.get("total").and_then(Value::as_u64).unwrap_or(0),
-            files: s("unit") == "files",
-            started: Instant::now(),
-            last_line: None,
-            done: 0,
-            bar: None,
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        // The span-fields layer, first in the subscriber, has already recorded the fields.
+        let mut state = {
+            let ext = span.extensions();
+            let field = |k: &str| ext.get::<SpanFields>().and_then(|f| f.0.get(k));
+            let s = |k: &str| field(k).and_then(Value::as_str).unwrap_or("").to_string();
+            TransferState {
+                action: s("action"),
+                name: s("name"),
+                total: field("total").and_then(Value::as_u64).unwrap_or(0),
+                files: s("unit") == "files",
+                started: Instant::now(),
+                last_line: None,
+                done: 0,
+                bar: None,
+            }
         };
         if self.drawing == Drawing::Bars {
             state.bar = self.bar(&state);
         }
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(Mutex::new(state));
-        }
+        span.extensions_mut().insert(Mutex::new(state));
     }
 
     fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
