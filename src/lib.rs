@@ -4,7 +4,7 @@
 //!
 //! The modules follow the data flow of a build:
 //! [`context`] (build context sources, `.dockerignore`) → [`dockerfile`] (parse, expand, stage graph)
-//! → [`build`] (stage execution, one module per instruction family) → [`sandbox`] (how RUN executes:
+//! → [`builder`] (stage execution, one module per instruction family) → [`sandbox`] (how RUN executes:
 //! container, chroot, rootless) → [`snapshot`] (change detection, layers)
 //! → [`image`] (config, manifests, media types) → [`registry`] (client, auth, retries)
 //! → [`output`] (push, tarball, OCI layout, digest files) → [`index`] (per-platform images become an
@@ -13,7 +13,7 @@
 //!
 //! The library is silent: it emits `tracing` events and only the binary installs a subscriber.
 
-pub mod build;
+pub mod builder;
 pub mod cli;
 pub mod context;
 pub mod coordinator;

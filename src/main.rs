@@ -157,7 +157,7 @@ fn build(
             .map_err(anyhow::Error::from)
     } else {
         runtime
-            .block_on(kaniko::build::run(settings, isolation))
+            .block_on(kaniko::builder::run(settings, isolation))
             .map(drop)
             .map_err(anyhow::Error::from)
     };
@@ -184,8 +184,8 @@ fn report(err: &anyhow::Error) -> ExitCode {
     // Messages that quote multi-line text (a heredoc, a registry's error body) stay on one line.
     let line = line.replace("\r\n", "\\n").replace('\n', "\\n");
     eprintln!("error: {line}");
-    let signal = match err.downcast_ref::<kaniko::build::BuildError>() {
-        Some(kaniko::build::BuildError::Interrupted(signal)) => Some(*signal),
+    let signal = match err.downcast_ref::<kaniko::builder::BuildError>() {
+        Some(kaniko::builder::BuildError::Interrupted(signal)) => Some(*signal),
         Some(_) => None,
         None => err
             .downcast_ref::<kaniko::coordinator::CoordinatorError>()

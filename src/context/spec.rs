@@ -34,7 +34,7 @@ impl ContextSpec {
             return Ok(Self::Dir(PathBuf::from(spec)));
         };
         if scheme == "docker-image" {
-            // `kaniko build` downloads these before the context is opened (build::context_image).
+            // `kaniko build` downloads these before the context is opened (builder::context_image).
             return Err(ContextError::NotImplemented {
                 what: format!("build context {spec:?} outside a single-platform `kaniko build`"),
             });

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use tracing::Instrument;
 
 use super::{CoordinatorError, Driver};
-use crate::build::native::emulated_run;
+use crate::builder::native::emulated_run;
 use crate::cli::settings::BuildSettings;
 use crate::index::PlatformImage;
 use crate::platform::Platform;
@@ -62,7 +62,7 @@ impl LocalDriver {
 
     async fn build_platform(&self, platform: &Platform) -> Result<PlatformImage, CoordinatorError> {
         tracing::info!("building platform");
-        let outcome = crate::build::run(self.platform_settings(platform), self.isolation.clone())
+        let outcome = crate::builder::run(self.platform_settings(platform), self.isolation.clone())
             .await
             .map_err(|e| CoordinatorError::Build {
                 platform: platform.to_string(),

@@ -14,7 +14,7 @@ pub mod local;
 
 use std::str::FromStr;
 
-use crate::build::BuildError;
+use crate::builder::BuildError;
 use crate::index::publish::{publish_index, IndexOutputs};
 use crate::index::{assemble_index, BuiltIndex, IndexError, IndexSettings, PlatformImage};
 use crate::registry::{Reference, RegistryClient, RegistryError};

@@ -73,14 +73,14 @@ impl Component {
         if target == RUN_OUTPUT_TARGET {
             return Component::BuildSteps;
         }
-        if has("build::images") {
+        if has("builder::images") {
             return Component::Cache;
         }
-        if has("build::rootfs") || has("build::layers") || has("build::copy") || has("build::workspace") {
+        if has("builder::rootfs") || has("builder::layers") || has("builder::copy") || has("builder::workspace") {
             return Component::Filesystem;
         }
         match first {
-            "build" | "sandbox" | "dockerfile" => Component::BuildSteps,
+            "builder" | "sandbox" | "dockerfile" => Component::BuildSteps,
             "coordinator" => Component::MultiPlatform,
             "index" | "image" | "output" => Component::Oci,
             "snapshot" | "context" => Component::Filesystem,
@@ -134,13 +134,13 @@ mod tests {
 
     #[test]
     fn components_follow_the_module_layout() {
-        assert_eq!(Component::of("kaniko::build::stage"), Component::BuildSteps);
+        assert_eq!(Component::of("kaniko::builder::stage"), Component::BuildSteps);
         assert_eq!(Component::of("kaniko::registry::token"), Component::Registry);
         assert_eq!(Component::of("kaniko::coordinator"), Component::MultiPlatform);
         assert_eq!(Component::of("kaniko::coordinator::k8s::job"), Component::Drivers);
         assert_eq!(Component::of("kaniko::snapshot::layer"), Component::Filesystem);
         assert_eq!(Component::of("kaniko::index::publish"), Component::Oci);
-        assert_eq!(Component::of("kaniko::build::images"), Component::Cache);
+        assert_eq!(Component::of("kaniko::builder::images"), Component::Cache);
         assert_eq!(Component::of(RUN_OUTPUT_TARGET), Component::BuildSteps);
         assert_eq!(Component::of("kaniko"), Component::Core);
         assert_eq!(Component::of("hyper::client"), Component::Core);

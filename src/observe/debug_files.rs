@@ -116,7 +116,7 @@ fn component_file(component: Component, target: &str, fields: &Map<String, Value
         Component::Oci if under("image") => "oci-operations/manifests.log".into(),
         Component::Oci => "oci-operations/pushes.log".into(),
         Component::Filesystem if under("context") => "filesystem/context.log".into(),
-        Component::Filesystem if under("snapshot::unpack") || under("build::rootfs") => {
+        Component::Filesystem if under("snapshot::unpack") || under("builder::rootfs") => {
             "filesystem/extraction.log".into()
         }
         Component::Filesystem if fields.contains_key("change") => "filesystem/changes.log".into(),
@@ -180,7 +180,7 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if attrs.metadata().name() == "step" && attrs.metadata().target().starts_with("kaniko::build") {
+        if attrs.metadata().name() == "step" && attrs.metadata().target().starts_with("kaniko::builder") {
             let n = self.steps.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(span) = ctx.span(id) {
                 span.extensions_mut().insert(StepFile(n));
@@ -260,7 +260,7 @@ mod tests {
             route("kaniko::snapshot::snapshotter", json!({"change": "upsert"})),
             Some("filesystem/changes.log".into())
         );
-        assert_eq!(route("kaniko::build::stage", json!({})), None);
+        assert_eq!(route("kaniko::builder::stage", json!({})), None);
     }
 
     #[test]

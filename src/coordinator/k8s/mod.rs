@@ -4,7 +4,7 @@
 //! platform, each pinned to a node of that architecture, so every RUN executes natively.
 //!
 //! The order of work: the local context is packed and pushed by digest to the first destination
-//! repository ([`crate::build::context_image`]), since the registry is the one place the pods can
+//! repository ([`crate::builder::context_image`]), since the registry is the one place the pods can
 //! reach with the credentials they already have; one Job per platform runs the executor image with
 //! `--context docker-image://…` and `--push-by-digest`; each pod reports its image digest as its
 //! termination message; the digests are checked in the registry (platform read back from the image
@@ -22,7 +22,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams};
 
 use super::{CoordinatorError, Driver};
-use crate::build::context_image;
+use crate::builder::context_image;
 use crate::cli::settings::BuildSettings;
 use crate::context::{resolve_dockerfile, BuildContext, ContextSpec};
 use crate::image::Digest;
