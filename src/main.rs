@@ -5,6 +5,8 @@
 
 use std::process::ExitCode;
 
+use kaniko::cancel::Cancellation;
+use kaniko::cli::settings::{BuildInvocation, BuildRun};
 use kaniko::cli::{Cli, Command};
 use kaniko::sandbox;
 
@@ -23,17 +25,17 @@ fn main() -> ExitCode {
 }
 
 fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
-    let settings = match kaniko::cli::aggregate_settings::AggregateSettings::from_flags(flags) {
+    let invocation = match kaniko::cli::aggregate_settings::AggregateInvocation::from_flags(flags) {
         Ok(s) => s,
         Err(e) => return report(&anyhow::Error::from(e)),
     };
-    let observer = match kaniko::observe::logging::init(&settings.log, false) {
+    let observer = match kaniko::observe::logging::init(&invocation.observe, false) {
         Ok(o) => o,
         Err(e) => return report(&anyhow::Error::from(e)),
     };
     let result = (|| -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        let built = runtime.block_on(kaniko::coordinator::aggregate(settings))?;
+        let built = runtime.block_on(kaniko::coordinator::aggregate(invocation.request))?;
         tracing::info!(digest = %built.digest(), "image index ready");
         Ok(())
     })();
@@ -66,30 +68,28 @@ fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode 
             flags.multi.multi_platform = vec![kaniko::platform::Platform::host().to_string()];
         }
     }
-    let settings = match kaniko::cli::settings::BuildSettings::from_flags(&flags, &|k| std::env::var(k).ok())
-    {
+    let invocation = match BuildInvocation::from_flags(&flags, &|k| std::env::var(k).ok()) {
         Ok(s) => s,
         Err(e) => return report(&anyhow::Error::from(e)),
     };
-    let k8s = settings.driver == kaniko::coordinator::DriverKind::K8s;
-    let plan = (!k8s).then(|| plan_isolation(&settings));
+    let plan = (!invocation.run.is_k8s()).then(|| plan_isolation(&invocation));
     // A process that will only re-execute itself in a user namespace logs to the console and
     // nothing more: its child writes the debug files, serves the metrics and profiles.
     let relay = plan.as_ref().is_some_and(|p| p.reexec);
-    let observer = match kaniko::observe::logging::init(&settings.log, relay) {
+    let observer = match kaniko::observe::logging::init(&invocation.observe, relay) {
         Ok(o) => o,
         Err(e) => return report(&anyhow::Error::from(e)),
     };
     // The Kubernetes driver runs nothing here; its pods choose their own isolation.
     let Some(plan) = plan else {
-        let result = build(settings, Ok(sandbox::Isolation::Container));
+        let result = build(invocation.run, Ok(sandbox::Isolation::Container));
         return finish(observer, result);
     };
-    let isolation = match choose_isolation(&settings, plan) {
+    let isolation = match choose_isolation(&invocation, plan) {
         Isolation::Decided(i) => i,
         Isolation::Exit(code) => return code,
     };
-    let result = build(settings, isolation);
+    let result = build(invocation.run, isolation);
     finish(observer, result)
 }
 
@@ -106,7 +106,7 @@ struct IsolationPlan {
     is_root: bool,
 }
 
-fn plan_isolation(settings: &kaniko::cli::settings::BuildSettings) -> IsolationPlan {
+fn plan_isolation(invocation: &BuildInvocation) -> IsolationPlan {
     use sandbox::HostProbe;
     if sandbox::userns::inside() {
         return IsolationPlan {
@@ -116,7 +116,7 @@ fn plan_isolation(settings: &kaniko::cli::settings::BuildSettings) -> IsolationP
         };
     }
     let facts = sandbox::RealHost.facts();
-    let chosen = sandbox::resolve(settings.isolation, settings.force, &facts);
+    let chosen = sandbox::resolve(invocation.isolation, invocation.force, &facts);
     let reexec = matches!(chosen, Ok(sandbox::Isolation::Rootless));
     IsolationPlan {
         chosen,
@@ -128,14 +128,14 @@ fn plan_isolation(settings: &kaniko::cli::settings::BuildSettings) -> IsolationP
 /// Carries out the plan before the async runtime starts, because rootless mode re-executes the
 /// build inside a user namespace (which a multi-threaded process cannot enter). A failure is kept
 /// for the build to report only if the Dockerfile has a RUN.
-fn choose_isolation(settings: &kaniko::cli::settings::BuildSettings, plan: IsolationPlan) -> Isolation {
+fn choose_isolation(invocation: &BuildInvocation, plan: IsolationPlan) -> Isolation {
     if !plan.reexec {
         return Isolation::Decided(plan.chosen);
     }
     match sandbox::userns::reexec(std::env::args_os().collect()) {
         Ok(code) => Isolation::Exit(ExitCode::from(code)),
         // auto falls back to chroot for root when the namespace cannot be made after all.
-        Err(e) if settings.isolation == sandbox::IsolationChoice::Auto && plan.is_root => {
+        Err(e) if invocation.isolation == sandbox::IsolationChoice::Auto && plan.is_root => {
             tracing::warn!("rootless isolation unavailable ({e}); using chroot");
             Isolation::Decided(Ok(sandbox::Isolation::Chroot))
         }
@@ -143,27 +143,43 @@ fn choose_isolation(settings: &kaniko::cli::settings::BuildSettings, plan: Isola
     }
 }
 
-fn build(
-    settings: kaniko::cli::settings::BuildSettings,
-    isolation: Result<sandbox::Isolation, sandbox::SandboxError>,
-) -> anyhow::Result<()> {
+fn build(run: BuildRun, isolation: Result<sandbox::Isolation, sandbox::SandboxError>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let multi =
-        !settings.multi_platform.is_empty() || settings.driver != kaniko::coordinator::DriverKind::Local;
-    let result: anyhow::Result<()> = if multi {
-        runtime
-            .block_on(kaniko::coordinator::build_multi_platform(settings, isolation))
-            .map(|built| tracing::info!(digest = %built.digest(), "image index ready"))
-            .map_err(anyhow::Error::from)
-    } else {
-        runtime
-            .block_on(kaniko::builder::run(settings, isolation))
-            .map(drop)
-            .map_err(anyhow::Error::from)
-    };
+    let cancel = Cancellation::new();
+    let result: anyhow::Result<()> = runtime.block_on(async {
+        // The handlers are installed before the build starts, so an early signal is not lost.
+        let watch = cancel_on_signals(cancel.clone())?;
+        tokio::spawn(watch);
+        match run {
+            BuildRun::Multi(request) => {
+                kaniko::coordinator::build_multi_platform(request, isolation, &cancel)
+                    .await
+                    .map(|built| tracing::info!(digest = %built.digest(), "image index ready"))
+                    .map_err(anyhow::Error::from)
+            }
+            BuildRun::Single(request) => kaniko::builder::run(request, isolation, &cancel)
+                .await
+                .map(drop)
+                .map_err(anyhow::Error::from),
+        }
+    });
     // An interrupted build may leave a thread blocked in I/O; waiting for it would undo the interrupt.
     runtime.shutdown_background();
     result
+}
+
+/// Turns the first SIGINT or SIGTERM into a cancellation of the build.
+fn cancel_on_signals(cancel: Cancellation) -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        let reason = tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        };
+        cancel.cancel(reason);
+    })
 }
 
 /// Prints `error: <outermost>: <cause>: …` on one line, as CI logs are grepped line by line, and

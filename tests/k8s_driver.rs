@@ -16,7 +16,12 @@ use common::tools;
 use serde_json::Value;
 
 fn kaniko_k8s(api: &KubeApi, ctx: &Context, args: &[&str]) -> Output {
+    kaniko_k8s_with_env(api, ctx, args, &[])
+}
+
+fn kaniko_k8s_with_env(api: &KubeApi, ctx: &Context, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaniko"));
+    cmd.envs(env.iter().copied());
     cmd.arg("k8s")
         .arg("--context")
         .arg(ctx.dir())
@@ -37,6 +42,13 @@ fn container_args(job: &Value) -> Vec<String> {
         .iter()
         .map(|a| a.as_str().unwrap().to_owned())
         .collect()
+}
+
+/// The build request a Job's pod runs (the JSON after `--build-request`).
+fn pod_request(job: &Value) -> Value {
+    let args = container_args(job);
+    assert_eq!(args[0], "build", "{args:?}");
+    serde_json::from_str(flag_value(&args, "--build-request")).unwrap()
 }
 
 /// The word after `flag` in `args`.
@@ -104,15 +116,22 @@ fn k8s_driver_builds_each_platform_in_a_pinned_job() {
             .as_str()
             .unwrap()
             .to_owned();
-        let args = container_args(job);
-        let at = |flag: &str| flag_value(&args, flag);
-        assert_eq!(at("--custom-platform"), format!("linux/{arch}"));
+        let request = pod_request(job);
+        assert_eq!(request["platform"]["architecture"], arch.as_str(), "{request}");
+        assert_eq!(request["platform"]["os"], "linux");
         assert!(
-            at("--context").starts_with(&format!("docker-image://{repo}@sha256:")),
-            "{args:?}"
+            request["source"]["context"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("docker-image://{repo}@sha256:")),
+            "{request}"
         );
-        assert_eq!(at("--digest-file"), "/dev/termination-log");
-        assert!(args.iter().any(|a| a == "--push-by-digest"), "{args:?}");
+        assert_eq!(
+            request["outputs"]["records"]["digest_file"],
+            "/dev/termination-log"
+        );
+        assert_eq!(request["outputs"]["push_by_digest"], true, "{request}");
+        assert_eq!(request["outputs"]["destinations"][0], format!("{repo}:1.0"));
         assert_eq!(
             job["metadata"]["namespace"],
             Value::Null,
@@ -263,14 +282,64 @@ fn k8s_driver_honours_the_context_sub_path() {
         ],
     );
     assert!(out.status.success(), "{}", tools::output_text(&out));
-    let args = container_args(&api.created_jobs()[0]);
-    let at = |flag: &str| flag_value(&args, flag);
-    assert_eq!(at("--dockerfile"), "Dockerfile", "{args:?}");
-    assert!(args.iter().any(|a| a == "--context-sub-path=app"), "{args:?}");
+    let request = pod_request(&api.created_jobs()[0]);
+    assert_eq!(request["source"]["dockerfile"], "Dockerfile", "{request}");
+    assert_eq!(request["source"]["context_sub_path"], "app", "{request}");
     let index = tools::skopeo_inspect_raw_json(&format!("{repo}:1.0"));
     let image = Built::read(&format!(
         "{repo}@{}",
         index["manifests"][0]["digest"].as_str().unwrap()
     ));
     assert_eq!(image.text("/only-here.txt"), "from the sub path\n");
+}
+
+/// What the local environment decides travels resolved: `--build-arg KEY` takes its value from this
+/// process's environment and `--reproducible` its epoch from SOURCE_DATE_EPOCH, and the pods (whose
+/// environment has neither) build with those values.
+#[test]
+fn k8s_pods_build_with_values_resolved_from_the_local_environment() {
+    let api = KubeApi::start(&["amd64"], env!("CARGO_BIN_EXE_kaniko").as_ref());
+    let dockerfile = "ARG BASE\nFROM ${BASE}\nARG KEY\nENV FROM_KEY=${KEY}\nCOPY hello.txt /hello.txt\n";
+    let ctx = Context::new(dockerfile)
+        .file("Dockerfile", dockerfile)
+        .file("hello.txt", "hello\n");
+    let repo = format!("{}/{}", bases().registry.host(), unique_repo("k8s-env"));
+    let out = kaniko_k8s_with_env(
+        &api,
+        &ctx,
+        &[
+            "--multi-platform",
+            "linux/amd64",
+            "--build-arg",
+            "KEY",
+            "--reproducible",
+            "--destination",
+            &format!("{repo}:1.0"),
+        ],
+        &[
+            ("KEY", "value from the local environment"),
+            ("SOURCE_DATE_EPOCH", "1700000000"),
+        ],
+    );
+    assert!(out.status.success(), "{}", tools::output_text(&out));
+    let request = pod_request(&api.created_jobs()[0]);
+    assert_eq!(request["build_args"]["KEY"], "value from the local environment");
+    assert_eq!(request["reproducible_epoch"], 1_700_000_000);
+
+    let index = tools::skopeo_inspect_raw_json(&format!("{repo}:1.0"));
+    let image = Built::read(&format!(
+        "{repo}@{}",
+        index["manifests"][0]["digest"].as_str().unwrap()
+    ));
+    let env: Vec<&str> = image.config["config"]["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        env.contains(&"FROM_KEY=value from the local environment"),
+        "{env:?}"
+    );
+    assert_eq!(image.config["created"], "2023-11-14T22:13:20Z");
 }

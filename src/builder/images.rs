@@ -144,16 +144,16 @@ impl ImageCache {
     }
 }
 
-/// `--force-compression`: re-encodes every layer whose compression is not `settings.compression`
+/// `--force-compression`: re-encodes every layer whose compression is not `format.compression`
 /// (base layers included), keeping their content; foreign (non-distributable) layers are left alone.
 pub async fn recompress_layers(
     registry: &RegistryClient,
     workspace: &Workspace,
     assembler: &mut ImageAssembler,
-    settings: &crate::cli::settings::BuildSettings,
+    format: &super::request::ImageFormat,
 ) -> Result<(), BuildError> {
     use crate::image::media_type::{self, layer_compression};
-    let wanted = settings.compression.as_layer_compression();
+    let wanted = format.compression.as_layer_compression();
     let local = local_layers(registry, workspace, assembler).await?;
     let mut changed = 0;
     for (i, (path, mt)) in local.iter().enumerate() {
@@ -168,8 +168,8 @@ pub async fn recompress_layers(
                 mt,
                 &layer.diff_id,
                 &workspace.layers(),
-                settings.compression,
-                settings.compression_level,
+                format.compression,
+                format.compression_level,
             )
         })
         .map_err(|e| BuildError::Snapshot(e.to_string()))?;
@@ -186,6 +186,6 @@ pub async fn recompress_layers(
         );
         changed += 1;
     }
-    tracing::info!(layers = changed, compression = ?settings.compression, "recompressed layers (--force-compression)");
+    tracing::info!(layers = changed, compression = ?format.compression, "recompressed layers (--force-compression)");
     Ok(())
 }

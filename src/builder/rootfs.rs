@@ -29,11 +29,11 @@ pub struct StageFs {
 /// Paths that are not the image's, relative to the filesystem root, for `isolation`.
 fn excluded_paths(shared: &Shared<'_>, isolation: Isolation) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = SANDBOX_PATHS.iter().map(PathBuf::from).collect();
-    paths.extend(shared.settings.ignore_paths.iter().cloned());
+    paths.extend(shared.request.snapshot.ignore_paths.iter().cloned());
     if isolation == Isolation::Container {
         // Everything of the build container that is not the image: our own directory, and every
         // mount the runtime made (the context volume, secrets, service-account tokens, …).
-        paths.push(shared.settings.kaniko_dir.clone());
+        paths.push(shared.request.kaniko_dir.clone());
         paths.push(shared.workspace.path().to_path_buf());
         // The context is read while the filesystem is replaced (COPY after RUN), as kaniko keeps it.
         paths.push(shared.context.root().to_path_buf());
@@ -144,7 +144,7 @@ impl StageFs {
                 root: root.clone(),
                 message: e.to_string(),
             })?;
-            Snapshotter::new(root.clone(), exclude.clone(), shared.settings.snapshot_mode)
+            Snapshotter::new(root.clone(), exclude.clone(), shared.request.snapshot.mode)
                 .map_err(|e| BuildError::Snapshot(e.to_string()))
         })?;
         tracing::info!(

@@ -291,7 +291,7 @@ fn environment(stage: &StageRun<'_>, user: &ExecUser) -> Vec<(String, String)> {
     for (k, v) in stage
         .args
         .iter()
-        .chain(proxy_env(&stage.shared.settings.build_args).iter())
+        .chain(proxy_env(&stage.shared.request.build_args).iter())
     {
         if !has(&env, k) {
             env.push((k.clone(), v.clone()));

@@ -98,7 +98,7 @@ impl<'a> StageRun<'a> {
     /// filesystem, folded into the stage's final layer), applied to the filesystem if there is one,
     /// and to the view.
     fn add_layer(&mut self, blob: LayerBlob, created_by: String) -> Result<(), BuildError> {
-        let single = self.shared.settings.single_snapshot && self.fs.is_some();
+        let single = self.shared.request.snapshot.single_snapshot && self.fs.is_some();
         if let Some(fs) = self.fs.as_mut() {
             fs.apply(&blob, !single)?;
         }
@@ -246,7 +246,7 @@ impl<'a> StageRun<'a> {
                         resolve_arg(
                             &decl,
                             escape,
-                            &self.shared.settings.build_args,
+                            &self.shared.request.build_args,
                             &self.shared.global_args,
                             &lookup,
                         )
@@ -336,7 +336,7 @@ impl<'a> StageRun<'a> {
             }
             InstructionKind::Run(run) => {
                 super::run::execute(self, instruction, &run).await?;
-                if self.shared.settings.single_snapshot {
+                if self.shared.request.snapshot.single_snapshot {
                     self.pending_single = true;
                 } else if let Some(blob) = self
                     .fs

@@ -1,29 +1,24 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! Validated settings of `kaniko aggregate`.
+//! `kaniko aggregate`'s flags turned into the coordinator's request.
 
 use std::path::PathBuf;
 
-use super::settings::{log_settings, registry_options, SettingsError};
+use super::settings::{index_settings, log_settings, registry_options, SettingsError};
 use super::AggregateFlags;
-use crate::index::IndexSettings;
+use crate::coordinator::{AggregateRequest, MatrixInputs};
 use crate::observe::settings::ObserveSettings;
-use crate::registry::RegistryOptions;
+use crate::output::publish::RecordFiles;
+use crate::registry::Reference;
 
-/// What `kaniko aggregate` needs, checked before any request is made.
+/// What `kaniko aggregate` was asked to do, checked before any request is made.
 #[derive(Debug, Clone)]
-pub struct AggregateSettings {
-    pub digests_from: Vec<String>,
-    pub github_artifacts: Option<String>,
-    pub destinations: Vec<String>,
-    pub digest_file: Option<PathBuf>,
-    pub metadata_file: Option<PathBuf>,
-    pub index: IndexSettings,
-    pub registry: RegistryOptions,
-    pub log: ObserveSettings,
+pub struct AggregateInvocation {
+    pub observe: ObserveSettings,
+    pub request: AggregateRequest,
 }
 
-impl AggregateSettings {
+impl AggregateInvocation {
     pub fn from_flags(flags: &AggregateFlags) -> Result<Self, SettingsError> {
         // Debug files go where a build's would: $KANIKO_DIR/debug, or /kaniko/debug.
         let kaniko_dir =
@@ -41,14 +36,25 @@ impl AggregateSettings {
             ));
         }
         Ok(Self {
-            digests_from: flags.inputs.digests_from.clone(),
-            github_artifacts: flags.inputs.github_artifacts.clone(),
-            destinations: flags.destinations.clone(),
-            digest_file: flags.digest_file.clone(),
-            metadata_file: flags.metadata_file.clone(),
-            index: IndexSettings::from_flags(&flags.index)?,
-            registry: registry_options(&flags.registry)?,
-            log,
+            observe: log,
+            request: AggregateRequest {
+                inputs: MatrixInputs {
+                    digests_from: flags.inputs.digests_from.clone(),
+                    github_artifacts: flags.inputs.github_artifacts.clone(),
+                },
+                destinations: flags
+                    .destinations
+                    .iter()
+                    .map(|d| Reference::parse(d))
+                    .collect::<Result<_, _>>()?,
+                index: index_settings(&flags.index)?,
+                records: RecordFiles {
+                    digest_file: flags.digest_file.clone(),
+                    metadata_file: flags.metadata_file.clone(),
+                    ..RecordFiles::default()
+                },
+                registry: registry_options(&flags.registry)?,
+            },
         })
     }
 }

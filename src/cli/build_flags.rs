@@ -171,6 +171,16 @@ pub struct BuildFlags {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Filesystem")]
     pub cleanup: bool,
 
+    /// A whole build as JSON, as `kaniko k8s` hands it to its pods (the request is the build: only
+    /// --kaniko-dir, --isolation, --force and the logging flags still apply).
+    #[arg(
+        long,
+        hide = true,
+        value_name = "JSON",
+        conflicts_with_all = ["destinations", "build_args", "custom_platform", "multi_platform", "target", "tar_path", "digest_file", "no_push", "context_sub_path"]
+    )]
+    pub build_request: Option<String>,
+
     #[command(flatten)]
     pub log: LogFlags,
 }

@@ -1,22 +1,28 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! Turns raw flags into validated settings before any work starts: every value is parsed, defaults are
-//! applied and conflicting combinations are rejected here, so the build never fails late on a typo.
+//! Turns raw flags into the library's requests before any work starts: every value is parsed,
+//! defaults are applied, values taken from the environment are resolved and conflicting
+//! combinations are rejected here, so the build never fails late on a typo.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::shared_flags::{LogFlags, RegistryFlags};
+use super::shared_flags::{IndexFlags, K8sFlags, LogFlags, RegistryFlags};
 use super::BuildFlags;
-use crate::coordinator::DriverKind;
+use crate::builder::request::{ImageFormat, Outputs, SnapshotOptions, Source};
+use crate::builder::BuildRequest;
+use crate::coordinator::{
+    DriverKind, DriverRequest, K8sSettings, MatrixInputs, MultiPlatformRequest, PodLog,
+};
+use crate::image::ManifestFormat;
 use crate::index::IndexSettings;
 use crate::observe::component::{parse_list, Component};
 use crate::observe::logging::{LogFormat, LogSettings};
 use crate::observe::settings::{DebugSettings, ObserveSettings, ProgressMode};
+use crate::output::publish::RecordFiles;
 use crate::platform::{Platform, PlatformError};
 use crate::registry::RegistryOptions;
 use crate::sandbox::IsolationChoice;
-use crate::snapshot::SnapshotMode;
 
 /// Why the flags cannot make a build.
 #[derive(Debug, thiserror::Error)]
@@ -63,155 +69,209 @@ pub enum SettingsError {
     Driver(String),
     #[error("{0}")]
     Conflict(String),
-    #[error(transparent)]
-    Index(Box<crate::index::IndexError>),
+    #[error("invalid --index-annotations {value:?}: expected KEY=VALUE")]
+    Annotation { value: String },
+    #[error("--legacy-manifest-list: a Docker manifest list has no annotations; drop --index-annotations or publish an OCI index")]
+    LegacyAnnotations,
+    #[error("invalid --build-request: {0}")]
+    BuildRequest(#[source] serde_json::Error),
 }
 
-impl From<crate::index::IndexError> for SettingsError {
-    fn from(e: crate::index::IndexError) -> Self {
-        Self::Index(Box::new(e))
+/// What `kaniko build` (and `local`, `k8s`) was asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildInvocation {
+    /// Logs, debugging, metrics, profile, report and progress.
+    pub observe: ObserveSettings,
+    /// How RUN is to be isolated (resolved against the host by the binary).
+    pub isolation: IsolationChoice,
+    /// Container mode where no container is detected (kaniko's `--force`).
+    pub force: bool,
+    pub run: BuildRun,
+}
+
+/// One platform, or several through a driver.
+#[derive(Debug, Clone)]
+// One value per process: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum BuildRun {
+    Single(BuildRequest),
+    Multi(MultiPlatformRequest),
+}
+
+impl BuildRun {
+    /// The build (for multi-platform runs, the one every platform runs).
+    pub fn build(&self) -> &BuildRequest {
+        match self {
+            Self::Single(b) => b,
+            Self::Multi(m) => &m.build,
+        }
+    }
+
+    /// Whether the Kubernetes driver runs the builds (nothing runs on this machine).
+    pub fn is_k8s(&self) -> bool {
+        matches!(self, Self::Multi(m) if matches!(m.driver, DriverRequest::K8s(_)))
     }
 }
 
-/// Validated settings of one single-platform build.
-#[derive(Debug, Clone)]
-pub struct BuildSettings {
-    pub context: String,
-    pub context_sub_path: Option<String>,
-    pub dockerfile: String,
-    pub destinations: Vec<String>,
-    pub push: bool,
-    pub tar_path: Option<PathBuf>,
-    pub oci_layout_path: Option<PathBuf>,
-    pub digest_file: Option<PathBuf>,
-    pub image_name_with_digest_file: Option<PathBuf>,
-    pub image_name_tag_with_digest_file: Option<PathBuf>,
-    pub metadata_file: Option<PathBuf>,
-    /// Push by digest only: no tag is created or moved.
-    pub push_by_digest: bool,
-    /// Build arguments after taking `KEY`-only values from the environment (unset ones are dropped,
-    /// as docker does).
-    pub build_args: BTreeMap<String, String>,
-    pub target: Option<String>,
-    pub skip_unused_stages: bool,
-    pub labels: BTreeMap<String, String>,
-    /// The platform to build for: --custom-platform, or the host's.
-    pub platform: Platform,
-    /// Fixed timestamp (seconds since the epoch) for a reproducible build.
-    pub reproducible_epoch: Option<i64>,
-    pub registry: RegistryOptions,
-    pub kaniko_dir: PathBuf,
-    pub ignore_paths: Vec<PathBuf>,
-    pub cleanup: bool,
-    pub isolation: IsolationChoice,
-    pub force: bool,
-    pub snapshot_mode: SnapshotMode,
-    pub single_snapshot: bool,
-    /// Logs, debugging, metrics, profile, report and progress.
-    pub log: ObserveSettings,
-    /// `--multi-platform`, in the order given; empty for a single-platform build.
-    pub multi_platform: Vec<Platform>,
-    pub driver: DriverKind,
-    pub require_native_nodes: bool,
-    /// Where the CI driver reads the matrix's records.
-    pub digests_from: Vec<String>,
-    /// Artifact-name glob of the current GitHub Actions run holding more records.
-    pub github_artifacts: Option<String>,
-    pub index: IndexSettings,
-    pub oci_mode: crate::image::OciMode,
-    /// Compression and level of the layers this build writes.
-    pub compression: crate::snapshot::Compression,
-    pub compression_level: Option<i32>,
-    pub force_compression: bool,
-    /// The Kubernetes driver's settings (used with `--driver=k8s` only).
-    pub k8s: crate::coordinator::k8s::K8sSettings,
-}
-
-impl BuildSettings {
+impl BuildInvocation {
     /// Validates `flags`, reading the environment through `env` (injectable for tests).
     pub fn from_flags(
         flags: &BuildFlags,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        let log = log_settings(&flags.log, &flags.kaniko_dir)?;
-        if !flags.no_push && flags.destinations.is_empty() {
-            return Err(SettingsError::NoDestination);
-        }
-        let multi_platform = parse_platform_list(&flags.multi.multi_platform)?;
-        let driver: DriverKind = flags.multi.driver.parse().map_err(SettingsError::Driver)?;
-        if !multi_platform.is_empty() || driver == DriverKind::Ci {
-            check_multi_platform_flags(flags, driver)?;
-        }
-        if flags.push_by_digest && (flags.no_push || flags.destinations.is_empty()) {
-            return Err(SettingsError::Conflict(
-                "--push-by-digest pushes to the --destination repositories: give at least one and drop --no-push".into(),
-            ));
-        }
-        let (oci_mode, compression) = image_format(flags)?;
-        let platform = match &flags.custom_platform {
-            Some(p) => p.parse()?,
-            None => Platform::host(),
-        };
-        let reproducible_epoch = if flags.reproducible {
-            Some(match env("SOURCE_DATE_EPOCH").filter(|v| !v.is_empty()) {
-                Some(v) => v
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| SettingsError::SourceDateEpoch(v.clone()))?,
-                None => 0,
-            })
-        } else {
-            None
+        let observe = log_settings(&flags.log, &flags.kaniko_dir)?;
+        let run = match &flags.build_request {
+            Some(json) => BuildRun::Single(received_request(json, flags)?),
+            None => build_run(flags, env)?,
         };
         Ok(Self {
-            context: flags.context.clone(),
-            context_sub_path: flags.context_sub_path.clone(),
-            dockerfile: flags.dockerfile.clone(),
-            destinations: flags.destinations.clone(),
-            push: !flags.no_push,
-            tar_path: flags.tar_path.clone(),
-            oci_layout_path: flags.oci_layout_path.clone(),
-            digest_file: flags.digest_file.clone(),
-            image_name_with_digest_file: flags.image_name_with_digest_file.clone(),
-            image_name_tag_with_digest_file: flags.image_name_tag_with_digest_file.clone(),
-            build_args: parse_build_args(&flags.build_args, env)?,
-            target: flags.target.clone(),
-            skip_unused_stages: flags.skip_unused_stages,
-            labels: parse_labels(&flags.labels)?,
-            platform,
-            reproducible_epoch,
-            registry: registry_options(&flags.registry)?,
-            kaniko_dir: flags.kaniko_dir.clone(),
-            ignore_paths: flags.ignore_paths.clone(),
-            cleanup: flags.cleanup,
+            observe,
             isolation: flags.isolation.parse()?,
             force: flags.force,
-            snapshot_mode: flags.snapshot_mode.parse().map_err(
-                |e: crate::snapshot::UnknownSnapshotMode| SettingsError::SnapshotMode(e.to_string()),
-            )?,
-            single_snapshot: flags.single_snapshot,
-            log,
-            metadata_file: flags.metadata_file.clone(),
-            push_by_digest: flags.push_by_digest,
-            multi_platform,
-            driver,
-            require_native_nodes: flags.multi.require_native_nodes,
-            digests_from: flags.multi.inputs.digests_from.clone(),
-            github_artifacts: flags.multi.inputs.github_artifacts.clone(),
-            index: IndexSettings::from_flags(&flags.multi.index)?,
-            oci_mode,
-            compression,
-            compression_level: flags.compression_level,
-            force_compression: flags.force_compression,
-            k8s: k8s_settings(flags, driver)?,
+            run,
         })
     }
 }
 
-/// Parses and cross-checks `--oci-mode`, `--compression` and `--compression-level`.
-fn image_format(
+/// A request another machine serialized (`--build-request`, how the Kubernetes driver hands a build
+/// to its pods). It is the whole build: only this machine's own directory is taken from the flags.
+fn received_request(json: &str, flags: &BuildFlags) -> Result<BuildRequest, SettingsError> {
+    let mut request: BuildRequest = serde_json::from_str(json).map_err(SettingsError::BuildRequest)?;
+    request.kaniko_dir = flags.kaniko_dir.clone();
+    request.registry.validate()?;
+    Ok(request)
+}
+
+/// The build the flags describe, for one platform or several.
+fn build_run(flags: &BuildFlags, env: &dyn Fn(&str) -> Option<String>) -> Result<BuildRun, SettingsError> {
+    if !flags.no_push && flags.destinations.is_empty() {
+        return Err(SettingsError::NoDestination);
+    }
+    let platforms = parse_platform_list(&flags.multi.multi_platform)?;
+    let driver: DriverKind = flags.multi.driver.parse().map_err(SettingsError::Driver)?;
+    let multi = !platforms.is_empty() || driver != DriverKind::Local;
+    if multi {
+        check_multi_platform_flags(flags, driver)?;
+    }
+    if flags.push_by_digest && (flags.no_push || flags.destinations.is_empty()) {
+        return Err(SettingsError::Conflict(
+            "--push-by-digest pushes to the --destination repositories: give at least one and drop --no-push"
+                .into(),
+        ));
+    }
+    let build = build_request(flags, env)?;
+    if !multi {
+        return Ok(BuildRun::Single(build));
+    }
+    let driver = match driver {
+        DriverKind::Local => DriverRequest::Local {
+            require_native_nodes: flags.multi.require_native_nodes,
+        },
+        DriverKind::Ci => DriverRequest::Ci(MatrixInputs {
+            digests_from: flags.multi.inputs.digests_from.clone(),
+            github_artifacts: flags.multi.inputs.github_artifacts.clone(),
+        }),
+        DriverKind::K8s => DriverRequest::K8s(k8s_settings(flags)?),
+    };
+    Ok(BuildRun::Multi(MultiPlatformRequest {
+        build,
+        platforms,
+        driver,
+        index: index_settings(&flags.multi.index)?,
+    }))
+}
+
+fn build_request(
     flags: &BuildFlags,
-) -> Result<(crate::image::OciMode, crate::snapshot::Compression), SettingsError> {
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<BuildRequest, SettingsError> {
+    let platform = match &flags.custom_platform {
+        Some(p) => p.parse()?,
+        None => Platform::host(),
+    };
+    let reproducible_epoch = if flags.reproducible {
+        Some(match env("SOURCE_DATE_EPOCH").filter(|v| !v.is_empty()) {
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| SettingsError::SourceDateEpoch(v.clone()))?,
+            None => 0,
+        })
+    } else {
+        None
+    };
+    Ok(BuildRequest {
+        source: Source {
+            context: flags.context.clone(),
+            context_sub_path: flags.context_sub_path.clone(),
+            dockerfile: flags.dockerfile.clone(),
+        },
+        build_args: parse_build_args(&flags.build_args, env)?,
+        target: flags.target.clone(),
+        skip_unused_stages: flags.skip_unused_stages,
+        labels: parse_labels(&flags.labels)?,
+        platform,
+        reproducible_epoch,
+        format: image_format(flags)?,
+        snapshot: SnapshotOptions {
+            mode: flags
+                .snapshot_mode
+                .parse()
+                .map_err(|e: crate::snapshot::UnknownSnapshotMode| {
+                    SettingsError::SnapshotMode(e.to_string())
+                })?,
+            single_snapshot: flags.single_snapshot,
+            ignore_paths: flags.ignore_paths.clone(),
+        },
+        outputs: Outputs {
+            destinations: flags
+                .destinations
+                .iter()
+                .map(|d| crate::registry::Reference::parse(d))
+                .collect::<Result<_, _>>()?,
+            push: !flags.no_push,
+            push_by_digest: flags.push_by_digest,
+            tar_path: flags.tar_path.clone(),
+            oci_layout_path: flags.oci_layout_path.clone(),
+            records: RecordFiles {
+                digest_file: flags.digest_file.clone(),
+                image_name_with_digest_file: flags.image_name_with_digest_file.clone(),
+                image_name_tag_with_digest_file: flags.image_name_tag_with_digest_file.clone(),
+                metadata_file: flags.metadata_file.clone(),
+            },
+        },
+        registry: registry_options(&flags.registry)?,
+        kaniko_dir: flags.kaniko_dir.clone(),
+    })
+}
+
+/// Validates the index flags.
+pub fn index_settings(flags: &IndexFlags) -> Result<IndexSettings, SettingsError> {
+    let mut annotations = BTreeMap::new();
+    for item in flags.index_annotations.iter().filter(|a| !a.trim().is_empty()) {
+        match item.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                annotations.insert(k.trim().to_string(), v.to_string());
+            }
+            _ => return Err(SettingsError::Annotation { value: item.clone() }),
+        }
+    }
+    if flags.legacy_manifest_list && !annotations.is_empty() {
+        return Err(SettingsError::LegacyAnnotations);
+    }
+    Ok(IndexSettings {
+        publish: flags.publish_index,
+        annotations,
+        format: if flags.legacy_manifest_list {
+            ManifestFormat::Docker
+        } else {
+            ManifestFormat::Oci
+        },
+    })
+}
+
+/// Parses and cross-checks `--oci-mode`, `--compression` and `--compression-level`.
+fn image_format(flags: &BuildFlags) -> Result<ImageFormat, SettingsError> {
     use crate::snapshot::Compression;
     let mode: crate::image::OciMode = flags.oci_mode.parse().map_err(SettingsError::ImageFormat)?;
     let compression = match flags.compression.to_ascii_lowercase().as_str() {
@@ -242,7 +302,12 @@ fn image_format(
             )));
         }
     }
-    Ok((mode, compression))
+    Ok(ImageFormat {
+        oci_mode: mode,
+        compression,
+        compression_level: flags.compression_level,
+        force_compression: flags.force_compression,
+    })
 }
 
 /// Parses `--multi-platform` values (already split at commas), rejecting duplicates after
@@ -303,11 +368,8 @@ fn check_multi_platform_flags(flags: &BuildFlags, driver: DriverKind) -> Result<
 }
 
 /// The `--k8s-*` flags, and what the pods are given, checked when the k8s driver is chosen.
-fn k8s_settings(
-    flags: &BuildFlags,
-    driver: DriverKind,
-) -> Result<crate::coordinator::k8s::K8sSettings, SettingsError> {
-    let k8s = &flags.multi.k8s;
+fn k8s_settings(flags: &BuildFlags) -> Result<K8sSettings, SettingsError> {
+    let k8s: &K8sFlags = &flags.multi.k8s;
     let duration = |name: &str, value: &str| {
         humantime::parse_duration(value)
             .ok()
@@ -318,19 +380,6 @@ fn k8s_settings(
                 ))
             })
     };
-    let settings = crate::coordinator::k8s::K8sSettings {
-        namespace: k8s.namespace.clone().filter(|n| !n.is_empty()),
-        executor_image: k8s.executor_image.clone(),
-        service_account: k8s.service_account.clone().filter(|n| !n.is_empty()),
-        docker_config_secret: k8s.docker_config_secret.clone().filter(|n| !n.is_empty()),
-        timeout: duration("k8s-timeout", &k8s.timeout)?,
-        poll_interval: duration("k8s-poll-interval", &k8s.poll_interval)?,
-        keep_jobs: k8s.keep_jobs,
-        forwarded: crate::coordinator::k8s::job::forwarded_args(flags),
-    };
-    if driver != DriverKind::K8s {
-        return Ok(settings);
-    }
     if flags.multi.multi_platform.is_empty() {
         return Err(SettingsError::Conflict(
             "the k8s driver builds the platforms of --multi-platform (e.g. linux/amd64,linux/arm64): give it"
@@ -342,7 +391,20 @@ fn k8s_settings(
             "--registry-certificate names files on this machine, which the build pods cannot read; mount them into the executor image instead".into(),
         ));
     }
-    Ok(settings)
+    Ok(K8sSettings {
+        namespace: k8s.namespace.clone().filter(|n| !n.is_empty()),
+        executor_image: k8s.executor_image.clone(),
+        service_account: k8s.service_account.clone().filter(|n| !n.is_empty()),
+        docker_config_secret: k8s.docker_config_secret.clone().filter(|n| !n.is_empty()),
+        timeout: duration("k8s-timeout", &k8s.timeout)?,
+        poll_interval: duration("k8s-poll-interval", &k8s.poll_interval)?,
+        keep_jobs: k8s.keep_jobs,
+        pod_log: PodLog {
+            level: flags.log.verbosity.to_ascii_lowercase(),
+            json: flags.log.log_format.eq_ignore_ascii_case("json"),
+            timestamp: flags.log.log_timestamp,
+        },
+    })
 }
 
 /// The registry flags as client options, validated (certificates parsed, conflicts rejected) now.
@@ -541,7 +603,7 @@ mod tests {
     #[test]
     fn build_args_from_value_and_environment() {
         let env = |k: &str| (k == "FROM_ENV").then(|| "e".to_string());
-        let s = BuildSettings::from_flags(
+        let s = BuildInvocation::from_flags(
             &flags(&[
                 "--no-push",
                 "--build-arg",
@@ -556,6 +618,7 @@ mod tests {
             &env,
         )
         .unwrap();
+        let s = s.run.build();
         assert_eq!(s.build_args.get("A").map(String::as_str), Some("1"));
         assert_eq!(s.build_args.get("FROM_ENV").map(String::as_str), Some("e"));
         assert_eq!(s.build_args.get("E").map(String::as_str), Some(""));
@@ -564,48 +627,214 @@ mod tests {
 
     #[test]
     fn rejects_bad_build_arg_and_label() {
-        let e = BuildSettings::from_flags(&flags(&["--no-push", "--build-arg", "=x"]), &no_env).unwrap_err();
+        let e =
+            BuildInvocation::from_flags(&flags(&["--no-push", "--build-arg", "=x"]), &no_env).unwrap_err();
         assert!(e.to_string().contains("invalid --build-arg \"=x\""), "{e}");
-        let e = BuildSettings::from_flags(&flags(&["--no-push", "--label", "novalue"]), &no_env).unwrap_err();
+        let e =
+            BuildInvocation::from_flags(&flags(&["--no-push", "--label", "novalue"]), &no_env).unwrap_err();
         assert!(e.to_string().contains("invalid --label"), "{e}");
     }
 
     #[test]
     fn requires_destination_unless_no_push() {
-        let e = BuildSettings::from_flags(&flags(&[]), &no_env).unwrap_err();
+        let e = BuildInvocation::from_flags(&flags(&[]), &no_env).unwrap_err();
         assert!(matches!(e, SettingsError::NoDestination));
         assert!(
-            BuildSettings::from_flags(&flags(&["-d", "r/x"]), &no_env)
+            BuildInvocation::from_flags(&flags(&["-d", "r/x"]), &no_env)
                 .unwrap()
+                .run
+                .build()
+                .outputs
                 .push
         );
     }
 
     #[test]
     fn bool_flags_accept_explicit_values() {
-        let s =
-            BuildSettings::from_flags(&flags(&["--no-push=true", "--reproducible=false"]), &no_env).unwrap();
-        assert!(!s.push);
-        assert!(s.reproducible_epoch.is_none());
+        let s = BuildInvocation::from_flags(&flags(&["--no-push=true", "--reproducible=false"]), &no_env)
+            .unwrap();
+        assert!(!s.run.build().outputs.push);
+        assert!(s.run.build().reproducible_epoch.is_none());
     }
 
     #[test]
     fn reproducible_honours_source_date_epoch() {
         let env = |k: &str| (k == "SOURCE_DATE_EPOCH").then(|| "1700000000".to_string());
-        let s = BuildSettings::from_flags(&flags(&["--no-push", "--reproducible"]), &env).unwrap();
-        assert_eq!(s.reproducible_epoch, Some(1_700_000_000));
-        let s = BuildSettings::from_flags(&flags(&["--no-push", "--reproducible"]), &no_env).unwrap();
-        assert_eq!(s.reproducible_epoch, Some(0));
+        let s = BuildInvocation::from_flags(&flags(&["--no-push", "--reproducible"]), &env).unwrap();
+        assert_eq!(s.run.build().reproducible_epoch, Some(1_700_000_000));
+        let s = BuildInvocation::from_flags(&flags(&["--no-push", "--reproducible"]), &no_env).unwrap();
+        assert_eq!(s.run.build().reproducible_epoch, Some(0));
     }
 
     #[test]
     fn rejects_bad_platform_and_logging() {
-        assert!(BuildSettings::from_flags(
+        assert!(BuildInvocation::from_flags(
             &flags(&["--no-push", "--custom-platform", "linux/nope"]),
             &no_env
         )
         .is_err());
-        assert!(BuildSettings::from_flags(&flags(&["--no-push", "-v", "loud"]), &no_env).is_err());
-        assert!(BuildSettings::from_flags(&flags(&["--no-push", "--log-format", "xml"]), &no_env).is_err());
+        assert!(BuildInvocation::from_flags(&flags(&["--no-push", "-v", "loud"]), &no_env).is_err());
+        assert!(BuildInvocation::from_flags(&flags(&["--no-push", "--log-format", "xml"]), &no_env).is_err());
+    }
+
+    /// A request with every option away from its default, built field by field (no `..Default`),
+    /// so a new option fails to compile here until the test covers it.
+    fn every_option_set() -> BuildRequest {
+        use crate::registry::{RegistryCertificate, RegistryOptions};
+        BuildRequest {
+            source: Source {
+                context: "docker-image://r.example/ctx@sha256:0123".into(),
+                context_sub_path: Some("svc".into()),
+                dockerfile: "docker/Dockerfile.prod".into(),
+            },
+            build_args: [("KEY".to_string(), "from the environment".to_string())].into(),
+            target: Some("final".into()),
+            skip_unused_stages: true,
+            labels: [("org.example".to_string(), "x".to_string())].into(),
+            platform: "freebsd/arm/v6".parse().unwrap(),
+            reproducible_epoch: Some(1_700_000_000),
+            format: ImageFormat {
+                oci_mode: crate::image::OciMode::Oci,
+                compression: crate::snapshot::Compression::Zstd,
+                compression_level: Some(9),
+                force_compression: true,
+            },
+            snapshot: SnapshotOptions {
+                mode: crate::snapshot::SnapshotMode::Full,
+                single_snapshot: true,
+                ignore_paths: vec!["/var/cache".into()],
+            },
+            outputs: Outputs {
+                destinations: vec![crate::registry::Reference::parse("r.example/team/app:1").unwrap()],
+                push: true,
+                push_by_digest: true,
+                tar_path: Some("/out/image.tar".into()),
+                oci_layout_path: Some("/out/layout".into()),
+                records: RecordFiles {
+                    digest_file: Some("/dev/termination-log".into()),
+                    image_name_with_digest_file: Some("/out/names".into()),
+                    image_name_tag_with_digest_file: Some("/out/tags".into()),
+                    metadata_file: Some("/out/meta.json".into()),
+                },
+            },
+            registry: RegistryOptions {
+                insecure: true,
+                insecure_pull: true,
+                insecure_registries: vec!["a.example".into()],
+                skip_tls_verify: false,
+                skip_tls_verify_pull: true,
+                skip_tls_verify_registries: vec!["b.example".into()],
+                registry_mirrors: vec!["mirror.example".into()],
+                registry_certificates: vec![RegistryCertificate {
+                    registry: "c.example".into(),
+                    // Validation checks that the file exists.
+                    path: concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml").into(),
+                }],
+                push_retry: 3,
+                image_download_retry: 2,
+                retry_timing: Default::default(),
+            },
+            kaniko_dir: "/kaniko".into(),
+        }
+    }
+
+    /// Every leaf of `value` that equals the same leaf of `default`, as a JSON pointer.
+    fn unchanged(value: &serde_json::Value, default: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+        match (value, default) {
+            (serde_json::Value::Object(v), serde_json::Value::Object(d)) => {
+                for (key, child) in v {
+                    let null = serde_json::Value::Null;
+                    unchanged(child, d.get(key).unwrap_or(&null), &format!("{at}/{key}"), out);
+                }
+            }
+            _ if value == default => out.push(at.to_string()),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_build_option_survives_request_to_pod_arguments_and_back() {
+        let request = every_option_set();
+        // --skip-tls-verify cannot be combined with a --registry-certificate: its own request.
+        let mut no_verify = every_option_set();
+        no_verify.registry.registry_certificates.clear();
+        no_verify.registry.skip_tls_verify = true;
+        // The fixture really sets every option: no serialized field keeps its default value.
+        let default = BuildRequest {
+            platform: Platform::host(),
+            ..BuildInvocation::from_flags(&flags(&["--no-push"]), &no_env)
+                .unwrap()
+                .run
+                .build()
+                .clone()
+        };
+        let mut same = Vec::new();
+        unchanged(
+            &serde_json::to_value(&request).unwrap(),
+            &serde_json::to_value(&default).unwrap(),
+            "",
+            &mut same,
+        );
+        assert_eq!(
+            same,
+            ["/registry/skip_tls_verify"],
+            "options left at their default"
+        );
+        for request in [request, no_verify] {
+            round_trip_through_a_pod(&request);
+        }
+    }
+
+    fn round_trip_through_a_pod(request: &BuildRequest) {
+        // request → the executor's arguments in a pod → the parser → request.
+        let settings = K8sSettings {
+            namespace: None,
+            executor_image: "x".into(),
+            service_account: None,
+            docker_config_secret: None,
+            timeout: std::time::Duration::from_secs(60),
+            poll_interval: std::time::Duration::from_secs(1),
+            keep_jobs: false,
+            pod_log: PodLog {
+                level: "debug".into(),
+                json: true,
+                timestamp: true,
+            },
+        };
+        let args = crate::coordinator::k8s::job::executor_args(request, &settings).unwrap();
+        let mut argv = vec!["kaniko".to_string()];
+        argv.extend(args);
+        let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(&argv).unwrap();
+        let crate::cli::Command::Build(pod_flags) = cli.command else {
+            panic!("the pod runs `build`: {argv:?}");
+        };
+        let pod = BuildInvocation::from_flags(&pod_flags, &no_env).unwrap();
+        let BuildRun::Single(received) = &pod.run else {
+            panic!("a pod builds one platform");
+        };
+        // The kaniko directory is the pod's own (its --kaniko-dir, default /kaniko).
+        assert_eq!(received.kaniko_dir, pod_flags.kaniko_dir);
+        assert_eq!(received, request);
+        assert_eq!(pod.observe.log.level, tracing::Level::DEBUG);
+        assert_eq!(pod.observe.log.format, LogFormat::Json);
+        assert!(pod.observe.log.timestamp);
+    }
+
+    #[test]
+    fn a_received_request_refuses_flags_that_would_be_ignored() {
+        let json = serde_json::to_string(&every_option_set()).unwrap();
+        let argv = [
+            "kaniko",
+            "build",
+            "--build-request",
+            json.as_str(),
+            "--destination",
+            "r.example/x",
+        ];
+        let err = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap_err();
+        assert!(err.to_string().contains("cannot be used with"), "{err}");
+        let e = BuildInvocation::from_flags(&flags(&["--build-request", "{\"source\": 1}"]), &no_env)
+            .unwrap_err();
+        assert!(e.to_string().starts_with("invalid --build-request"), "{e}");
     }
 }

@@ -4,7 +4,7 @@
 //! a CI matrix, and left records; this driver reads them (from directories, globs, or the artifacts
 //! of the current GitHub Actions run) and checks each image in the registry.
 
-use super::{CoordinatorError, Driver};
+use super::{CoordinatorError, Driver, MatrixInputs};
 use crate::index::entries::{collect_entries, Entry};
 use crate::index::github_artifacts::{download_artifacts, GithubRun};
 use crate::index::verify::verify_entries;
@@ -13,8 +13,7 @@ use crate::registry::{Reference, RegistryClient};
 
 /// Reads the matrix's records and verifies them in every destination repository.
 pub struct CiDriver {
-    patterns: Vec<String>,
-    github_artifacts: Option<String>,
+    inputs: MatrixInputs,
     destinations: Vec<Reference>,
     entries: Vec<Entry>,
     /// Where downloaded artifacts are unpacked; removed by [`Driver::cleanup`] (or on drop).
@@ -22,14 +21,9 @@ pub struct CiDriver {
 }
 
 impl CiDriver {
-    pub fn new(
-        patterns: Vec<String>,
-        github_artifacts: Option<String>,
-        destinations: Vec<Reference>,
-    ) -> Self {
+    pub fn new(inputs: MatrixInputs, destinations: Vec<Reference>) -> Self {
         Self {
-            patterns,
-            github_artifacts,
+            inputs,
             destinations,
             entries: Vec::new(),
             downloads: None,
@@ -56,8 +50,8 @@ impl Driver for CiDriver {
     }
 
     async fn validate(&mut self, _registry: &RegistryClient) -> Result<(), CoordinatorError> {
-        let mut patterns = self.patterns.clone();
-        if let Some(pattern) = self.github_artifacts.clone() {
+        let mut patterns = self.inputs.digests_from.clone();
+        if let Some(pattern) = self.inputs.github_artifacts.clone() {
             patterns.extend(self.fetch_github_artifacts(&pattern).await?);
         }
         self.entries = collect_entries(&patterns)?;

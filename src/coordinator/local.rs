@@ -12,43 +12,41 @@ use tracing::Instrument;
 
 use super::{CoordinatorError, Driver};
 use crate::builder::native::emulated_run;
-use crate::cli::settings::BuildSettings;
+use crate::builder::BuildRequest;
+use crate::cancel::Cancellation;
 use crate::index::PlatformImage;
 use crate::platform::Platform;
 use crate::registry::RegistryClient;
 use crate::sandbox::{Isolation, SandboxError};
 
 /// Builds each platform here.
-pub struct LocalDriver {
-    /// The multi-platform build's settings; each platform's build is derived from them.
-    settings: BuildSettings,
+pub struct LocalDriver<'a> {
+    /// The build every platform runs ([`BuildRequest::for_platform`] makes each one's).
+    build: &'a BuildRequest,
+    platforms: &'a [Platform],
+    require_native_nodes: bool,
     isolation: Result<Isolation, SandboxError>,
     host: Platform,
+    cancel: &'a Cancellation,
 }
 
-impl LocalDriver {
-    pub fn new(settings: BuildSettings, isolation: Result<Isolation, SandboxError>, host: Platform) -> Self {
+impl<'a> LocalDriver<'a> {
+    pub fn new(
+        build: &'a BuildRequest,
+        platforms: &'a [Platform],
+        require_native_nodes: bool,
+        isolation: Result<Isolation, SandboxError>,
+        host: Platform,
+        cancel: &'a Cancellation,
+    ) -> Self {
         Self {
-            settings,
+            build,
+            platforms,
+            require_native_nodes,
             isolation,
             host,
+            cancel,
         }
-    }
-
-    /// The settings of one platform's build: pushed by digest (the index moves the tags), no
-    /// single-image outputs (the coordinator writes the index's), its own working directory.
-    pub fn platform_settings(&self, platform: &Platform) -> BuildSettings {
-        let mut s = self.settings.clone();
-        s.platform = platform.clone();
-        s.multi_platform = Vec::new();
-        s.push_by_digest = s.push;
-        s.digest_file = None;
-        s.metadata_file = None;
-        s.image_name_with_digest_file = None;
-        s.image_name_tag_with_digest_file = None;
-        s.oci_layout_path = None;
-        s.tar_path = None;
-        s
     }
 
     /// How many platforms build at once: one per core, except in container isolation, where the
@@ -62,12 +60,16 @@ impl LocalDriver {
 
     async fn build_platform(&self, platform: &Platform) -> Result<PlatformImage, CoordinatorError> {
         tracing::info!("building platform");
-        let outcome = crate::builder::run(self.platform_settings(platform), self.isolation.clone())
-            .await
-            .map_err(|e| CoordinatorError::Build {
-                platform: platform.to_string(),
-                source: Box::new(e),
-            })?;
+        let outcome = crate::builder::run(
+            self.build.for_platform(platform),
+            self.isolation.clone(),
+            self.cancel,
+        )
+        .await
+        .map_err(|e| CoordinatorError::Build {
+            platform: platform.to_string(),
+            source: Box::new(e),
+        })?;
         Ok(PlatformImage {
             platform: outcome.image.platform.clone().normalized(),
             manifest: outcome.image.manifest_descriptor.clone(),
@@ -76,26 +78,27 @@ impl LocalDriver {
     }
 }
 
-impl Driver for LocalDriver {
+impl Driver for LocalDriver<'_> {
     fn name(&self) -> &'static str {
         "local"
     }
 
     async fn validate(&mut self, _registry: &RegistryClient) -> Result<(), CoordinatorError> {
-        for platform in &self.settings.multi_platform {
+        for platform in self.platforms {
             if self.host.matches(platform) {
                 continue;
             }
-            let at =
-                emulated_run(&self.settings, platform, &self.host).map_err(|e| CoordinatorError::Build {
+            let at = emulated_run(&self.build.for_platform(platform), &self.host).map_err(|e| {
+                CoordinatorError::Build {
                     platform: platform.to_string(),
                     source: Box::new(e),
-                })?;
+                }
+            })?;
             match at {
                 None => {
                     tracing::info!(%platform, host = %self.host, "no RUN executes under this platform: building it natively")
                 }
-                Some(at) if self.settings.require_native_nodes => {
+                Some(at) if self.require_native_nodes => {
                     return Err(CoordinatorError::NeedsEmulation {
                         platform: platform.to_string(),
                         host: self.host.to_string(),
@@ -111,7 +114,7 @@ impl Driver for LocalDriver {
     }
 
     async fn execute(&mut self, _registry: &RegistryClient) -> Result<Vec<PlatformImage>, CoordinatorError> {
-        let platforms = self.settings.multi_platform.clone();
+        let platforms = self.platforms;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let limit = self.concurrency(platforms.len(), cores);
         tracing::info!(platforms = platforms.len(), at_once = limit, "building platforms");

@@ -11,17 +11,21 @@
 pub mod ci;
 pub mod k8s;
 pub mod local;
+pub mod request;
 
 use std::str::FromStr;
 
 use crate::builder::BuildError;
+use crate::cancel::Cancellation;
 use crate::index::publish::{publish_index, IndexOutputs};
 use crate::index::{assemble_index, BuiltIndex, IndexError, IndexSettings, PlatformImage};
 use crate::registry::{Reference, RegistryClient, RegistryError};
+use crate::sandbox::{Isolation, SandboxError};
 
 pub use ci::CiDriver;
 pub use k8s::K8sDriver;
 pub use local::LocalDriver;
+pub use request::{AggregateRequest, DriverRequest, K8sSettings, MatrixInputs, MultiPlatformRequest, PodLog};
 
 /// Which driver runs the per-platform builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,7 +63,7 @@ pub enum CoordinatorError {
         at: String,
     },
     #[error("kubernetes driver: {0}")]
-    Kubernetes(String),
+    Kubernetes(#[source] Box<k8s::K8sError>),
     #[error("interrupted by {0}")]
     Interrupted(&'static str),
     #[error("building {platform}: {source}")]
@@ -72,6 +76,12 @@ pub enum CoordinatorError {
     Index(#[from] IndexError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+}
+
+impl From<k8s::K8sError> for CoordinatorError {
+    fn from(e: k8s::K8sError) -> Self {
+        Self::Kubernetes(Box::new(e))
+    }
 }
 
 impl CoordinatorError {
@@ -132,66 +142,58 @@ pub async fn run<D: Driver>(
     Ok(built)
 }
 
-/// `build --multi-platform` (and `kaniko local`): the driver named by `--driver`, then the index.
+/// `build --multi-platform`, `kaniko local` and `kaniko k8s`: the request's driver, then the index.
+/// `cancel` stops the run (the drivers clean up what they started).
 pub async fn build_multi_platform(
-    settings: crate::cli::settings::BuildSettings,
-    isolation: Result<crate::sandbox::Isolation, crate::sandbox::SandboxError>,
+    request: MultiPlatformRequest,
+    isolation: Result<Isolation, SandboxError>,
+    cancel: &Cancellation,
 ) -> Result<BuiltIndex, CoordinatorError> {
-    let registry = RegistryClient::new(&settings.registry, crate::registry::Keychain::from_env())?;
-    let destinations = parse_destinations(&settings.destinations)?;
+    let registry = RegistryClient::new(&request.build.registry, crate::registry::Keychain::from_env())?;
+    let outputs = &request.build.outputs;
     let target = IndexTarget {
-        destinations: destinations.clone(),
-        settings: settings.index.clone(),
+        destinations: outputs.destinations.clone(),
+        settings: request.index.clone(),
         outputs: IndexOutputs {
             // Without a push there is nothing in the registry for the index to point at.
-            publish: settings.index.publish && settings.push,
-            digest_file: settings.digest_file.clone(),
-            metadata_file: settings.metadata_file.clone(),
+            publish: request.index.publish && outputs.push,
+            records: outputs.records.clone(),
         },
     };
-    match settings.driver {
-        DriverKind::Local => {
-            let mut driver = LocalDriver::new(settings, isolation, crate::platform::Platform::host());
-            run(&mut driver, &registry, &target).await
-        }
-        DriverKind::Ci => {
-            let mut driver = CiDriver::new(
-                settings.digests_from.clone(),
-                settings.github_artifacts.clone(),
-                destinations,
+    match &request.driver {
+        DriverRequest::Local { require_native_nodes } => {
+            let mut driver = LocalDriver::new(
+                &request.build,
+                &request.platforms,
+                *require_native_nodes,
+                isolation,
+                crate::platform::Platform::host(),
+                cancel,
             );
             run(&mut driver, &registry, &target).await
         }
-        DriverKind::K8s => {
-            let mut driver = K8sDriver::new(settings, destinations);
+        DriverRequest::Ci(inputs) => {
+            let mut driver = CiDriver::new(inputs.clone(), target.destinations.clone());
+            run(&mut driver, &registry, &target).await
+        }
+        DriverRequest::K8s(settings) => {
+            let mut driver = K8sDriver::new(&request.build, &request.platforms, settings, cancel);
             run(&mut driver, &registry, &target).await
         }
     }
 }
 
 /// `kaniko aggregate`: the CI driver, then the index.
-pub async fn aggregate(
-    settings: crate::cli::aggregate_settings::AggregateSettings,
-) -> Result<BuiltIndex, CoordinatorError> {
-    let registry = RegistryClient::new(&settings.registry, crate::registry::Keychain::from_env())?;
-    let destinations = parse_destinations(&settings.destinations)?;
+pub async fn aggregate(request: AggregateRequest) -> Result<BuiltIndex, CoordinatorError> {
+    let registry = RegistryClient::new(&request.registry, crate::registry::Keychain::from_env())?;
     let target = IndexTarget {
-        destinations: destinations.clone(),
-        settings: settings.index.clone(),
+        destinations: request.destinations.clone(),
+        settings: request.index.clone(),
         outputs: IndexOutputs {
-            publish: settings.index.publish,
-            digest_file: settings.digest_file.clone(),
-            metadata_file: settings.metadata_file.clone(),
+            publish: request.index.publish,
+            records: request.records.clone(),
         },
     };
-    let mut driver = CiDriver::new(
-        settings.digests_from.clone(),
-        settings.github_artifacts.clone(),
-        destinations,
-    );
+    let mut driver = CiDriver::new(request.inputs.clone(), request.destinations.clone());
     run(&mut driver, &registry, &target).await
-}
-
-fn parse_destinations(raw: &[String]) -> Result<Vec<Reference>, RegistryError> {
-    raw.iter().map(|d| Reference::parse(d)).collect()
 }

@@ -17,8 +17,8 @@ use super::config::{ConfigError, History, ImageConfig};
 use super::descriptor::Descriptor;
 use super::digest::Digest;
 use super::manifest::{ImageManifest, ManifestError, ManifestFormat};
+use super::LayerBlob;
 use crate::platform::Platform;
-use crate::snapshot::LayerBlob;
 
 /// Why an image could not be assembled.
 #[derive(Debug, thiserror::Error)]

@@ -88,7 +88,8 @@ impl ManifestFormat {
 }
 
 /// `--oci-mode`: which media-type family a built image is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum OciMode {
     /// Follow the base image (OCI for `FROM scratch`), except that zstd layers force OCI.
     #[default]

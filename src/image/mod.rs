@@ -8,6 +8,7 @@ pub mod config;
 pub mod descriptor;
 pub mod digest;
 pub mod json;
+pub mod layer_blob;
 pub mod manifest;
 pub mod media_type;
 
@@ -15,4 +16,5 @@ pub use assembled::{AssembledImage, AssembledLayer, ImageAssembler, LayerLocatio
 pub use config::{ContainerConfig, Healthcheck, History, ImageConfig};
 pub use descriptor::Descriptor;
 pub use digest::Digest;
+pub use layer_blob::LayerBlob;
 pub use manifest::{AnyManifest, ImageIndex, ImageManifest, ManifestFormat, OciMode};

@@ -9,9 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::record::BuildRecord;
 use super::IndexError;
 use crate::image::Digest;
+use crate::output::record::BuildRecord;
 use crate::platform::Platform;
 
 /// One per-platform image named by the matrix.

@@ -2,8 +2,7 @@
 
 //! The last step of a multi-platform build: per-platform images become one image index.
 //!
-//! [`record`] is the JSON record a single-platform build writes (`--metadata-file`) and the CI driver
-//! reads back; [`entries`] finds the records of a CI matrix (`--digests-from`); [`verify`] checks
+//! [`entries`] finds the records of a CI matrix (`--digests-from`); [`verify`] checks
 //! every entry against the destination registry; [`github_artifacts`] fetches the records of a
 //! GitHub Actions run (`--github-artifacts`); [`assemble`] builds the OCI image index (or Docker
 //! manifest list) deterministically; [`publish`] pushes it, or prints it.
@@ -12,29 +11,22 @@ pub mod assemble;
 pub mod entries;
 pub mod github_artifacts;
 pub mod publish;
-pub mod record;
 pub mod verify;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::cli::shared_flags::IndexFlags;
 use crate::image::{Descriptor, Digest, ManifestFormat};
 use crate::platform::Platform;
 use crate::registry::RegistryError;
 
 pub use assemble::{assemble_index, BuiltIndex};
 pub use entries::{collect_entries, Entry, EntrySource};
-pub use record::BuildRecord;
 
 /// Why an index cannot be built or published. Nothing is pushed when one of these is returned
 /// before publishing starts.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("invalid --index-annotations {value:?}: expected KEY=VALUE")]
-    Annotation { value: String },
-    #[error("--legacy-manifest-list: a Docker manifest list has no annotations; drop --index-annotations or publish an OCI index")]
-    LegacyAnnotations,
     #[error("--digests-from {pattern:?}: {reason}")]
     Source { pattern: String, reason: String },
     #[error("--github-artifacts: {reason}")]
@@ -57,6 +49,8 @@ pub enum IndexError {
     Registry(#[from] RegistryError),
     #[error("writing {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("writing the index's records: {0}")]
+    Records(#[from] crate::output::OutputError),
     #[error("serializing the index: {0}")]
     Serialize(String),
 }
@@ -69,33 +63,6 @@ pub struct IndexSettings {
     pub annotations: BTreeMap<String, String>,
     /// `Oci` for an OCI image index, `Docker` for a Docker manifest list.
     pub format: ManifestFormat,
-}
-
-impl IndexSettings {
-    /// Validates the index flags.
-    pub fn from_flags(flags: &IndexFlags) -> Result<Self, IndexError> {
-        let mut annotations = BTreeMap::new();
-        for item in flags.index_annotations.iter().filter(|a| !a.trim().is_empty()) {
-            match item.split_once('=') {
-                Some((k, v)) if !k.trim().is_empty() => {
-                    annotations.insert(k.trim().to_string(), v.to_string());
-                }
-                _ => return Err(IndexError::Annotation { value: item.clone() }),
-            }
-        }
-        if flags.legacy_manifest_list && !annotations.is_empty() {
-            return Err(IndexError::LegacyAnnotations);
-        }
-        Ok(Self {
-            publish: flags.publish_index,
-            annotations,
-            format: if flags.legacy_manifest_list {
-                ManifestFormat::Docker
-            } else {
-                ManifestFormat::Oci
-            },
-        })
-    }
 }
 
 /// One platform's image, as it goes into the index.

@@ -8,17 +8,17 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::assemble::BuiltIndex;
-use super::record::{index_platforms, BuildRecord};
 use super::IndexError;
-use crate::output::digest_file::write_digest_file;
-use crate::registry::{Reference, RegistryClient, DEFAULT_TAG};
+use crate::output::publish::{destination_name, write_records, Publication, RecordFiles, Subject};
+use crate::output::record::index_platforms;
+use crate::registry::{Reference, RegistryClient};
 
 /// Where the index and its records go.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexOutputs {
+    /// Push to the destinations; otherwise print the index on standard output.
     pub publish: bool,
-    pub digest_file: Option<PathBuf>,
-    pub metadata_file: Option<PathBuf>,
+    pub records: RecordFiles,
 }
 
 /// Pushes (or prints) the index and writes the records.
@@ -28,20 +28,13 @@ pub async fn publish_index(
     destinations: &[Reference],
     outputs: &IndexOutputs,
 ) -> Result<(), IndexError> {
-    let mut names = Vec::new();
     if outputs.publish {
         for dest in destinations {
             registry
                 .put_manifest(dest, &built.bytes, &built.descriptor.media_type)
                 .await?;
-            let name = format!(
-                "{}/{}:{}",
-                dest.registry(),
-                dest.repository(),
-                dest.tag().unwrap_or(DEFAULT_TAG)
-            );
-            tracing::info!(destination = %name, digest = %built.digest(), platforms = built.index.manifests.len(), "pushed the image index");
-            names.push(name);
+            let name = destination_name(dest);
+            tracing::info!(destination = %format!("{}:{}", name.repository, name.tag), digest = %built.digest(), platforms = built.index.manifests.len(), "pushed the image index");
         }
     } else {
         let mut out = std::io::stdout().lock();
@@ -52,30 +45,15 @@ pub async fn publish_index(
                 source,
             })?;
     }
-    if let Some(path) = &outputs.digest_file {
-        write_digest_file(path, built.digest()).map_err(|e| io_error(path, e))?;
-    }
-    if let Some(path) = &outputs.metadata_file {
-        let image = destinations
-            .first()
-            .map(|d| format!("{}/{}", d.registry(), d.repository()))
-            .unwrap_or_default();
-        let mut record = BuildRecord::new(
-            image,
-            built.digest().clone(),
-            built.descriptor.size,
-            built.descriptor.media_type.clone(),
-            names,
-        );
-        record.platforms = index_platforms(&built.index);
-        record.write(path).map_err(|e| io_error(path, e))?;
-    }
+    let published = Publication {
+        descriptor: &built.descriptor,
+        destinations,
+        by_digest: false,
+        in_destinations: outputs.publish,
+        subject: Subject::Index {
+            platforms: index_platforms(&built.index),
+        },
+    };
+    write_records(&outputs.records, &published)?;
     Ok(())
-}
-
-fn io_error(path: &std::path::Path, e: crate::output::OutputError) -> IndexError {
-    IndexError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    }
 }

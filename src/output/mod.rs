@@ -17,7 +17,9 @@ pub mod atomic_file;
 pub mod blob_fetcher;
 pub mod digest_file;
 pub mod layout;
+pub mod publish;
 pub mod push;
+pub mod record;
 pub mod repo_tag;
 pub mod tarball;
 

@@ -20,7 +20,7 @@ pub enum Direction {
 }
 
 /// `--registry-certificate my.registry.url=/path/to/cert.pem`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RegistryCertificate {
     pub registry: String,
     pub path: PathBuf,
@@ -52,7 +52,8 @@ pub struct RegistryMirror {
 }
 
 /// Registry access options. Field defaults are kaniko's flag defaults.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegistryOptions {
     /// `--insecure`: allow plain HTTP to every registry (default false).
     pub insecure: bool,
@@ -75,6 +76,7 @@ pub struct RegistryOptions {
     /// `--image-download-retry`: extra attempts for pulls (default 0).
     pub image_download_retry: u32,
     /// Backoff timing; not a flag, tests shorten it.
+    #[serde(skip)]
     pub retry_timing: RetryTiming,
 }
 

@@ -22,7 +22,8 @@ const MAX_TAG_LEN: usize = 128;
 
 /// A parsed, normalised image reference. At least one of tag and digest is always present; a digest, when
 /// present, is what API calls use, and the tag is kept for display.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct Reference {
     registry: String,
     repository: String,
@@ -171,6 +172,19 @@ impl Reference {
     /// allowed without `--insecure`, as go-containerregistry does.
     pub fn is_localhost(&self) -> bool {
         is_loopback_registry(&self.registry)
+    }
+}
+
+impl From<Reference> for String {
+    fn from(reference: Reference) -> Self {
+        reference.to_string()
+    }
+}
+
+impl TryFrom<String> for Reference {
+    type Error = RegistryError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text)
     }
 }
 

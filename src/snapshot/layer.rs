@@ -17,7 +17,7 @@ use super::tar_header::{self, EntryMeta, HeaderKind};
 use crate::image::digest::HashingWriter;
 use crate::image::manifest::ManifestFormat;
 use crate::image::media_type::LayerCompression;
-use crate::image::{Descriptor, Digest};
+use crate::image::Descriptor;
 
 /// Prefix that marks a whiteout entry (a file deleted from a lower layer).
 pub const WHITEOUT_PREFIX: &str = ".wh.";
@@ -59,7 +59,8 @@ pub struct LayerOptions {
 }
 
 /// Layer compression we write (uncompressed layers are read, never written).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Compression {
     #[default]
     Gzip,
@@ -100,17 +101,7 @@ pub fn source_date_epoch(value: Option<&str>) -> Result<u64, LayerError> {
     }
 }
 
-/// A finished layer blob on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerBlob {
-    /// `<dir>/<hex of the blob digest>`.
-    pub path: PathBuf,
-    /// Media type, blob digest and compressed size.
-    pub descriptor: Descriptor,
-    /// SHA-256 of the uncompressed tar stream.
-    pub diff_id: Digest,
-    pub uncompressed_size: u64,
-}
+pub use crate::image::LayerBlob;
 
 /// Writes one layer. Entries are written in the order appended; callers sort them when they want
 /// a canonical order. After an error the tar stream may be incomplete: drop the writer (its

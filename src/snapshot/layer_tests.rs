@@ -10,7 +10,7 @@ use std::path::Path;
 use sha2::{Digest as _, Sha256};
 
 use super::*;
-use crate::image::media_type;
+use crate::image::{media_type, Digest};
 use crate::snapshot::layer_reader::{list_entries, EntryKind};
 
 fn meta(mode: u32, uid: u64, gid: u64, mtime: u64) -> EntryMeta {

@@ -26,7 +26,8 @@ use super::dir_fd::{DirFd, RawStat};
 use super::snapshotter::SnapshotError;
 
 /// Which metadata decides that an entry changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SnapshotMode {
     /// mtime and ctime (ns), size, mode incl. type, owner, inode, rdev, link target: catches every
     /// change a process can make (even `touch -r` or content rewritten in place with the old

@@ -6,7 +6,7 @@
 //! The order of work: the local context is packed and pushed by digest to the first destination
 //! repository ([`crate::builder::context_image`]), since the registry is the one place the pods can
 //! reach with the credentials they already have; one Job per platform runs the executor image with
-//! `--context docker-image://…` and `--push-by-digest`; each pod reports its image digest as its
+//! the run's build request for its platform (reading `docker-image://…`, pushing by digest); each pod reports its image digest as its
 //! termination message; the digests are checked in the registry (platform read back from the image
 //! config, as `kaniko aggregate` does) and the coordinator publishes the index. The Jobs are deleted
 //! (with their pods) on success, failure and interruption.
@@ -15,16 +15,17 @@ pub mod job;
 pub mod pod_state;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams};
 
-use super::{CoordinatorError, Driver};
-use crate::builder::context_image;
-use crate::cli::settings::BuildSettings;
-use crate::context::{resolve_dockerfile, BuildContext, ContextSpec};
+use super::{CoordinatorError, Driver, K8sSettings};
+use crate::builder::plan::open_sources;
+use crate::builder::{context_image, BuildError, BuildRequest};
+use crate::cancel::Cancellation;
+use crate::context::ContextSpec;
 use crate::image::Digest;
 use crate::index::entries::{Entry, EntrySource};
 use crate::index::verify::verify_entries;
@@ -32,27 +33,88 @@ use crate::index::PlatformImage;
 use crate::observe::error_chain::error_chain;
 use crate::platform::Platform;
 use crate::registry::{Reference, RegistryClient};
-use job::{job_manifest, job_name, JobTemplate};
+use job::{job, job_name, JobTemplate};
 use pod_state::{pod_state, PodState};
 
-/// The driver's own settings (`--k8s-*`), validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct K8sSettings {
-    pub namespace: Option<String>,
-    pub executor_image: String,
-    pub service_account: Option<String>,
-    pub docker_config_secret: Option<String>,
-    pub timeout: Duration,
-    pub poll_interval: Duration,
-    pub keep_jobs: bool,
-    /// Build flags passed on to the pods ([`job::forwarded_args`]).
-    pub forwarded: Vec<String>,
+/// Why the Kubernetes driver failed.
+#[derive(Debug, thiserror::Error)]
+pub enum K8sError {
+    #[error("the build pods push their images: give --destination and drop --no-push")]
+    NoPush,
+    #[error("the k8s driver uploads a local context directory; --context {0:?} is not one")]
+    NotADirectory(String),
+    #[error("the pods cannot read a Dockerfile from this process's standard input (--dockerfile -)")]
+    DockerfileFromStdin,
+    #[error(
+        "the Dockerfile {dockerfile} is outside the build context {root}: the pods only receive the context"
+    )]
+    DockerfileOutside { dockerfile: PathBuf, root: PathBuf },
+    #[error("{path}: {source}")]
+    Path {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("reading the build's sources: {0}")]
+    Sources(#[source] Box<BuildError>),
+    #[error("no Kubernetes configuration (KUBECONFIG, ~/.kube/config, or the pod's service account): {0}")]
+    NoConfig(#[source] kube::config::InferConfigError),
+    #[error("Kubernetes client for {server}: {source}")]
+    Client {
+        server: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("not connected (validate first)")]
+    NotConnected,
+    #[error("the Job for {platform}: {source}")]
+    Manifest {
+        platform: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("creating Job {job} in namespace {namespace}: {source}")]
+    CreateJob {
+        job: String,
+        namespace: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("listing the pods of Job {job}: {source}")]
+    ListPods {
+        job: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("pod {pod} of Job {job} ({platform}) succeeded but its termination message is {message:?}, not an image digest")]
+    NotADigest {
+        pod: String,
+        job: String,
+        platform: String,
+        message: String,
+    },
+    #[error("building {platform} in pod {pod} of Job {job} (namespace {namespace}): {reason}{logs}")]
+    PodFailed {
+        platform: String,
+        pod: String,
+        job: String,
+        namespace: String,
+        reason: String,
+        /// The pod's last log lines, preformatted.
+        logs: String,
+    },
+    #[error("timed out after {after} (--k8s-timeout) waiting for {waiting}")]
+    Timeout { after: String, waiting: String },
+    #[error("creating a scratch directory: {0}")]
+    Scratch(#[source] std::io::Error),
 }
 
 /// Builds each platform in a Kubernetes Job.
-pub struct K8sDriver {
-    settings: BuildSettings,
-    destinations: Vec<Reference>,
+pub struct K8sDriver<'a> {
+    build: &'a BuildRequest,
+    platforms: &'a [Platform],
+    settings: &'a K8sSettings,
+    cancel: &'a Cancellation,
     client: Option<kube::Client>,
     namespace: String,
     context_dir: PathBuf,
@@ -63,15 +125,20 @@ pub struct K8sDriver {
     digests: Vec<(Platform, String, Digest)>,
 }
 
-fn k8s_err(reason: impl Into<String>) -> CoordinatorError {
-    CoordinatorError::Kubernetes(reason.into())
-}
-
-impl K8sDriver {
-    pub fn new(settings: BuildSettings, destinations: Vec<Reference>) -> Self {
+// A K8sError ends the run, once: its size on the error path does not matter.
+#[allow(clippy::result_large_err)]
+impl<'a> K8sDriver<'a> {
+    pub fn new(
+        build: &'a BuildRequest,
+        platforms: &'a [Platform],
+        settings: &'a K8sSettings,
+        cancel: &'a Cancellation,
+    ) -> Self {
         Self {
+            build,
+            platforms,
             settings,
-            destinations,
+            cancel,
             client: None,
             namespace: String::new(),
             context_dir: PathBuf::new(),
@@ -85,72 +152,62 @@ impl K8sDriver {
     /// The context directory to upload and the Dockerfile's path as the pods must name it:
     /// relative to the context root (`--context-sub-path` included, which the pods receive too),
     /// found with the build's own lookup rule.
-    fn locate_sources(&self) -> Result<(PathBuf, String), CoordinatorError> {
-        let dir = match ContextSpec::parse(&self.settings.context) {
+    fn locate_sources(&self) -> Result<(PathBuf, String), K8sError> {
+        let source = &self.build.source;
+        let dir = match ContextSpec::parse(&source.context) {
             Ok(ContextSpec::Dir(dir)) => dir,
-            _ => {
-                return Err(k8s_err(format!(
-                    "the k8s driver uploads a local context directory; --context {:?} is not one",
-                    self.settings.context
-                )))
-            }
+            _ => return Err(K8sError::NotADirectory(source.context.clone())),
         };
-        let dir = std::fs::canonicalize(&dir)
-            .map_err(|e| k8s_err(format!("build context directory {}: {e}", dir.display())))?;
-        if self.settings.dockerfile == "-" {
-            return Err(k8s_err(
-                "the pods cannot read a Dockerfile from this process's standard input (--dockerfile -)",
-            ));
+        let canonical = |p: &Path| {
+            std::fs::canonicalize(p).map_err(|source| K8sError::Path {
+                path: p.to_path_buf(),
+                source,
+            })
+        };
+        let dir = canonical(&dir)?;
+        if source.dockerfile == "-" {
+            return Err(K8sError::DockerfileFromStdin);
         }
         // A directory context extracts nothing, so the working directory is never written.
-        let context = BuildContext::open(
-            &self.settings.context,
-            self.settings.context_sub_path.as_deref(),
-            &std::env::temp_dir(),
-        )
-        .map_err(|e| k8s_err(e.to_string()))?;
-        let resolved =
-            resolve_dockerfile(&self.settings.dockerfile, &context).map_err(|e| k8s_err(e.to_string()))?;
-        let canonical =
-            |p: &Path| std::fs::canonicalize(p).map_err(|e| k8s_err(format!("{}: {e}", p.display())));
-        let root = canonical(context.root())?;
-        let found = canonical(resolved.path.as_deref().unwrap_or(Path::new("-")))?;
-        let relative = found.strip_prefix(&root).map_err(|_| {
-            k8s_err(format!(
-                "the Dockerfile {} is outside the build context {}: the pods only receive the context",
-                found.display(),
-                root.display()
-            ))
-        })?;
+        let opened = open_sources(source, &source.context, &std::env::temp_dir())
+            .map_err(|e| K8sError::Sources(Box::new(e)))?;
+        let root = canonical(opened.context.root())?;
+        let found = canonical(opened.dockerfile_path.as_deref().unwrap_or(Path::new("-")))?;
+        let relative = found
+            .strip_prefix(&root)
+            .map_err(|_| K8sError::DockerfileOutside {
+                dockerfile: found.clone(),
+                root: root.clone(),
+            })?;
         Ok((dir, relative.display().to_string()))
     }
 
-    fn client(&self) -> Result<&kube::Client, CoordinatorError> {
-        self.client
-            .as_ref()
-            .ok_or_else(|| k8s_err("not connected (validate first)"))
+    fn client(&self) -> Result<&kube::Client, K8sError> {
+        self.client.as_ref().ok_or(K8sError::NotConnected)
     }
 
-    async fn create_jobs(&mut self, context: &Reference) -> Result<(), CoordinatorError> {
+    async fn create_jobs(&mut self, context: &Reference) -> Result<(), K8sError> {
         let template = JobTemplate {
             run_id: &self.run_id,
+            build: self.build,
             context: format!("{}{context}", context_image::SCHEME),
             dockerfile: &self.dockerfile,
-            settings: &self.settings.k8s,
+            settings: self.settings,
         };
         let jobs: Api<Job> = Api::namespaced(self.client()?.clone(), &self.namespace);
-        for platform in self.settings.multi_platform.clone() {
-            let manifest = job_manifest(&template, &platform);
-            let job: Job = serde_json::from_value(manifest)
-                .map_err(|e| k8s_err(format!("the Job for {platform}: {e}")))?;
-            let name = job_name(&self.run_id, &platform);
-            jobs.create(&PostParams::default(), &job).await.map_err(|e| {
-                k8s_err(format!(
-                    "creating Job {name} in namespace {}: {}",
-                    self.namespace,
-                    error_chain(&e)
-                ))
+        for platform in self.platforms {
+            let job = job(&template, platform).map_err(|source| K8sError::Manifest {
+                platform: platform.to_string(),
+                source,
             })?;
+            let name = job_name(&self.run_id, platform);
+            jobs.create(&PostParams::default(), &job)
+                .await
+                .map_err(|source| K8sError::CreateJob {
+                    job: name.clone(),
+                    namespace: self.namespace.clone(),
+                    source,
+                })?;
             tracing::info!(%platform, job = %name, namespace = %self.namespace, "created build Job");
             self.created.push(name);
         }
@@ -158,13 +215,12 @@ impl K8sDriver {
     }
 
     /// Polls every Job's pod until each succeeded, one failed, or the time is up.
-    async fn wait(&mut self) -> Result<(), CoordinatorError> {
+    async fn wait(&mut self) -> Result<(), K8sError> {
         let pods: Api<Pod> = Api::namespaced(self.client()?.clone(), &self.namespace);
-        let deadline = Instant::now() + self.settings.k8s.timeout;
+        let deadline = Instant::now() + self.settings.timeout;
         // (platform, Job, what the pod was doing at the last poll); create_jobs made them in order.
         let mut pending: Vec<(Platform, String, String)> = self
-            .settings
-            .multi_platform
+            .platforms
             .iter()
             .cloned()
             .zip(self.created.iter().cloned())
@@ -176,17 +232,21 @@ impl K8sDriver {
                 let list = pods
                     .list(&ListParams::default().labels(&format!("job-name={name}")))
                     .await
-                    .map_err(|e| k8s_err(format!("listing the pods of Job {name}: {}", error_chain(&e))))?;
+                    .map_err(|source| K8sError::ListPods {
+                        job: name.clone(),
+                        source,
+                    })?;
                 let state = match list.items.first() {
                     Some(pod) => (pod_state(pod), pod.metadata.name.clone().unwrap_or_default()),
                     None => (PodState::Running("no pod yet".into()), String::new()),
                 };
                 match state {
                     (PodState::Succeeded(message), pod) => {
-                        let digest = message.parse::<Digest>().map_err(|_| {
-                            k8s_err(format!(
-                                "pod {pod} of Job {name} ({platform}) succeeded but its termination message is {message:?}, not an image digest"
-                            ))
+                        let digest = message.parse::<Digest>().map_err(|_| K8sError::NotADigest {
+                            pod: pod.clone(),
+                            job: name.clone(),
+                            platform: platform.to_string(),
+                            message: message.clone(),
                         })?;
                         tracing::info!(%platform, %pod, %digest, "platform built");
                         self.digests.push((platform, pod, digest));
@@ -197,10 +257,14 @@ impl K8sDriver {
                         } else {
                             self.tail_logs(&pods, &pod).await
                         };
-                        return Err(k8s_err(format!(
-                            "building {platform} in pod {pod} of Job {name} (namespace {}): {reason}{logs}",
-                            self.namespace
-                        )));
+                        return Err(K8sError::PodFailed {
+                            platform: platform.to_string(),
+                            pod,
+                            job: name,
+                            namespace: self.namespace.clone(),
+                            reason,
+                            logs,
+                        });
                     }
                     (PodState::Running(now), _) => {
                         if now != last {
@@ -219,13 +283,12 @@ impl K8sDriver {
                     .iter()
                     .map(|(p, n, s)| format!("{p} (Job {n}): {s}"))
                     .collect();
-                return Err(k8s_err(format!(
-                    "timed out after {} (--k8s-timeout) waiting for {}",
-                    humantime::format_duration(self.settings.k8s.timeout),
-                    states.join("; ")
-                )));
+                return Err(K8sError::Timeout {
+                    after: humantime::format_duration(self.settings.timeout).to_string(),
+                    waiting: states.join("; "),
+                });
             }
-            tokio::time::sleep(self.settings.k8s.poll_interval).await;
+            tokio::time::sleep(self.settings.poll_interval).await;
         }
     }
 
@@ -245,7 +308,7 @@ impl K8sDriver {
     }
 
     async fn delete_jobs(&mut self) {
-        if self.settings.k8s.keep_jobs || self.created.is_empty() {
+        if self.settings.keep_jobs || self.created.is_empty() {
             return;
         }
         let Some(client) = self.client.clone() else {
@@ -261,35 +324,29 @@ impl K8sDriver {
     }
 }
 
-impl Driver for K8sDriver {
+impl Driver for K8sDriver<'_> {
     fn name(&self) -> &'static str {
         "k8s"
     }
 
     async fn validate(&mut self, _registry: &RegistryClient) -> Result<(), CoordinatorError> {
-        if !self.settings.push || self.destinations.is_empty() {
-            return Err(k8s_err(
-                "the build pods push their images: give --destination and drop --no-push",
-            ));
+        if !self.build.outputs.push || self.build.outputs.destinations.is_empty() {
+            return Err(K8sError::NoPush.into());
         }
         let (dir, dockerfile) = self.locate_sources()?;
         self.context_dir = dir;
         self.dockerfile = dockerfile;
-        let config = kube::Config::infer().await.map_err(|e| {
-            k8s_err(format!(
-                "no Kubernetes configuration (KUBECONFIG, ~/.kube/config, or the pod's service account): {}",
-                error_chain(&e)
-            ))
-        })?;
+        let config = kube::Config::infer().await.map_err(K8sError::NoConfig)?;
         self.namespace = self
             .settings
-            .k8s
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
         let server = config.cluster_url.to_string();
-        let client = kube::Client::try_from(config)
-            .map_err(|e| k8s_err(format!("Kubernetes client for {server}: {}", error_chain(&e))))?;
+        let client = kube::Client::try_from(config).map_err(|source| K8sError::Client {
+            server: server.clone(),
+            source,
+        })?;
         tracing::info!(%server, namespace = %self.namespace, run = %self.run_id, "Kubernetes driver");
         self.client = Some(client);
         Ok(())
@@ -299,10 +356,10 @@ impl Driver for K8sDriver {
         let scratch = tempfile::Builder::new()
             .prefix("kaniko-k8s-")
             .tempdir()
-            .map_err(|e| k8s_err(format!("creating a scratch directory: {e}")))?;
+            .map_err(K8sError::Scratch)?;
+        let destinations = &self.build.outputs.destinations;
         // Pushed by digest into the first destination's repository (its tag is not touched).
-        let repository = &self.destinations[0];
-        let context = context_image::push(registry, repository, &self.context_dir, scratch.path())
+        let context = context_image::push(registry, &destinations[0], &self.context_dir, scratch.path())
             .await
             .map_err(|e| CoordinatorError::Build {
                 platform: "every platform (uploading the build context)".into(),
@@ -311,19 +368,11 @@ impl Driver for K8sDriver {
         drop(scratch);
         tracing::info!(context = %context, "uploaded the build context");
         self.create_jobs(&context).await?;
-        let waited = {
-            use tokio::signal::unix::{signal, SignalKind};
-            let mut term =
-                signal(SignalKind::terminate()).map_err(|e| k8s_err(format!("SIGTERM handler: {e}")))?;
-            let mut int =
-                signal(SignalKind::interrupt()).map_err(|e| k8s_err(format!("SIGINT handler: {e}")))?;
-            tokio::select! {
-                r = self.wait() => r,
-                _ = term.recv() => Err(CoordinatorError::Interrupted("SIGTERM")),
-                _ = int.recv() => Err(CoordinatorError::Interrupted("SIGINT")),
-            }
-        };
-        waited?;
+        let cancel = self.cancel;
+        tokio::select! {
+            r = self.wait() => r?,
+            reason = cancel.cancelled() => return Err(CoordinatorError::Interrupted(reason)),
+        }
         let entries: Vec<Entry> = self
             .digests
             .iter()
@@ -334,7 +383,7 @@ impl Driver for K8sDriver {
                 source: EntrySource::Remote(format!("pod {pod} ({platform})")),
             })
             .collect();
-        Ok(verify_entries(registry, &self.destinations, &entries).await?)
+        Ok(verify_entries(registry, destinations, &entries).await?)
     }
 
     async fn cleanup(&mut self) {

@@ -88,8 +88,8 @@ impl BuildRecord {
     }
 
     /// Writes the record atomically.
-    pub fn write(&self, path: &Path) -> Result<(), crate::output::OutputError> {
-        crate::output::atomic_file::AtomicFile::write_all_to(path, self.to_json().as_bytes())
+    pub fn write(&self, path: &Path) -> Result<(), super::OutputError> {
+        super::atomic_file::AtomicFile::write_all_to(path, self.to_json().as_bytes())
     }
 }
 

@@ -1,0 +1,158 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! What a single-platform build is asked to do: the library's own input, built by the command line
+//! (or by a driver, for each platform of a multi-platform run) and never by reading flags here.
+//!
+//! Everything taken from the local environment is already resolved in a request (build arguments
+//! given as `KEY` alone, `SOURCE_DATE_EPOCH` for `--reproducible`), so a request means the same
+//! wherever it is carried out: the Kubernetes driver hands it to its pods serialized as JSON.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::image::OciMode;
+use crate::output::publish::RecordFiles;
+use crate::platform::Platform;
+use crate::registry::{Reference, RegistryOptions};
+use crate::snapshot::{Compression, SnapshotMode};
+
+/// One single-platform build. Field defaults are kaniko's flag defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildRequest {
+    pub source: Source,
+    /// Build arguments, values resolved (a `KEY` unset in the environment is absent, as in docker).
+    pub build_args: BTreeMap<String, String>,
+    /// The stage to build (`--target`); the last one when absent.
+    pub target: Option<String>,
+    pub skip_unused_stages: bool,
+    /// Labels added to the final image's config.
+    pub labels: BTreeMap<String, String>,
+    /// The platform to build for.
+    pub platform: Platform,
+    /// Fixed timestamp (seconds since the epoch) for a reproducible build.
+    pub reproducible_epoch: Option<i64>,
+    pub format: ImageFormat,
+    pub snapshot: SnapshotOptions,
+    pub outputs: Outputs,
+    pub registry: RegistryOptions,
+    /// kaniko's directory, where the build's working files live (`--kaniko-dir`). It belongs to the
+    /// machine that runs the build, so a serialized request leaves it out and the receiving side
+    /// fills in its own.
+    #[serde(skip)]
+    pub kaniko_dir: PathBuf,
+}
+
+/// Where the build's files come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The context as given: a directory, `tar://…`, `docker-image://…`.
+    pub context: String,
+    pub context_sub_path: Option<String>,
+    /// The Dockerfile as given (`-` for standard input), tried as is and then inside the context.
+    pub dockerfile: String,
+}
+
+/// The media types and compression of the built image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageFormat {
+    pub oci_mode: OciMode,
+    /// Compression of the layers this build writes.
+    pub compression: Compression,
+    pub compression_level: Option<i32>,
+    /// Re-encode base layers whose compression differs.
+    pub force_compression: bool,
+}
+
+/// How the filesystem is snapshotted after each step.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotOptions {
+    pub mode: SnapshotMode,
+    /// One layer for the whole stage instead of one per step.
+    pub single_snapshot: bool,
+    /// Paths left out of snapshots (`--ignore-path`).
+    pub ignore_paths: Vec<PathBuf>,
+}
+
+/// Where the built image goes. Nothing is written or pushed until every stage has succeeded.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outputs {
+    pub destinations: Vec<Reference>,
+    pub push: bool,
+    /// Push by digest only: no tag is created or moved.
+    pub push_by_digest: bool,
+    /// A `docker load` tarball.
+    pub tar_path: Option<PathBuf>,
+    /// An OCI image layout directory.
+    pub oci_layout_path: Option<PathBuf>,
+    pub records: RecordFiles,
+}
+
+impl Outputs {
+    /// The outputs of one platform's image in a multi-platform run: pushed by digest to the
+    /// destination repositories (the index moves the tags), nothing written locally (the index's
+    /// records are the run's).
+    pub fn platform_image(&self) -> Self {
+        Self {
+            destinations: self.destinations.clone(),
+            push: self.push,
+            push_by_digest: self.push,
+            ..Self::default()
+        }
+    }
+}
+
+impl BuildRequest {
+    /// The same build for `platform`, with [`Outputs::platform_image`] outputs.
+    pub fn for_platform(&self, platform: &Platform) -> Self {
+        Self {
+            platform: platform.clone(),
+            outputs: self.outputs.platform_image(),
+            ..self.clone()
+        }
+    }
+
+    /// The build's timestamp in seconds: the reproducible epoch, or now.
+    pub fn timestamp(&self) -> u64 {
+        match self.reproducible_epoch {
+            Some(epoch) => u64::try_from(epoch).unwrap_or(0),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_platform_image_is_pushed_by_digest_and_writes_no_files() {
+        let outputs = Outputs {
+            destinations: vec![Reference::parse("registry.example/app:1").unwrap()],
+            push: true,
+            push_by_digest: false,
+            tar_path: Some("/tmp/x.tar".into()),
+            oci_layout_path: Some("/tmp/layout".into()),
+            records: RecordFiles {
+                digest_file: Some("/tmp/d".into()),
+                ..RecordFiles::default()
+            },
+        };
+        let each = outputs.platform_image();
+        assert!(each.push && each.push_by_digest);
+        assert_eq!(each.destinations, outputs.destinations);
+        assert_eq!((each.tar_path, each.oci_layout_path), (None, None));
+        assert_eq!(each.records, RecordFiles::default());
+        // Without a push there is nothing to push by digest either.
+        let local = Outputs::default().platform_image();
+        assert!(!local.push && !local.push_by_digest);
+    }
+}
