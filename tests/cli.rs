@@ -105,8 +105,10 @@ fn docs_cli_md_matches_clap() {
     use clap::CommandFactory;
     let cmd = kaniko::cli::Cli::command();
     let build = cmd.find_subcommand("build").unwrap();
+    // Hidden flags (the executor's side of `kaniko k8s`) are documented in advanced-configuration.md.
     for arg in build
         .get_arguments()
+        .filter(|a| !a.is_hide_set())
         .filter_map(|a| a.get_long())
         .filter(|l| *l != "help")
     {

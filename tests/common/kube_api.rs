@@ -268,13 +268,9 @@ fn run_pod(cluster: &Cluster, ns: &str, pod_name: &str, node_arch: &str) {
         .map(|a| {
             a.iter()
                 .filter_map(|v| v.as_str())
-                .map(|s| {
-                    if s == termination {
-                        message_file.display().to_string()
-                    } else {
-                        s.to_owned()
-                    }
-                })
+                // The container's termination log is this pod's own file, wherever an argument
+                // names it (a flag value, or inside the JSON build request).
+                .map(|s| s.replace(&termination, &message_file.display().to_string()))
                 .collect()
         })
         .unwrap_or_default();
