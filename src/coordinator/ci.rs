@@ -6,7 +6,7 @@
 
 use super::{CoordinatorError, Driver, MatrixInputs};
 use crate::index::entries::{collect_entries, Entry};
-use crate::index::github_artifacts::{download_artifacts, GithubRun};
+use crate::index::github_artifacts::{download_artifacts, GithubError, GithubRun};
 use crate::index::verify::verify_entries;
 use crate::index::{IndexError, PlatformImage};
 use crate::registry::{Reference, RegistryClient};
@@ -30,14 +30,12 @@ impl CiDriver {
         }
     }
 
-    async fn fetch_github_artifacts(&mut self, pattern: &str) -> Result<Vec<String>, IndexError> {
+    async fn fetch_github_artifacts(&mut self, pattern: &str) -> Result<Vec<String>, GithubError> {
         let run = GithubRun::from_env()?;
         let dir = tempfile::Builder::new()
             .prefix("kaniko-artifacts-")
             .tempdir()
-            .map_err(|e| IndexError::Github {
-                reason: format!("creating a directory for the artifacts: {e}"),
-            })?;
+            .map_err(GithubError::Scratch)?;
         let dirs = download_artifacts(&run, pattern, dir.path()).await?;
         self.downloads = Some(dir);
         Ok(dirs.iter().map(|d| d.display().to_string()).collect())
@@ -52,7 +50,11 @@ impl Driver for CiDriver {
     async fn validate(&mut self, _registry: &RegistryClient) -> Result<(), CoordinatorError> {
         let mut patterns = self.inputs.digests_from.clone();
         if let Some(pattern) = self.inputs.github_artifacts.clone() {
-            patterns.extend(self.fetch_github_artifacts(&pattern).await?);
+            patterns.extend(
+                self.fetch_github_artifacts(&pattern)
+                    .await
+                    .map_err(IndexError::from)?,
+            );
         }
         self.entries = collect_entries(&patterns)?;
         for e in &self.entries {

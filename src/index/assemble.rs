@@ -57,9 +57,7 @@ pub fn assemble_index(images: &[PlatformImage], settings: &IndexSettings) -> Res
             d
         })
         .collect();
-    let bytes = index
-        .to_bytes()
-        .map_err(|e| IndexError::Serialize(e.to_string()))?;
+    let bytes = index.to_bytes().map_err(IndexError::Serialize)?;
     let descriptor = Descriptor::new(
         settings.format.index_media_type(),
         Digest::of(&bytes),

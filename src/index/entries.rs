@@ -53,7 +53,7 @@ pub fn collect_entries(patterns: &[String]) -> Result<Vec<Entry>, IndexError> {
         if files.is_empty() {
             return Err(IndexError::Source {
                 pattern: pattern.clone(),
-                reason: "matches no files".into(),
+                reason: "matches no files",
             });
         }
         for file in files {
@@ -76,13 +76,13 @@ pub fn collect_entries(patterns: &[String]) -> Result<Vec<Entry>, IndexError> {
 /// matches.
 fn files_of(pattern: &str) -> Result<Vec<PathBuf>, IndexError> {
     let path = Path::new(pattern);
-    let source_err = |reason: String| IndexError::Source {
+    let io_err = |source| IndexError::SourceIo {
         pattern: pattern.to_string(),
-        reason,
+        source,
     };
     if path.is_dir() {
         let mut out = Vec::new();
-        walk(path, &mut out).map_err(|e| source_err(e.to_string()))?;
+        walk(path, &mut out).map_err(io_err)?;
         out.sort();
         return Ok(out);
     }
@@ -90,13 +90,23 @@ fn files_of(pattern: &str) -> Result<Vec<PathBuf>, IndexError> {
         return Ok(vec![path.to_path_buf()]);
     }
     if !pattern.contains(['*', '?', '[']) {
-        return Err(source_err("no such file or directory".into()));
+        return Err(IndexError::Source {
+            pattern: pattern.to_string(),
+            reason: "no such file or directory",
+        });
     }
     let mut out = Vec::new();
-    for item in glob::glob(pattern).map_err(|e| source_err(format!("invalid glob: {e}")))? {
-        let p = item.map_err(|e| source_err(e.to_string()))?;
+    let matches = glob::glob(pattern).map_err(|source| IndexError::SourceGlob {
+        pattern: pattern.to_string(),
+        source,
+    })?;
+    for item in matches {
+        let p = item.map_err(|source| IndexError::SourceGlobEntry {
+            pattern: pattern.to_string(),
+            source,
+        })?;
         if p.is_dir() {
-            walk(&p, &mut out).map_err(|e| source_err(e.to_string()))?;
+            walk(&p, &mut out).map_err(io_err)?;
         } else if p.is_file() {
             out.push(p);
         }
@@ -125,7 +135,10 @@ pub fn read_entry(path: &Path) -> Result<Entry, IndexError> {
         path: path.to_path_buf(),
         reason,
     };
-    let bytes = fs_err::read(path).map_err(|e| bad(format!("unreadable: {e}")))?;
+    let bytes = fs_err::read(path).map_err(|source| IndexError::EntryIo {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let text = String::from_utf8_lossy(&bytes);
     let trimmed = text.trim();
@@ -141,7 +154,10 @@ pub fn read_entry(path: &Path) -> Result<Entry, IndexError> {
         });
     }
     if trimmed.starts_with('{') {
-        let record = BuildRecord::parse(&bytes).map_err(bad)?;
+        let record = BuildRecord::parse(&bytes).map_err(|source| IndexError::EntryJson {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if record.platform.is_none() {
             return Err(bad(
                 "the record has no platform (an index's record cannot go into another index)".into(),

@@ -15,9 +15,6 @@ use octocrab::models::workflows::WorkflowListArtifact;
 use octocrab::params::actions::ArchiveFormat;
 use octocrab::{Octocrab, Page};
 
-use super::IndexError;
-use crate::observe::error_chain::error_chain;
-
 /// Artifacts per listing page: the API's maximum.
 const PAGE_SIZE: u8 = 100;
 /// A digest artifact holds a few small records; anything bigger is not one (or is a zip bomb).
@@ -47,16 +44,16 @@ impl std::fmt::Debug for GithubRun {
 
 impl GithubRun {
     /// The run described by the process environment.
-    pub fn from_env() -> Result<Self, IndexError> {
+    pub fn from_env() -> Result<Self, GithubError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// The run described by `lookup` (an environment), checked.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, IndexError> {
-        let get = |name: &str, why: &str| -> Result<String, IndexError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, GithubError> {
+        let get = |name: &str, why: &str| -> Result<String, GithubError> {
             lookup(name)
                 .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| github_err(format!("{name} is not set: {why}")))
+                .ok_or_else(|| GithubError::Run(format!("{name} is not set: {why}")))
         };
         let token = get(
             "GITHUB_TOKEN",
@@ -70,7 +67,7 @@ impl GithubRun {
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
             .ok_or_else(|| {
-                github_err(format!(
+                GithubError::Run(format!(
                     "GITHUB_REPOSITORY={repository:?} is not owner/repository"
                 ))
             })?;
@@ -81,7 +78,7 @@ impl GithubRun {
         let run_id = run_id
             .trim()
             .parse::<u64>()
-            .map_err(|_| github_err(format!("GITHUB_RUN_ID={run_id:?} is not a number")))?;
+            .map_err(|_| GithubError::Run(format!("GITHUB_RUN_ID={run_id:?} is not a number")))?;
         let api_url = lookup("GITHUB_API_URL")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| "https://api.github.com".to_string());
@@ -108,71 +105,73 @@ pub async fn download_artifacts(
     run: &GithubRun,
     pattern: &str,
     dest: &Path,
-) -> Result<Vec<PathBuf>, IndexError> {
-    let glob = glob::Pattern::new(pattern)
-        .map_err(|e| github_err(format!("--github-artifacts {pattern:?} is not a valid glob: {e}")))?;
+) -> Result<Vec<PathBuf>, GithubError> {
+    let glob = glob::Pattern::new(pattern).map_err(|source| GithubError::Pattern {
+        pattern: pattern.to_string(),
+        source,
+    })?;
     let crab = Octocrab::builder()
         .base_uri(run.api_url.as_str())
-        .map_err(|e| github_err(format!("GITHUB_API_URL={:?}: {}", run.api_url, error_chain(&e))))?
+        .map_err(|source| GithubError::ApiUrl {
+            url: run.api_url.clone(),
+            source,
+        })?
         .personal_token(run.token.clone())
         .build()
-        .map_err(|e| github_err(format!("GitHub client for {}: {}", run.api_url, error_chain(&e))))?;
+        .map_err(|source| GithubError::Client {
+            url: run.api_url.clone(),
+            source,
+        })?;
 
     let artifacts = list_artifacts(&crab, run).await?;
     let mut chosen: Vec<&WorkflowListArtifact> = artifacts.iter().filter(|a| glob.matches(&a.name)).collect();
     if chosen.is_empty() {
         let mut names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();
-        return Err(github_err(format!(
-            "--github-artifacts {pattern:?} matches no artifact of {}; it has {}",
-            run.describe(),
-            if names.is_empty() {
+        return Err(GithubError::NoMatch {
+            pattern: pattern.to_string(),
+            run: run.describe(),
+            names: if names.is_empty() {
                 "none (did the build jobs upload theirs, and does this job `needs` them?)".to_string()
             } else {
                 names.join(", ")
-            }
-        )));
+            },
+        });
     }
     chosen.sort_by(|a, b| a.name.cmp(&b.name));
     // Checked for all before any download, so a bad artifact costs no transfer.
     if let Some(bad) = chosen.iter().find(|a| !is_safe_name(&a.name)) {
-        return Err(github_err(format!(
-            "artifact name {:?} cannot be a directory name",
-            bad.name
-        )));
+        return Err(GithubError::BadName(bad.name.clone()));
     }
     if let Some(expired) = chosen.iter().find(|a| a.expired) {
-        return Err(github_err(format!(
-            "artifact {:?} of {} has expired; rerun the build jobs",
-            expired.name,
-            run.describe()
-        )));
+        return Err(GithubError::Expired {
+            name: expired.name.clone(),
+            run: run.describe(),
+        });
     }
 
     let mut dirs = Vec::new();
     for artifact in chosen {
         tracing::info!(artifact = %artifact.name, id = %artifact.id, size = artifact.size_in_bytes, "downloading GitHub artifact");
+        let which = || {
+            Box::new(Artifact {
+                name: artifact.name.clone(),
+                id: artifact.id.to_string(),
+                run: run.describe(),
+            })
+        };
         let zip = crab
             .actions()
             .download_artifact(&run.owner, &run.repo, artifact.id, ArchiveFormat::Zip)
             .await
-            .map_err(|e| {
-                github_err(format!(
-                    "downloading artifact {:?} (id {}) of {}: {}",
-                    artifact.name,
-                    artifact.id,
-                    run.describe(),
-                    error_chain(&e)
-                ))
+            .map_err(|source| GithubError::Download {
+                artifact: which(),
+                source,
             })?;
         let dir = dest.join(&artifact.name);
-        unpack_zip(&zip, &dir).map_err(|reason| {
-            github_err(format!(
-                "artifact {:?} (id {}) of {}: {reason}",
-                artifact.name,
-                artifact.id,
-                run.describe()
-            ))
+        unpack_zip(&zip, &dir).map_err(|source| GithubError::Unpack {
+            artifact: which(),
+            source,
         })?;
         dirs.push(dir);
     }
@@ -184,7 +183,7 @@ pub async fn download_artifacts(
 /// Server's links point elsewhere. The generic `get` is used because octocrab's
 /// `list_workflow_run_artifacts` builder drops its `per_page` and `page` parameters (0.54), which
 /// would return the first page forever.
-async fn list_artifacts(crab: &Octocrab, run: &GithubRun) -> Result<Vec<WorkflowListArtifact>, IndexError> {
+async fn list_artifacts(crab: &Octocrab, run: &GithubRun) -> Result<Vec<WorkflowListArtifact>, GithubError> {
     #[derive(serde::Serialize)]
     struct Query {
         per_page: u8,
@@ -205,12 +204,9 @@ async fn list_artifacts(crab: &Octocrab, run: &GithubRun) -> Result<Vec<Workflow
                 }),
             )
             .await
-            .map_err(|e| {
-                github_err(format!(
-                    "listing the artifacts of {}: {}",
-                    run.describe(),
-                    error_chain(&e)
-                ))
+            .map_err(|source| GithubError::List {
+                run: run.describe(),
+                source,
             })?;
         let count = listed.items.len();
         let total = listed.total_count;
@@ -233,46 +229,51 @@ async fn list_artifacts(crab: &Octocrab, run: &GithubRun) -> Result<Vec<Workflow
 
 /// Unpacks a zip archive into `dir` (created). Entries must stay inside `dir`; directories and
 /// regular files only; at most [`MAX_UNPACKED_BYTES`] in all.
-pub fn unpack_zip(bytes: &[u8], dir: &Path) -> Result<(), String> {
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a zip archive: {e}"))?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+pub fn unpack_zip(bytes: &[u8], dir: &Path) -> Result<(), UnzipError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(UnzipError::NotZip)?;
+    let create = |path: &Path| {
+        std::fs::create_dir_all(path).map_err(|source| UnzipError::Create {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    create(dir)?;
     let mut budget = MAX_UNPACKED_BYTES;
     for i in 0..archive.len() {
-        let mut file = archive.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
+        let mut file = archive
+            .by_index(i)
+            .map_err(|source| UnzipError::Entry { index: i, source })?;
         let name = file
             .name()
             .map(|n| n.into_owned())
             .unwrap_or_else(|_| format!("entry {i}"));
         let relative = file
             .enclosed_name()
-            .ok_or_else(|| format!("entry {name:?} would be written outside the artifact's directory"))?;
+            .ok_or_else(|| UnzipError::Outside(name.clone()))?;
         let target = dir.join(relative);
         if file.is_dir() {
-            std::fs::create_dir_all(&target).map_err(|e| format!("creating {}: {e}", target.display()))?;
+            create(&target)?;
             continue;
         }
         if file.is_symlink() {
-            return Err(format!(
-                "entry {name:?} is a symbolic link; digest artifacts hold plain files"
-            ));
+            return Err(UnzipError::Symlink(name));
         }
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
+            create(parent)?;
         }
         let mut contents = Vec::new();
         let read = (&mut file)
             .take(budget + 1)
             .read_to_end(&mut contents)
-            .map_err(|e| format!("entry {name:?}: {e}"))? as u64;
+            .map_err(|source| UnzipError::Read {
+                name: name.clone(),
+                source,
+            })? as u64;
         if read > budget {
-            return Err(format!(
-                "more than {} MiB unpacked: not a digest artifact",
-                MAX_UNPACKED_BYTES >> 20
-            ));
+            return Err(UnzipError::TooLarge(MAX_UNPACKED_BYTES >> 20));
         }
         budget -= read;
-        std::fs::write(&target, &contents).map_err(|e| format!("writing {}: {e}", target.display()))?;
+        std::fs::write(&target, &contents).map_err(|source| UnzipError::Write { path: target, source })?;
     }
     Ok(())
 }
@@ -281,8 +282,112 @@ fn is_safe_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains('/') && !name.contains('\0')
 }
 
-fn github_err(reason: String) -> IndexError {
-    IndexError::Github { reason }
+/// An artifact, for messages.
+#[derive(Debug)]
+pub struct Artifact {
+    pub name: String,
+    pub id: String,
+    /// The run, described.
+    pub run: String,
+}
+
+impl std::fmt::Display for Artifact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "artifact {:?} (id {}) of {}", self.name, self.id, self.run)
+    }
+}
+
+/// Why the artifacts of a run could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum GithubError {
+    /// The workflow run's environment is incomplete or malformed.
+    #[error("{0}")]
+    Run(String),
+    #[error("--github-artifacts {pattern:?} is not a valid glob: {source}")]
+    Pattern {
+        pattern: String,
+        #[source]
+        source: glob::PatternError,
+    },
+    #[error("GITHUB_API_URL={url:?}: {source}")]
+    ApiUrl {
+        url: String,
+        #[source]
+        source: octocrab::Error,
+    },
+    #[error("GitHub client for {url}: {source}")]
+    Client {
+        url: String,
+        #[source]
+        source: octocrab::Error,
+    },
+    #[error("listing the artifacts of {run}: {source}")]
+    List {
+        run: String,
+        #[source]
+        source: octocrab::Error,
+    },
+    #[error("--github-artifacts {pattern:?} matches no artifact of {run}; it has {names}")]
+    NoMatch {
+        pattern: String,
+        run: String,
+        names: String,
+    },
+    #[error("artifact name {0:?} cannot be a directory name")]
+    BadName(String),
+    #[error("artifact {name:?} of {run} has expired; rerun the build jobs")]
+    Expired { name: String, run: String },
+    #[error("downloading {artifact}: {source}")]
+    Download {
+        artifact: Box<Artifact>,
+        #[source]
+        source: octocrab::Error,
+    },
+    #[error("creating a directory for the artifacts: {0}")]
+    Scratch(#[source] std::io::Error),
+    #[error("{artifact}: {source}")]
+    Unpack {
+        artifact: Box<Artifact>,
+        #[source]
+        source: UnzipError,
+    },
+}
+
+/// Why a downloaded artifact could not be unpacked.
+#[derive(Debug, thiserror::Error)]
+pub enum UnzipError {
+    #[error("not a zip archive: {0}")]
+    NotZip(#[source] zip::result::ZipError),
+    #[error("creating {path}: {source}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("entry {index}: {source}")]
+    Entry {
+        index: usize,
+        #[source]
+        source: zip::result::ZipError,
+    },
+    #[error("entry {0:?} would be written outside the artifact's directory")]
+    Outside(String),
+    #[error("entry {0:?} is a symbolic link; digest artifacts hold plain files")]
+    Symlink(String),
+    #[error("entry {name:?}: {source}")]
+    Read {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("more than {0} MiB unpacked: not a digest artifact")]
+    TooLarge(u64),
+    #[error("writing {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 #[cfg(test)]
@@ -375,11 +480,13 @@ mod tests {
         assert!(dir.path().join("a/sub/abc").is_file());
 
         let evil = zip_of(&[("../escape", b"x")]);
-        let e = unpack_zip(&evil, &dir.path().join("b")).unwrap_err();
+        let e = unpack_zip(&evil, &dir.path().join("b")).unwrap_err().to_string();
         assert!(e.contains("outside"), "{e}");
         assert!(!dir.path().join("escape").exists());
 
-        let e = unpack_zip(b"{\"message\": \"Not Found\"}", &dir.path().join("c")).unwrap_err();
+        let e = unpack_zip(b"{\"message\": \"Not Found\"}", &dir.path().join("c"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a zip archive"), "{e}");
     }
 
@@ -388,7 +495,7 @@ mod tests {
         let big = vec![b'0'; (MAX_UNPACKED_BYTES + 1) as usize];
         let zip = zip_of(&[("big", &big)]);
         let dir = tempfile::tempdir().unwrap();
-        let e = unpack_zip(&zip, dir.path()).unwrap_err();
+        let e = unpack_zip(&zip, dir.path()).unwrap_err().to_string();
         assert!(e.contains("MiB unpacked"), "{e}");
     }
 }

@@ -28,11 +28,41 @@ pub use entries::{collect_entries, Entry, EntrySource};
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("--digests-from {pattern:?}: {reason}")]
-    Source { pattern: String, reason: String },
-    #[error("--github-artifacts: {reason}")]
-    Github { reason: String },
+    Source { pattern: String, reason: &'static str },
+    #[error("--digests-from {pattern:?}: {source}")]
+    SourceIo {
+        pattern: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--digests-from {pattern:?}: invalid glob: {source}")]
+    SourceGlob {
+        pattern: String,
+        #[source]
+        source: glob::PatternError,
+    },
+    #[error("--digests-from {pattern:?}: {source}")]
+    SourceGlobEntry {
+        pattern: String,
+        #[source]
+        source: glob::GlobError,
+    },
+    #[error("--github-artifacts: {0}")]
+    Github(#[source] Box<github_artifacts::GithubError>),
     #[error("{path}: {reason}")]
     Entry { path: PathBuf, reason: String },
+    #[error("{path}: unreadable: {source}")]
+    EntryIo {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a kaniko metadata record: {source}")]
+    EntryJson {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("{first} and {second} both hold an image for {platform}; keep one record per platform")]
     DuplicatePlatform {
         platform: String,
@@ -52,7 +82,13 @@ pub enum IndexError {
     #[error("writing the index's records: {0}")]
     Records(#[from] crate::output::OutputError),
     #[error("serializing the index: {0}")]
-    Serialize(String),
+    Serialize(#[source] crate::image::manifest::ManifestError),
+}
+
+impl From<github_artifacts::GithubError> for IndexError {
+    fn from(e: github_artifacts::GithubError) -> Self {
+        Self::Github(Box::new(e))
+    }
 }
 
 /// How the index is written and where it goes.

@@ -82,9 +82,9 @@ impl BuildRecord {
         s
     }
 
-    /// Parses a record; `Err` says what is wrong with it.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        serde_json::from_slice(bytes).map_err(|e| format!("not a kaniko metadata record: {e}"))
+    /// Parses a record.
+    pub fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
     }
 
     /// Writes the record atomically.
