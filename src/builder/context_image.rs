@@ -80,9 +80,7 @@ pub async fn push(
         Descriptor::new(media_type::OCI_CONFIG, config_digest, config_bytes.len() as u64),
         vec![Descriptor::new(media_type::OCI_LAYER_GZIP, blob_digest, size)],
     );
-    let bytes = manifest.to_bytes().map_err(|e| BuildError::Internal {
-        message: format!("context manifest: {e}"),
-    })?;
+    let bytes = manifest.to_bytes().map_err(BuildError::ContextImage)?;
     let digest = Digest::of(&bytes);
     let pinned = repository.pinned(digest);
     registry

@@ -6,14 +6,18 @@
 use std::path::{Path, PathBuf};
 
 use super::fsview;
+use super::rootfs::RootfsError;
+use super::workspace::WorkspaceError;
 use crate::context::ContextError;
 use crate::dockerfile::DockerfileError;
 use crate::image::assembled::AssembleError;
+use crate::image::config::ConfigError;
+use crate::image::manifest::ManifestError;
 use crate::output::OutputError;
 use crate::platform::PlatformError;
 use crate::registry::RegistryError;
-use crate::snapshot::{LayerError, LayerReadError};
-use super::workspace::WorkspaceError;
+use crate::snapshot::recompress::RecompressError;
+use crate::snapshot::{LayerError, LayerReadError, SnapshotError};
 
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,10 +44,14 @@ pub enum BuildError {
     Platform(#[from] PlatformError),
     #[error("{at}: RUN needs an isolation mode: {reason}")]
     NoIsolation { at: String, reason: String },
-    #[error("stage filesystem {root}: {message}")]
-    Rootfs { root: PathBuf, message: String },
+    #[error("stage filesystem {root}: {source}")]
+    Rootfs { root: PathBuf, source: RootfsError },
     #[error("snapshot: {0}")]
-    Snapshot(String),
+    Snapshot(#[from] SnapshotError),
+    #[error("--force-compression: {0}")]
+    Recompress(#[from] RecompressError),
+    #[error("pushing the build context as an image: {0}")]
+    ContextImage(#[source] ManifestError),
     #[error("{at}: {message}")]
     Unsupported { at: String, message: String },
     #[error("{at}: RUN in stage {stage}: {source}")]
@@ -67,16 +75,33 @@ pub enum BuildError {
         instruction: String,
         message: String,
     },
-    #[error("base image {image}: {message}")]
-    BaseImage { image: String, message: String },
-    #[error("ONBUILD trigger {trigger:?}: {message}")]
-    Onbuild { trigger: String, message: String },
+    #[error("base image {image}: {source}")]
+    BaseImage { image: String, source: BaseImageError },
+    #[error("ONBUILD trigger {trigger:?}: {source}")]
+    Onbuild {
+        trigger: String,
+        source: Box<DockerfileError>,
+    },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("internal error: {message}")]
     Internal { message: String },
+    /// The task running the build panicked or was cancelled.
+    #[error("the build task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error("interrupted by {0}: the build was stopped and its working files were removed")]
     Interrupted(&'static str),
+}
+
+/// Why a base image's manifest or config could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaseImageError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Assemble(#[from] AssembleError),
 }
 
 impl BuildError {
@@ -93,4 +118,3 @@ impl From<DockerfileError> for BuildError {
         Self::Dockerfile(Box::new(e))
     }
 }
-

@@ -6,8 +6,8 @@
 
 pub mod context_image;
 pub mod copy;
-pub mod error;
 pub mod copy_plan;
+pub mod error;
 pub mod fsview;
 pub mod images;
 pub mod layers;
@@ -105,7 +105,7 @@ pub async fn run(
     let abort = task.abort_handle();
     let signal = tokio::select! {
         r = task => {
-            return r.unwrap_or_else(|e| Err(BuildError::Internal { message: format!("the build task failed: {e}") }));
+            return r.unwrap_or_else(|e| Err(BuildError::Task(e)));
         }
         _ = int.recv() => "SIGINT",
         _ = term.recv() => "SIGTERM",

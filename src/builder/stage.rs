@@ -183,7 +183,7 @@ impl<'a> StageRun<'a> {
             let instruction = parse_instruction(&trigger, self.shared.dockerfile.escape()).map_err(|e| {
                 BuildError::Onbuild {
                     trigger: trigger.clone(),
-                    message: e.to_string(),
+                    source: Box::new(e),
                 }
             })?;
             self.step(&instruction).await?;
