@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::copy_plan::CopyPlanError;
 use super::fsview;
+use super::remote_file::DownloadError;
 use super::rootfs::RootfsError;
 use super::workspace::WorkspaceError;
 use crate::context::ContextError;
@@ -75,6 +77,12 @@ pub enum BuildError {
         instruction: String,
         message: String,
     },
+    #[error("{at}: {source}: {instruction}")]
+    InstructionFailed {
+        at: String,
+        instruction: String,
+        source: InstructionError,
+    },
     #[error("base image {image}: {source}")]
     BaseImage { image: String, source: BaseImageError },
     #[error("ONBUILD trigger {trigger:?}: {source}")]
@@ -91,6 +99,18 @@ pub enum BuildError {
     Task(#[from] tokio::task::JoinError),
     #[error("interrupted by {0}: the build was stopped and its working files were removed")]
     Interrupted(&'static str),
+}
+
+/// Why an instruction failed, when the cause is another module's error (the [`BuildError`] names
+/// the instruction and its place in the Dockerfile).
+#[derive(Debug, thiserror::Error)]
+pub enum InstructionError {
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    #[error(transparent)]
+    Download(#[from] DownloadError),
+    #[error(transparent)]
+    Plan(#[from] CopyPlanError),
 }
 
 /// Why a base image's manifest or config could not be used.

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::copy::{self, CopySpec};
+use super::error::InstructionError;
 use super::images::{ImageCache, StageImage};
 use super::rootfs::StageFs;
 use super::{BuildError, Shared};
@@ -414,6 +415,15 @@ impl<'a> StageRun<'a> {
     /// `file:line:column` of an instruction, for messages.
     pub fn location(&self, instruction: &Instruction) -> String {
         format!("{}:{}", self.shared.dockerfile.file_name, instruction.location)
+    }
+
+    /// An error at an instruction caused by another module's error, with the instruction's text.
+    pub fn fail(&self, instruction: &Instruction, source: impl Into<InstructionError>) -> BuildError {
+        BuildError::InstructionFailed {
+            at: self.location(instruction),
+            instruction: instruction.original.trim().to_string(),
+            source: source.into(),
+        }
     }
 
     /// An error at an instruction, with its text.
