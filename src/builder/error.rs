@@ -138,3 +138,79 @@ impl From<DockerfileError> for BuildError {
         Self::Dockerfile(Box::new(e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+    use crate::observe::error_chain::error_chain;
+    use crate::snapshot::UnpackError;
+
+    /// The first cause of type `T` in `e`'s source chain.
+    fn cause<T: std::error::Error + 'static>(e: &dyn std::error::Error) -> Option<&T> {
+        std::iter::successors(e.source(), |s| s.source()).find_map(|s| s.downcast_ref::<T>())
+    }
+
+    #[test]
+    fn stage_filesystem_error_names_root_layer_and_entry_once() {
+        let e = BuildError::Rootfs {
+            root: "/ws/rootfs".into(),
+            source: RootfsError::Unpack {
+                layer: "/ws/blobs/abc".into(),
+                source: UnpackError::Read(LayerReadError::Entry {
+                    path: "/ws/blobs/abc".into(),
+                    entry: "etc/passwd".into(),
+                    source: io::Error::other("unexpected end of file"),
+                }),
+            },
+        };
+        assert_eq!(
+            error_chain(&e),
+            "stage filesystem /ws/rootfs: unpacking /ws/blobs/abc: reading entry \"etc/passwd\" of layer \
+             /ws/blobs/abc: unexpected end of file"
+        );
+        assert_eq!(
+            cause::<io::Error>(&e).map(ToString::to_string).as_deref(),
+            Some("unexpected end of file")
+        );
+    }
+
+    #[test]
+    fn snapshot_error_keeps_its_cause_as_a_value() {
+        let e = BuildError::from(SnapshotError::Hash {
+            path: "/ws/rootfs/big.bin".into(),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        });
+        assert_eq!(
+            error_chain(&e),
+            "snapshot: hashing /ws/rootfs/big.bin: permission denied"
+        );
+        assert!(matches!(
+            cause::<SnapshotError>(&e),
+            Some(SnapshotError::Hash { .. })
+        ));
+        assert_eq!(
+            cause::<io::Error>(&e).map(io::Error::kind),
+            Some(io::ErrorKind::PermissionDenied)
+        );
+    }
+
+    #[test]
+    fn base_image_error_names_the_image_and_keeps_the_parse_error() {
+        let source = crate::image::ImageConfig::parse(b"{not json").unwrap_err();
+        let e = BuildError::BaseImage {
+            image: "busybox:1.36".into(),
+            source: source.into(),
+        };
+        let line = error_chain(&e);
+        assert!(
+            line.starts_with(
+                "base image busybox:1.36: image config is not valid JSON of the expected shape: "
+            ),
+            "{line}"
+        );
+        assert_eq!(line.matches("not valid JSON").count(), 1, "{line}");
+        assert!(cause::<serde_json::Error>(&e).is_some());
+    }
+}

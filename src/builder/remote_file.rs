@@ -141,3 +141,42 @@ pub async fn download(
         }],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: the message was reqwest's top line alone ("error sending request for url
+    /// (…)"), without why the request failed.
+    #[tokio::test]
+    async fn a_refused_download_says_why_and_names_the_url_once() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("http://127.0.0.1:{port}/file.txt");
+        let scratch = tempfile::tempdir().unwrap();
+        let err = download(&url, None, scratch.path()).await.unwrap_err();
+        assert!(matches!(err, DownloadError::Request { .. }), "{err:?}");
+        let line = error_chain(&err);
+        assert!(
+            line.starts_with(&format!("downloading {url}: error sending request")),
+            "{line}"
+        );
+        assert!(line.to_lowercase().contains("connection refused"), "{line}");
+        assert_eq!(line.matches(&url).count(), 1, "{line}");
+    }
+
+    #[tokio::test]
+    async fn a_malformed_checksum_is_refused_before_downloading() {
+        let scratch = tempfile::tempdir().unwrap();
+        let err = download("http://127.0.0.1:9/x", Some("md5:abc"), scratch.path())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid --checksum \"md5:abc\": expected sha256:<64 hex digits>"
+        );
+    }
+}

@@ -115,3 +115,44 @@ pub async fn run_helper(
         }
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_helper_is_named_with_its_registry() {
+        let empty = tempfile::tempdir().unwrap();
+        let path = OsString::from(empty.path());
+        let err = run_helper("absent", "https://r.example", "r.example", Some(&path))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "credential helper docker-credential-absent for registry r.example: \
+             docker-credential-absent is not on PATH"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_helper_answer_that_is_not_json_keeps_the_json_error() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let helper = dir.path().join("docker-credential-garbled");
+        std::fs::write(&helper, "#!/bin/sh\necho 'not json'\n").unwrap();
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = OsString::from(dir.path());
+        let err = run_helper("garbled", "https://r.example", "r.example", Some(&path))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "docker-credential-garbled get printed something that is not its JSON answer: expected"
+            ),
+            "{err}"
+        );
+        let json = std::iter::successors(std::error::Error::source(&err), |s| s.source())
+            .find_map(|s| s.downcast_ref::<serde_json::Error>());
+        assert!(json.is_some(), "{err:?}");
+    }
+}

@@ -304,6 +304,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unparsable_config_keeps_the_json_error() {
+        let e = DockerConfig::parse(b"{not json", Path::new("/cfg/config.json")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("reading docker config /cfg/config.json: key must be a string at line 1"),
+            "{e}"
+        );
+        let source = std::error::Error::source(&e).and_then(|s| s.source());
+        assert!(source.is_some_and(|s| s.is::<serde_json::Error>()), "{e:?}");
+    }
+
+    #[test]
     fn empty_and_unknown_fields_are_fine() {
         let c = cfg(r#"{"psFormat": "x", "auths": {}}"#);
         assert_eq!(
