@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::context_image::ContextImageError;
 use super::copy_plan::CopyPlanError;
 use super::fsview;
 use super::remote_file::DownloadError;
@@ -52,8 +53,8 @@ pub enum BuildError {
     Snapshot(#[from] SnapshotError),
     #[error("--force-compression: {0}")]
     Recompress(#[from] RecompressError),
-    #[error("pushing the build context as an image: {0}")]
-    ContextImage(#[source] ManifestError),
+    #[error("build context {spec:?}: {source}")]
+    ContextImage { spec: String, source: ContextImageError },
     #[error("{at}: {message}")]
     Unsupported { at: String, message: String },
     #[error("{at}: RUN in stage {stage}: {source}")]
