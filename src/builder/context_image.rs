@@ -9,8 +9,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::context::ContextError;
 use crate::image::digest::HashingWriter;
+use crate::image::manifest::ManifestError;
 use crate::image::{media_type, Descriptor, Digest, ImageManifest, ManifestFormat};
 use crate::registry::{BlobSource, Reference, RegistryClient};
 
@@ -18,29 +18,38 @@ use super::BuildError;
 
 pub const SCHEME: &str = "docker-image://";
 
+/// Why a `docker-image://` build context cannot be used or made (the [`BuildError`] names it).
+#[derive(Debug, thiserror::Error)]
+pub enum ContextImageError {
+    #[error("name the context image by digest (REPO@sha256:…)")]
+    NoDigest,
+    #[error("not an image manifest: {0}")]
+    Manifest(#[source] ManifestError),
+    #[error("a context image holds exactly one layer, this one has {0}")]
+    LayerCount(usize),
+    #[error("serializing its manifest: {0}")]
+    Serialize(#[source] ManifestError),
+}
+
 /// A context spec with `docker-image://` replaced by the `tar://` path of the downloaded layer;
 /// any other spec is returned unchanged.
 pub async fn localize(spec: &str, registry: &RegistryClient, work_dir: &Path) -> Result<String, BuildError> {
     let Some(image) = spec.strip_prefix(SCHEME) else {
         return Ok(spec.to_string());
     };
-    let invalid = |reason: String| {
-        BuildError::Context(ContextError::NotImplemented {
-            what: format!("build context {spec:?}: {reason}"),
-        })
+    let invalid = |source| BuildError::ContextImage {
+        spec: spec.to_string(),
+        source,
     };
     let reference = Reference::parse(image)?;
     if reference.digest().is_none() {
-        return Err(invalid("name the context image by digest (REPO@sha256:…)".into()));
+        return Err(invalid(ContextImageError::NoDigest));
     }
     let manifest = registry.get_manifest(&reference).await?;
     let parsed =
-        ImageManifest::parse(&manifest.bytes).map_err(|e| invalid(format!("not an image manifest: {e}")))?;
+        ImageManifest::parse(&manifest.bytes).map_err(|e| invalid(ContextImageError::Manifest(e)))?;
     let [layer] = parsed.layers.as_slice() else {
-        return Err(invalid(format!(
-            "a context image holds exactly one layer, this one has {}",
-            parsed.layers.len()
-        )));
+        return Err(invalid(ContextImageError::LayerCount(parsed.layers.len())));
     };
     fs_err::create_dir_all(work_dir).map_err(|e| BuildError::io(work_dir, e))?;
     let path = work_dir.join("context-image.tar");
@@ -80,8 +89,9 @@ pub async fn push(
         Descriptor::new(media_type::OCI_CONFIG, config_digest, config_bytes.len() as u64),
         vec![Descriptor::new(media_type::OCI_LAYER_GZIP, blob_digest, size)],
     );
-    let bytes = manifest.to_bytes().map_err(|e| BuildError::Internal {
-        message: format!("context manifest: {e}"),
+    let bytes = manifest.to_bytes().map_err(|e| BuildError::ContextImage {
+        spec: format!("{SCHEME}{repository}"),
+        source: ContextImageError::Serialize(e),
     })?;
     let digest = Digest::of(&bytes);
     let pinned = repository.pinned(digest);

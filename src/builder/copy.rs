@@ -110,8 +110,7 @@ pub async fn run(
         .map_err(|e| BuildError::io(shared.workspace.path(), e))?;
     let mut matches = Vec::new();
     let mut source_image: Option<StageImage> = None;
-    let excludes = IgnoreMatcher::new(&spec.excludes, "--exclude")
-        .map_err(|e| stage.error(instruction, e.to_string()))?;
+    let excludes = IgnoreMatcher::new(&spec.excludes, "--exclude").map_err(|e| stage.fail(instruction, e))?;
     match &spec.from {
         Some(from) => {
             let mut image = match resolve_from(stage, from) {
@@ -170,7 +169,7 @@ pub async fn run(
                         matches.push(
                             super::remote_file::download(p, spec.checksum.as_deref(), scratch.path())
                                 .await
-                                .map_err(|m| stage.error(instruction, m))?,
+                                .map_err(|e| stage.fail(instruction, e))?,
                         );
                     }
                     Source::Path(p) => {
@@ -182,12 +181,12 @@ pub async fn run(
                         let entries = shared
                             .context
                             .resolve_sources(p)
-                            .map_err(|e| stage.error(instruction, e.to_string()))?;
+                            .map_err(|e| stage.fail(instruction, e))?;
                         for entry in entries {
                             let entry = shared
                                 .context
                                 .follow_source_link(entry)
-                                .map_err(|e| stage.error(instruction, e.to_string()))?;
+                                .map_err(|e| stage.fail(instruction, e))?;
                             let m = if spec.is_add && spec.unpack && is_local_archive(&entry) {
                                 extract_archive(&entry, scratch.path(), matches.len())
                                     .map_err(|m| stage.error(instruction, m))?
@@ -211,7 +210,7 @@ pub async fn run(
     };
     let workdir = stage.workdir();
     let planned = plan_copy(&view.view, &workdir, &spec.dest, &matches, several, &opts)
-        .map_err(|e| stage.error(instruction, e.to_string()))?;
+        .map_err(|e| stage.fail(instruction, e))?;
 
     // Contents stored in another image's layers are extracted once, then streamed into the new layer.
     let wanted: BTreeSet<(usize, String)> = planned

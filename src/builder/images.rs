@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use super::error::BaseImageError;
 use super::layers::{load_view, LoadedView};
 use super::workspace::Workspace;
 use super::BuildError;
@@ -28,10 +29,7 @@ pub async fn pull(
 ) -> Result<StageImage, BuildError> {
     let reference = Reference::parse(name)?;
     let resolved = registry.resolve_platform_manifest(&reference, platform).await?;
-    let manifest = ImageManifest::parse(&resolved.manifest.bytes).map_err(|e| BuildError::BaseImage {
-        image: name.to_string(),
-        message: e.to_string(),
-    })?;
+    let manifest = ImageManifest::parse(&resolved.manifest.bytes).map_err(|e| base_image(name, e))?;
     let format = if resolved.manifest.media_type == crate::image::media_type::DOCKER_MANIFEST {
         ManifestFormat::Docker
     } else {
@@ -45,10 +43,7 @@ pub async fn pull(
                 .await?
         }
     };
-    let config = ImageConfig::parse(&config_bytes).map_err(|e| BuildError::BaseImage {
-        image: name.to_string(),
-        message: e.to_string(),
-    })?;
+    let config = ImageConfig::parse(&config_bytes).map_err(|e| base_image(name, e))?;
     let assembler = ImageAssembler::from_base(
         format,
         &manifest,
@@ -56,15 +51,19 @@ pub async fn pull(
         resolved.reference.registry(),
         resolved.reference.repository(),
     )
-    .map_err(|e| BuildError::BaseImage {
-        image: name.to_string(),
-        message: e.to_string(),
-    })?;
+    .map_err(|e| base_image(name, e))?;
     tracing::info!(image = name, digest = %resolved.manifest.digest, "resolved base image");
     Ok(StageImage {
         assembler,
         view: None,
     })
+}
+
+fn base_image(name: &str, source: impl Into<BaseImageError>) -> BuildError {
+    BuildError::BaseImage {
+        image: name.to_string(),
+        source: source.into(),
+    }
 }
 
 /// Local blob files and media types of an image's layers, downloading remote ones into the workspace.
@@ -171,8 +170,7 @@ pub async fn recompress_layers(
                 format.compression,
                 format.compression_level,
             )
-        })
-        .map_err(|e| BuildError::Snapshot(e.to_string()))?;
+        })?;
         let media = ManifestFormat::Oci
             .layer_media_type(wanted)
             .unwrap_or(media_type::OCI_LAYER_GZIP);

@@ -96,7 +96,13 @@ pub fn apply_layer(
                 let norm = normalize(&rel);
                 if CAPTURED.contains(&norm.as_str()) && entry.size <= CAPTURE_LIMIT {
                     let mut text = String::new();
-                    content.read_to_string(&mut text).map_err(|e| e.to_string())?;
+                    content
+                        .read_to_string(&mut text)
+                        .map_err(|source| LayerReadError::Entry {
+                            path: path.to_path_buf(),
+                            entry: entry.path.clone(),
+                            source,
+                        })?;
                     loaded.captured.insert(norm.clone(), text);
                 }
                 loaded.view.apply(&rel, node(NodeKind::File { size: entry.size }));
@@ -138,11 +144,16 @@ pub fn extract_files(
                 return Ok(());
             }
             let out = dest.join(index.to_string()).join(&key.1);
+            // std::fs, not fs_err: the error names `out` already.
+            let write_err = |source| LayerReadError::Write {
+                path: out.clone(),
+                source,
+            };
             if let Some(dir) = out.parent() {
-                fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
+                std::fs::create_dir_all(dir).map_err(write_err)?;
             }
-            let mut file = fs_err::File::create(&out).map_err(|e| e.to_string())?;
-            std::io::copy(content, &mut file).map_err(|e| format!("writing {}: {e}", out.display()))?;
+            let mut file = std::fs::File::create(&out).map_err(write_err)?;
+            std::io::copy(content, &mut file).map_err(write_err)?;
             written.insert(key, out);
             Ok(())
         })?;

@@ -105,7 +105,7 @@ pub async fn run(
     let abort = task.abort_handle();
     let reason = tokio::select! {
         r = task => {
-            return r.unwrap_or_else(|e| Err(BuildError::Internal { message: format!("the build task failed: {e}") }));
+            return r.unwrap_or_else(|e| Err(BuildError::Task(e)));
         }
         reason = cancel.cancelled() => reason,
     };

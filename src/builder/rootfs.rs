@@ -11,11 +11,31 @@ use std::path::{Path, PathBuf};
 use super::images::{local_layers, StageImage};
 use super::{BuildError, Shared};
 use crate::observe::measure::{self, Transfer};
-use crate::sandbox::mounts::{prepare_targets, standard_mounts, Mount, RESOLVER_FILES, SANDBOX_PATHS};
+use crate::sandbox::mounts::{
+    prepare_targets, standard_mounts, Mount, MountError, RESOLVER_FILES, SANDBOX_PATHS,
+};
 use crate::sandbox::Isolation;
 use crate::snapshot::{
-    clear_root, unpack_layer, ExcludeSet, LayerBlob, Ownership, Snapshotter, UnpackOptions,
+    clear_root, unpack_layer, ExcludeSet, LayerBlob, Ownership, Snapshotter, UnpackError, UnpackOptions,
 };
+
+/// Why the stage filesystem could not be prepared (the [`BuildError`] names its root).
+#[derive(Debug, thiserror::Error)]
+pub enum RootfsError {
+    #[error("clearing the filesystem: {0}")]
+    Clear(#[source] UnpackError),
+    #[error("unpacking {layer}: {source}")]
+    Unpack { layer: PathBuf, source: UnpackError },
+    #[error(transparent)]
+    Mounts(#[from] MountError),
+}
+
+fn rootfs_error(root: &Path, source: RootfsError) -> BuildError {
+    BuildError::Rootfs {
+        root: root.to_path_buf(),
+        source,
+    }
+}
 
 /// The unpacked filesystem of the stage being built.
 pub struct StageFs {
@@ -112,10 +132,7 @@ impl StageFs {
         let started = std::time::Instant::now();
         let snapshotter = tokio::task::block_in_place(|| -> Result<Snapshotter, BuildError> {
             if isolation == Isolation::Container {
-                clear_root(&root, &exclude).map_err(|e| BuildError::Rootfs {
-                    root: root.clone(),
-                    message: format!("clearing the filesystem: {e}"),
-                })?;
+                clear_root(&root, &exclude).map_err(|e| rootfs_error(&root, RootfsError::Clear(e)))?;
             } else {
                 fs_err::create_dir_all(&root).map_err(|e| BuildError::io(&root, e))?;
             }
@@ -126,11 +143,15 @@ impl StageFs {
                     .unwrap_or_default();
                 let size = fs_err::metadata(path).map(|m| m.len()).ok();
                 let mut progress = Transfer::start("extract", &format!("sha256:{name}"), size, "bytes");
-                let stats =
-                    unpack_layer(path, media_type, &root, &unpack).map_err(|e| BuildError::Rootfs {
-                        root: root.clone(),
-                        message: format!("unpacking {}: {e}", path.display()),
-                    })?;
+                let stats = unpack_layer(path, media_type, &root, &unpack).map_err(|source| {
+                    rootfs_error(
+                        &root,
+                        RootfsError::Unpack {
+                            layer: path.clone(),
+                            source,
+                        },
+                    )
+                })?;
                 progress.advance(size.unwrap_or(0));
                 tracing::debug!(layer = %path.display(), "layer extracted");
                 if stats.ownership_skipped > 0 {
@@ -140,12 +161,12 @@ impl StageFs {
                     );
                 }
             }
-            prepare_targets(&root, &mounts).map_err(|e| BuildError::Rootfs {
-                root: root.clone(),
-                message: e.to_string(),
-            })?;
-            Snapshotter::new(root.clone(), exclude.clone(), shared.request.snapshot.mode)
-                .map_err(|e| BuildError::Snapshot(e.to_string()))
+            prepare_targets(&root, &mounts).map_err(|e| rootfs_error(&root, e.into()))?;
+            Ok(Snapshotter::new(
+                root.clone(),
+                exclude.clone(),
+                shared.request.snapshot.mode,
+            )?)
         })?;
         tracing::info!(
             stage = stage_index,
@@ -176,12 +197,8 @@ impl StageFs {
     /// The sandbox mounts of a command, after re-checking their targets (a previous command may
     /// have replaced one with a symlink).
     pub fn mounts(&self) -> Result<Vec<Mount>, BuildError> {
-        tokio::task::block_in_place(|| prepare_targets(&self.root, &self.mounts)).map_err(|e| {
-            BuildError::Rootfs {
-                root: self.root.clone(),
-                message: e.to_string(),
-            }
-        })?;
+        tokio::task::block_in_place(|| prepare_targets(&self.root, &self.mounts))
+            .map_err(|e| rootfs_error(&self.root, e.into()))?;
         Ok(self.mounts.clone())
     }
 
@@ -189,16 +206,19 @@ impl StageFs {
     /// `rebaseline`, the change is not reported again by the next snapshot.
     pub fn apply(&mut self, blob: &LayerBlob, rebaseline: bool) -> Result<(), BuildError> {
         tokio::task::block_in_place(|| {
-            unpack_layer(&blob.path, &blob.descriptor.media_type, &self.root, &self.unpack).map_err(|e| {
-                BuildError::Rootfs {
-                    root: self.root.clone(),
-                    message: format!("unpacking {}: {e}", blob.path.display()),
-                }
-            })?;
+            unpack_layer(&blob.path, &blob.descriptor.media_type, &self.root, &self.unpack).map_err(
+                |source| {
+                    rootfs_error(
+                        &self.root,
+                        RootfsError::Unpack {
+                            layer: blob.path.clone(),
+                            source,
+                        },
+                    )
+                },
+            )?;
             if rebaseline {
-                self.snapshotter
-                    .rebaseline()
-                    .map_err(|e| BuildError::Snapshot(e.to_string()))?;
+                self.snapshotter.rebaseline()?;
             }
             Ok(())
         })
@@ -210,7 +230,7 @@ impl StageFs {
         let blob = tokio::task::block_in_place(|| {
             self.snapshotter
                 .take(&shared.workspace.layers(), shared.layer_options)
-                .map_err(|e| BuildError::Snapshot(e.to_string()))
+                .map_err(BuildError::from)
         })?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,

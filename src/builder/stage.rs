@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::copy::{self, CopySpec};
+use super::error::InstructionError;
 use super::images::{ImageCache, StageImage};
 use super::rootfs::StageFs;
 use super::{BuildError, Shared};
@@ -183,7 +184,7 @@ impl<'a> StageRun<'a> {
             let instruction = parse_instruction(&trigger, self.shared.dockerfile.escape()).map_err(|e| {
                 BuildError::Onbuild {
                     trigger: trigger.clone(),
-                    message: e.to_string(),
+                    source: Box::new(e),
                 }
             })?;
             self.step(&instruction).await?;
@@ -414,6 +415,15 @@ impl<'a> StageRun<'a> {
     /// `file:line:column` of an instruction, for messages.
     pub fn location(&self, instruction: &Instruction) -> String {
         format!("{}:{}", self.shared.dockerfile.file_name, instruction.location)
+    }
+
+    /// An error at an instruction caused by another module's error, with the instruction's text.
+    pub fn fail(&self, instruction: &Instruction, source: impl Into<InstructionError>) -> BuildError {
+        BuildError::InstructionFailed {
+            at: self.location(instruction),
+            instruction: instruction.original.trim().to_string(),
+            source: Box::new(source.into()),
+        }
     }
 
     /// An error at an instruction, with its text.

@@ -39,7 +39,11 @@ pub enum ContextError {
 
     /// A tarball that cannot be read.
     #[error("reading build context tarball {archive}: {cause}")]
-    Archive { archive: String, cause: io::Error },
+    Archive {
+        archive: String,
+        #[source]
+        cause: io::Error,
+    },
 
     /// A COPY/ADD source that does not exist in the context.
     #[error("{path}: not found in the build context")]
@@ -79,7 +83,11 @@ pub enum ContextError {
 
     /// Any other I/O failure; `action` says what was being done (fs_err errors already name the path).
     #[error("{action}: {cause}")]
-    Io { action: String, cause: io::Error },
+    Io {
+        action: String,
+        #[source]
+        cause: io::Error,
+    },
 }
 
 impl ContextError {

@@ -15,7 +15,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use super::measure::METRICS_TARGET;
+use super::measure::{MeasureKind, METRICS_TARGET};
 use super::span_fields::{scope_fields, FieldMap};
 
 /// How a build ended, as the `result` label says.
@@ -45,7 +45,7 @@ pub struct Timed {
 }
 
 /// Everything counted so far.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counts {
     pub bytes_pulled: u64,
     pub blobs_pulled: u64,
@@ -113,51 +113,60 @@ impl Metrics {
     fn record(&self, fields: &serde_json::Map<String, Value>, scope: &serde_json::Map<String, Value>) {
         let u = |k: &str| fields.get(k).and_then(Value::as_u64).unwrap_or(0);
         let seconds = u("duration_ms") as f64 / 1000.0;
+        // Only the library's emitters write this target, so a kind that does not parse is not ours.
+        let Some(kind) = fields
+            .get("kind")
+            .and_then(Value::as_str)
+            .and_then(|k| k.parse::<MeasureKind>().ok())
+        else {
+            return;
+        };
         let mut c = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        match fields.get("kind").and_then(Value::as_str).unwrap_or("") {
-            "blob_pulled" => {
+        // No wildcard arm: a new kind must say here what it counts.
+        match kind {
+            MeasureKind::BlobPulled => {
                 c.blobs_pulled += 1;
                 c.bytes_pulled += u("bytes");
             }
-            "blob_pushed" => {
+            MeasureKind::BlobPushed => {
                 c.blobs_pushed += 1;
                 c.bytes_pushed += u("bytes");
             }
-            "blob_mounted" => c.blobs_mounted += 1,
-            "blob_existed" => c.blobs_existing += 1,
-            "manifest_pushed" => {
+            MeasureKind::BlobMounted => c.blobs_mounted += 1,
+            MeasureKind::BlobExisted => c.blobs_existing += 1,
+            MeasureKind::ManifestPushed => {
                 c.manifests_pushed += 1;
                 c.manifest_bytes_pushed += u("bytes");
             }
-            "layer_written" => {
+            MeasureKind::LayerWritten => {
                 c.layers_written += 1;
                 c.bytes_compressed += u("uncompressed");
                 c.layer_bytes_written += u("compressed");
             }
-            "snapshot" => {
+            MeasureKind::Snapshot => {
                 c.files_scanned += u("files");
                 let mut labels = step_labels(scope);
                 labels.insert("files", u("files").to_string());
                 c.snapshots.push(Timed { labels, seconds });
             }
-            "cache" => match fields.get("hit").and_then(Value::as_bool) {
+            MeasureKind::Cache => match fields.get("hit").and_then(Value::as_bool) {
                 Some(true) => c.cache_hits += 1,
                 _ => c.cache_misses += 1,
             },
-            "retry" => {
+            MeasureKind::Retry => {
                 let reason = fields.get("reason").and_then(Value::as_str).unwrap_or("unknown");
                 *c.retries.entry(reason.to_string()).or_default() += 1;
             }
-            "phase" => {
+            MeasureKind::Phase => {
                 if let Some(name) = fields.get("phase").and_then(Value::as_str) {
                     *c.phases.entry(name.to_string()).or_default() += seconds;
                 }
             }
-            "step" => {
+            MeasureKind::Step => {
                 let labels = step_labels(scope);
                 c.steps.push(Timed { labels, seconds });
             }
-            "stage" => {
+            MeasureKind::Stage => {
                 let mut labels = BTreeMap::new();
                 if let Some(p) = scope.get("platform").and_then(Value::as_str) {
                     labels.insert("platform", p.to_string());
@@ -167,7 +176,6 @@ impl Metrics {
                 labels.insert("name", name.to_string());
                 c.stages.push(Timed { labels, seconds });
             }
-            _ => {}
         }
     }
 
@@ -418,6 +426,56 @@ mod tests {
             text.contains("# TYPE kaniko_pushed_bytes_total counter\n"),
             "{text}"
         );
+    }
+
+    /// Emits one event of `kind` through the library's own emitter.
+    fn emit(kind: MeasureKind) {
+        use crate::observe::measure;
+        use std::time::Duration;
+        match kind {
+            MeasureKind::BlobPulled => measure::blob_pulled(7),
+            MeasureKind::BlobPushed => measure::blob_pushed(7),
+            MeasureKind::BlobMounted => measure::blob_not_uploaded(true),
+            MeasureKind::BlobExisted => measure::blob_not_uploaded(false),
+            MeasureKind::ManifestPushed => measure::manifest_pushed(7),
+            MeasureKind::LayerWritten => measure::layer_written(7, 3),
+            MeasureKind::Snapshot => measure::snapshot_scanned(7, Duration::from_millis(5)),
+            MeasureKind::Cache => measure::image_cache(true),
+            MeasureKind::Retry => measure::retry("503"),
+            MeasureKind::Phase => measure::phase("context", Duration::from_millis(5)),
+            MeasureKind::Step => measure::step_done(Duration::from_millis(5), true),
+            MeasureKind::Stage => measure::stage_done(0, "build", Duration::from_millis(5)),
+        }
+    }
+
+    #[test]
+    fn every_measure_kind_emitted_is_recorded() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let metrics = Metrics::new();
+        let subscriber = tracing_subscriber::registry().with(MetricsLayer {
+            metrics: metrics.clone(),
+        });
+        tracing::subscriber::with_default(subscriber, || {
+            for &kind in MeasureKind::ALL {
+                let before = metrics.snapshot();
+                emit(kind);
+                assert_ne!(
+                    metrics.snapshot(),
+                    before,
+                    "{kind} was emitted but nothing was counted"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn an_unknown_kind_counts_nothing() {
+        let m = Metrics::default();
+        m.record(
+            &map(json!({"kind": "blob_pulld", "bytes": 10})),
+            &serde_json::Map::new(),
+        );
+        assert_eq!(m.snapshot(), Counts::default());
     }
 
     #[test]

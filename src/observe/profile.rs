@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     #[error("starting the CPU profiler: {0}")]
-    Start(String),
+    Start(#[source] pprof::Error),
     #[error("building the CPU profile: {0}")]
-    Report(String),
-    #[error("writing the CPU profile {path}: {message}")]
-    Write { path: PathBuf, message: String },
+    Report(#[source] pprof::Error),
+    #[error("creating the CPU profile {path}: {source}")]
+    Create { path: PathBuf, source: std::io::Error },
+    #[error("writing the CPU profile {path}: {source}")]
+    Write { path: PathBuf, source: pprof::Error },
 }
 
 /// A running profile.
@@ -29,7 +31,7 @@ impl CpuProfile {
             // Sampling inside libc's unwinder-unsafe functions can deadlock the process.
             .blocklist(&["libc", "libgcc", "pthread", "vdso"])
             .build()
-            .map_err(|e| ProfileError::Start(e.to_string()))?;
+            .map_err(ProfileError::Start)?;
         Ok(Self {
             guard,
             path: path.to_path_buf(),
@@ -38,21 +40,19 @@ impl CpuProfile {
 
     /// Stops sampling and writes the flamegraph.
     pub fn write(self) -> Result<PathBuf, ProfileError> {
-        let report = self
-            .guard
-            .report()
-            .build()
-            .map_err(|e| ProfileError::Report(e.to_string()))?;
-        let write_err = |message: String| ProfileError::Write {
+        let report = self.guard.report().build().map_err(ProfileError::Report)?;
+        let file = std::fs::File::create(&self.path).map_err(|source| ProfileError::Create {
             path: self.path.clone(),
-            message,
-        };
-        let file = std::fs::File::create(&self.path).map_err(|e| write_err(e.to_string()))?;
+            source,
+        })?;
         let mut options = pprof::flamegraph::Options::default();
         options.title = "kaniko CPU profile".into();
         report
             .flamegraph_with_options(file, &mut options)
-            .map_err(|e| write_err(e.to_string()))?;
+            .map_err(|source| ProfileError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
         Ok(self.path)
     }
 }

@@ -211,10 +211,8 @@ impl RegistryClient {
             }
         };
         let mut value = HeaderValue::from_str(&header).map_err(|_| {
-            Failure::Final(RegistryError::CredentialHelper {
-                helper: "(config)".into(),
+            Failure::Final(RegistryError::CredentialNotAHeader {
                 registry: target.registry.clone(),
-                reason: "the credential contains characters not allowed in an HTTP header".into(),
             })
         })?;
         value.set_sensitive(true);

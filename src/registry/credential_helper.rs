@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
 use super::credential::Credential;
-use super::error::RegistryError;
+use super::error::{HelperError, RegistryError};
 
 /// A helper that hangs (waiting for a desktop unlock prompt, say) must not hang the build.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -33,10 +33,10 @@ pub async fn run_helper(
     registry: &str,
     path: Option<&OsString>,
 ) -> Result<Option<Credential>, RegistryError> {
-    let fail = |reason: String| RegistryError::CredentialHelper {
+    let fail = |source: HelperError| RegistryError::CredentialHelper {
         helper: helper.to_string(),
         registry: registry.to_string(),
-        reason,
+        source,
     };
     let program = format!("docker-credential-{helper}");
     let mut cmd = tokio::process::Command::new(&program);
@@ -49,9 +49,16 @@ pub async fn run_helper(
         // std resolves the program with the child's PATH when it is set explicitly.
         cmd.env("PATH", path);
     }
-    let mut child = cmd.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => fail(format!("{program} is not on PATH")),
-        _ => fail(format!("cannot start {program}: {e}")),
+    let mut child = cmd.spawn().map_err(|source| {
+        fail(match source.kind() {
+            std::io::ErrorKind::NotFound => HelperError::NotOnPath {
+                program: program.clone(),
+            },
+            _ => HelperError::Start {
+                program: program.clone(),
+                source,
+            },
+        })
     })?;
     if let Some(mut stdin) = child.stdin.take() {
         // A helper that exits without reading stdin is not an error by itself; its exit status tells.
@@ -61,12 +68,17 @@ pub async fn run_helper(
     let output = tokio::time::timeout(HELPER_TIMEOUT, child.wait_with_output())
         .await
         .map_err(|_| {
-            fail(format!(
-                "{program} did not answer within {}s",
-                HELPER_TIMEOUT.as_secs()
-            ))
+            fail(HelperError::Timeout {
+                program: program.clone(),
+                seconds: HELPER_TIMEOUT.as_secs(),
+            })
         })?
-        .map_err(|e| fail(format!("waiting for {program}: {e}")))?;
+        .map_err(|source| {
+            fail(HelperError::Wait {
+                program: program.clone(),
+                source,
+            })
+        })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         // The protocol's "not found" answer is a message on stdout and a failing exit status.
@@ -80,17 +92,14 @@ pub async fn run_helper(
             .chain(stdout.lines())
             .find(|l| !l.trim().is_empty())
             .unwrap_or("");
-        return Err(fail(format!(
-            "{program} get failed ({}): {}",
-            output.status,
-            first.trim()
-        )));
+        return Err(fail(HelperError::Failed {
+            program,
+            status: output.status,
+            first_line: first.trim().to_string(),
+        }));
     }
-    let answer: HelperAnswer = serde_json::from_slice(&output.stdout).map_err(|e| {
-        fail(format!(
-            "{program} get printed something that is not its JSON answer: {e}"
-        ))
-    })?;
+    let answer: HelperAnswer = serde_json::from_slice(&output.stdout)
+        .map_err(|source| fail(HelperError::Answer { program, source }))?;
     if answer.secret.is_empty() {
         return Ok(None);
     }
@@ -105,4 +114,45 @@ pub async fn run_helper(
             password: answer.secret,
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_helper_is_named_with_its_registry() {
+        let empty = tempfile::tempdir().unwrap();
+        let path = OsString::from(empty.path());
+        let err = run_helper("absent", "https://r.example", "r.example", Some(&path))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "credential helper docker-credential-absent for registry r.example: \
+             docker-credential-absent is not on PATH"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_helper_answer_that_is_not_json_keeps_the_json_error() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let helper = dir.path().join("docker-credential-garbled");
+        std::fs::write(&helper, "#!/bin/sh\necho 'not json'\n").unwrap();
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = OsString::from(dir.path());
+        let err = run_helper("garbled", "https://r.example", "r.example", Some(&path))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "docker-credential-garbled get printed something that is not its JSON answer: expected"
+            ),
+            "{err}"
+        );
+        let json = std::iter::successors(std::error::Error::source(&err), |s| s.source())
+            .find_map(|s| s.downcast_ref::<serde_json::Error>());
+        assert!(json.is_some(), "{err:?}");
+    }
 }

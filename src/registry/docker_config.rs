@@ -11,7 +11,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::credential::Credential;
-use super::error::RegistryError;
+use super::error::{DockerConfigError, RegistryError};
 use super::reference::{normalize_registry, DOCKER_HUB_REGISTRY};
 
 /// The key docker uses for Docker Hub in `auths` and the server URL it gives credential helpers.
@@ -69,7 +69,7 @@ impl DockerConfig {
     pub fn parse(bytes: &[u8], path: &Path) -> Result<Self, RegistryError> {
         serde_json::from_slice(bytes).map_err(|e| RegistryError::DockerConfig {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            source: DockerConfigError::Parse(e),
         })
     }
 
@@ -124,9 +124,12 @@ impl AuthEntry {
         }
         let (mut username, mut password) = (nonempty(&self.username), nonempty(&self.password));
         if let Some(auth) = nonempty(&self.auth) {
-            let bad = |reason: &str| RegistryError::DockerConfig {
+            let bad = |reason: &'static str| RegistryError::DockerConfig {
                 path: path.to_path_buf(),
-                reason: format!("auths entry for {host}: {reason}"),
+                source: DockerConfigError::Auth {
+                    host: host.to_string(),
+                    reason,
+                },
             };
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(auth.trim())
@@ -298,6 +301,18 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("user:password"));
+    }
+
+    #[test]
+    fn an_unparsable_config_keeps_the_json_error() {
+        let e = DockerConfig::parse(b"{not json", Path::new("/cfg/config.json")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("reading docker config /cfg/config.json: key must be a string at line 1"),
+            "{e}"
+        );
+        let source = std::error::Error::source(&e).and_then(|s| s.source());
+        assert!(source.is_some_and(|s| s.is::<serde_json::Error>()), "{e:?}");
     }
 
     #[test]

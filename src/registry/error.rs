@@ -117,6 +117,19 @@ pub enum RegistryError {
     #[error("{op}: {reason}")]
     Protocol { op: Operation, reason: String },
 
+    #[error("{op}: invalid {what} JSON: {source}")]
+    InvalidJson {
+        op: Operation,
+        what: &'static str,
+        source: serde_json::Error,
+    },
+
+    #[error("{op}: registry answered with an invalid Docker-Content-Digest: {source}")]
+    InvalidDigestHeader {
+        op: Operation,
+        source: crate::image::digest::DigestError,
+    },
+
     #[error("{op}: digest mismatch: expected {expected}, got {actual}")]
     DigestMismatch {
         op: Operation,
@@ -140,15 +153,21 @@ pub enum RegistryError {
         source: std::io::Error,
     },
 
-    #[error("reading docker config {path}: {reason}")]
-    DockerConfig { path: PathBuf, reason: String },
+    #[error("reading docker config {path}: {source}")]
+    DockerConfig {
+        path: PathBuf,
+        source: DockerConfigError,
+    },
 
-    #[error("credential helper docker-credential-{helper} for registry {registry}: {reason}")]
+    #[error("credential helper docker-credential-{helper} for registry {registry}: {source}")]
     CredentialHelper {
         helper: String,
         registry: String,
-        reason: String,
+        source: HelperError,
     },
+
+    #[error("the credential for registry {registry} contains characters not allowed in an HTTP header")]
+    CredentialNotAHeader { registry: String },
 
     #[error("{op}: registry asks for {scheme} authentication but {reason}")]
     Credentials {
@@ -159,6 +178,60 @@ pub enum RegistryError {
 
     #[error("TLS setup for {what}: {reason}")]
     Tls { what: String, reason: String },
+
+    #[error("TLS setup for registry {registry} (--registry-certificate {path}): {source}")]
+    Certificate {
+        registry: String,
+        path: PathBuf,
+        source: rustls_pki_types::pem::Error,
+    },
+
+    #[error("TLS setup for registry connections: {0}")]
+    Verifier(#[source] rustls::client::VerifierBuilderError),
+
+    #[error("TLS setup for registry connections: {0}")]
+    TlsConfig(#[source] rustls::Error),
+
+    /// reqwest's own message ("builder error") says nothing; its sources follow in the chain.
+    #[error("setting up the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// Why docker's `config.json` could not be used (the [`RegistryError`] names the file).
+#[derive(Debug, thiserror::Error)]
+pub enum DockerConfigError {
+    #[error("{0}")]
+    Read(#[source] std::io::Error),
+    #[error("{0}")]
+    Parse(#[source] serde_json::Error),
+    #[error("auths entry for {host}: {reason}")]
+    Auth { host: String, reason: &'static str },
+}
+
+/// Why a `docker-credential-*` helper gave no credential (the [`RegistryError`] names the helper
+/// and the registry).
+#[derive(Debug, thiserror::Error)]
+pub enum HelperError {
+    #[error("{program} is not on PATH")]
+    NotOnPath { program: String },
+    #[error("cannot start {program}: {source}")]
+    Start { program: String, source: std::io::Error },
+    #[error("{program} did not answer within {seconds}s")]
+    Timeout { program: String, seconds: u64 },
+    #[error("waiting for {program}: {source}")]
+    Wait { program: String, source: std::io::Error },
+    /// `first_line` is the first line of its stderr (or stdout): diagnostics, never the secret.
+    #[error("{program} get failed ({status}): {first_line}")]
+    Failed {
+        program: String,
+        status: std::process::ExitStatus,
+        first_line: String,
+    },
+    #[error("{program} get printed something that is not its JSON answer: {source}")]
+    Answer {
+        program: String,
+        source: serde_json::Error,
+    },
 }
 
 impl RegistryError {

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use super::credential::Credential;
 use super::credential_helper::run_helper;
 use super::docker_config::{CredentialSource, DockerConfig};
-use super::error::RegistryError;
+use super::error::{DockerConfigError, RegistryError};
 use super::reference::normalize_registry;
 
 /// kaniko's own config location; its executor image sets `DOCKER_CONFIG=/kaniko/.docker`.
@@ -84,9 +84,10 @@ impl Keychain {
         let Some(path) = self.config_paths.iter().find(|p| p.is_file()) else {
             return Ok(Credential::Anonymous);
         };
-        let bytes = fs_err::read(path).map_err(|e| RegistryError::DockerConfig {
+        // std::fs, not fs_err: the error names the file already.
+        let bytes = std::fs::read(path).map_err(|e| RegistryError::DockerConfig {
             path: path.clone(),
-            reason: e.to_string(),
+            source: DockerConfigError::Read(e),
         })?;
         let config = DockerConfig::parse(&bytes, path)?;
         match config.source_for(registry, path)? {

@@ -232,10 +232,12 @@ impl RegistryClient {
             })
             .await?;
         if let Some(h) = header_digest {
-            let registry_digest = h.parse::<Digest>().map_err(|e| RegistryError::Protocol {
-                op: op.clone(),
-                reason: format!("registry answered with an invalid Docker-Content-Digest: {e}"),
-            })?;
+            let registry_digest =
+                h.parse::<Digest>()
+                    .map_err(|source| RegistryError::InvalidDigestHeader {
+                        op: op.clone(),
+                        source,
+                    })?;
             if registry_digest != digest {
                 return Err(RegistryError::DigestMismatch {
                     op,
@@ -268,9 +270,10 @@ impl RegistryClient {
         );
         if media_type::is_index(&top.media_type) {
             let index: IndexDoc =
-                serde_json::from_slice(&top.bytes).map_err(|e| RegistryError::Protocol {
+                serde_json::from_slice(&top.bytes).map_err(|source| RegistryError::InvalidJson {
                     op: op.clone(),
-                    reason: format!("invalid index JSON: {e}"),
+                    what: "index",
+                    source,
                 })?;
             let chosen = index.manifests.iter().find(|d| {
                 d.platform.as_ref().is_some_and(|p| platform.matches(p)) && is_image_manifest_type(d)
@@ -319,9 +322,10 @@ impl RegistryClient {
             });
         }
         let doc: ImageManifestDoc =
-            serde_json::from_slice(&top.bytes).map_err(|e| RegistryError::Protocol {
+            serde_json::from_slice(&top.bytes).map_err(|source| RegistryError::InvalidJson {
                 op: op.clone(),
-                reason: format!("invalid manifest JSON: {e}"),
+                what: "manifest",
+                source,
             })?;
         let config = self
             .get_blob_bytes(reference, &doc.config.digest, MAX_CONFIG_BYTES)

@@ -29,7 +29,7 @@ pub use challenge::Challenge;
 pub use client::RegistryClient;
 pub use credential::Credential;
 pub use docker_config::{DockerConfig, DOCKER_HUB_AUTH_KEY};
-pub use error::{Operation, RegistryError};
+pub use error::{DockerConfigError, HelperError, Operation, RegistryError};
 pub use keychain::{Keychain, KANIKO_DOCKER_CONFIG};
 pub use manifest::{Manifest, ResolvedManifest};
 pub use options::{

@@ -46,16 +46,18 @@ pub fn read_pem_certificates(
     path: &Path,
     registry: &str,
 ) -> Result<Vec<CertificateDer<'static>>, RegistryError> {
-    let fail = |reason: String| RegistryError::Tls {
-        what: format!("registry {registry} (--registry-certificate {})", path.display()),
-        reason,
+    let fail = |source| RegistryError::Certificate {
+        registry: registry.to_string(),
+        path: path.to_path_buf(),
+        source,
     };
-    let iter = CertificateDer::pem_file_iter(path).map_err(|e| fail(e.to_string()))?;
-    let certs = iter
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fail(e.to_string()))?;
+    let iter = CertificateDer::pem_file_iter(path).map_err(fail)?;
+    let certs = iter.collect::<Result<Vec<_>, _>>().map_err(fail)?;
     if certs.is_empty() {
-        return Err(fail("no PEM certificate found in the file".into()));
+        return Err(RegistryError::Tls {
+            what: format!("registry {registry} (--registry-certificate {})", path.display()),
+            reason: "no PEM certificate found in the file".into(),
+        });
     }
     Ok(certs)
 }
@@ -90,7 +92,7 @@ pub fn client_config(
         }
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
-            .map_err(|e| tls_err(e.to_string()))?;
+            .map_err(RegistryError::Verifier)?;
         Arc::new(PinnedOrWebPki {
             pinned: extra.to_vec(),
             webpki,
@@ -98,10 +100,7 @@ pub fn client_config(
     };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| RegistryError::Tls {
-            what: "registry connections".into(),
-            reason: e.to_string(),
-        })?
+        .map_err(RegistryError::TlsConfig)?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();

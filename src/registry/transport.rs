@@ -146,10 +146,7 @@ fn build_client(
         .connect_timeout(CONNECT_TIMEOUT)
         .read_timeout(READ_TIMEOUT)
         .build()
-        .map_err(|e| RegistryError::Tls {
-            what: "HTTP client".into(),
-            reason: e.to_string(),
-        })
+        .map_err(RegistryError::HttpClient)
 }
 
 /// `GET /v2/` over HTTPS, falling back to plain HTTP when allowed and HTTPS cannot be spoken.

@@ -94,10 +94,9 @@ pub enum SandboxError {
          enable unprivileged user namespaces, or run as root"
     )]
     NothingWorks { userns: String },
+    /// What the host probe found (see [`host::HostFacts`]).
     #[error("--isolation=rootless: cannot create a user namespace: {0}")]
     UserNamespace(String),
-    #[error("rootless: {0}")]
-    Reexec(String),
 }
 
 /// Picks the isolation mode for this host. `force` lets `container` run where no container is

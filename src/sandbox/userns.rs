@@ -14,8 +14,6 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
 
-use super::SandboxError;
-
 /// Set on the re-executed child: it already runs inside the namespace.
 pub const INSIDE_ENV: &str = "_KANIKO_ROOTLESS_CHILD";
 
@@ -116,10 +114,52 @@ fn plan_mapping() -> MapPlan {
 }
 
 /// Writes the maps of process `pid` (which has just unshared its user namespace).
-fn apply_mapping(pid: i32, plan: &MapPlan) -> Result<(), String> {
+/// Why the build could not be re-executed in a user namespace.
+#[derive(Debug, thiserror::Error)]
+pub enum ReexecError {
+    #[error("--isolation=rootless: cannot create a user namespace: {0}")]
+    Unshare(#[source] std::io::Error),
+    /// The child failed to start because its ids could not be mapped; `spawn` is how it failed.
+    #[error("--isolation=rootless: cannot create a user namespace: {source} ({spawn})")]
+    Mapping {
+        source: MappingError,
+        spawn: std::io::Error,
+    },
+    #[error("rootless: creating a pipe: {0}")]
+    Pipe(#[source] std::io::Error),
+    #[error("rootless: the id-mapping thread panicked")]
+    MapperPanicked,
+    #[error("rootless: waiting for the build: {0}")]
+    Wait(#[source] std::io::Error),
+}
+
+/// Why the child's ids could not be mapped.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    #[error("the child did not enter its namespace: {0}")]
+    ChildNotReady(#[source] std::io::Error),
+    #[error("writing {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("running {helper}: {source}")]
+    Helper {
+        helper: &'static str,
+        source: std::io::Error,
+    },
+    /// `stderr` is the helper's own diagnostic, trimmed.
+    #[error("{helper} failed ({status}): {stderr}")]
+    HelperFailed {
+        helper: &'static str,
+        status: std::process::ExitStatus,
+        stderr: String,
+    },
+    #[error("releasing the child: {0}")]
+    Release(#[source] std::io::Error),
+}
+
+fn apply_mapping(pid: i32, plan: &MapPlan) -> Result<(), MappingError> {
     let write = |file: &str, text: &str| {
         let path = format!("/proc/{pid}/{file}");
-        std::fs::write(&path, text).map_err(|e| format!("writing {path}: {e}"))
+        std::fs::write(&path, text).map_err(|source| MappingError::Write { path, source })
     };
     match plan {
         MapPlan::Identity => {
@@ -139,13 +179,15 @@ fn apply_mapping(pid: i32, plan: &MapPlan) -> Result<(), String> {
                 for r in ranges {
                     cmd.args([r.inside.to_string(), r.outside.to_string(), r.count.to_string()]);
                 }
-                let out = cmd.output().map_err(|e| format!("running {helper}: {e}"))?;
+                let out = cmd
+                    .output()
+                    .map_err(|source| MappingError::Helper { helper, source })?;
                 if !out.status.success() {
-                    return Err(format!(
-                        "{helper} failed ({}): {}",
-                        out.status,
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    ));
+                    return Err(MappingError::HelperFailed {
+                        helper,
+                        status: out.status,
+                        stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                    });
                 }
             }
             Ok(())
@@ -153,14 +195,11 @@ fn apply_mapping(pid: i32, plan: &MapPlan) -> Result<(), String> {
     }
 }
 
-fn pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {
+fn pipe() -> Result<(OwnedFd, OwnedFd), ReexecError> {
     let mut fds = [0; 2];
     // SAFETY: fds is a valid two-element array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(SandboxError::Reexec(format!(
-            "pipe: {}",
-            std::io::Error::last_os_error()
-        )));
+        return Err(ReexecError::Pipe(std::io::Error::last_os_error()));
     }
     // SAFETY: pipe2 returned two fresh descriptors that we now own.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
@@ -184,7 +223,7 @@ fn forwarded_set() -> libc::sigset_t {
 /// Runs this program again (`args` with argv[0], which may select executor-style parsing) inside a
 /// new user and mount namespace, and returns the exit code to leave with (128 + signal when the child
 /// was killed).
-pub fn reexec(args: Vec<OsString>) -> Result<u8, SandboxError> {
+pub fn reexec(args: Vec<OsString>) -> Result<u8, ReexecError> {
     let plan = plan_mapping();
     if let MapPlan::Single { uid, .. } = plan {
         tracing::warn!(
@@ -201,16 +240,14 @@ pub fn reexec(args: Vec<OsString>) -> Result<u8, SandboxError> {
     // SAFETY: set is initialised; blocking signals in this thread is what we want.
     unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
 
-    let mapper = std::thread::spawn(move || -> Result<(), String> {
+    let mapper = std::thread::spawn(move || -> Result<(), MappingError> {
         let mut ready = std::fs::File::from(ready_r);
         let mut pid = [0u8; 4];
-        ready
-            .read_exact(&mut pid)
-            .map_err(|e| format!("the child did not enter its namespace: {e}"))?;
+        ready.read_exact(&mut pid).map_err(MappingError::ChildNotReady)?;
         apply_mapping(i32::from_ne_bytes(pid), &plan)?;
         std::fs::File::from(go_w)
             .write_all(b"g")
-            .map_err(|e| format!("releasing the child: {e}"))
+            .map_err(MappingError::Release)
     });
 
     let mut args = args.into_iter();
@@ -242,13 +279,11 @@ pub fn reexec(args: Vec<OsString>) -> Result<u8, SandboxError> {
     // Our copies must close so the mapper sees end-of-file if the child died before writing.
     drop(ready_w);
     drop(go_r);
-    let mapped = mapper
-        .join()
-        .map_err(|_| SandboxError::Reexec("the id-mapping thread panicked".into()))?;
+    let mapped = mapper.join().map_err(|_| ReexecError::MapperPanicked)?;
     let mut child = match (spawned, mapped) {
         (Ok(c), _) => c,
-        (Err(e), Err(why)) => return Err(SandboxError::UserNamespace(format!("{why} ({e})"))),
-        (Err(e), Ok(())) => return Err(SandboxError::UserNamespace(e.to_string())),
+        (Err(spawn), Err(source)) => return Err(ReexecError::Mapping { source, spawn }),
+        (Err(e), Ok(())) => return Err(ReexecError::Unshare(e)),
     };
     let child_pid = child.id() as libc::pid_t;
     std::thread::spawn(move || loop {
@@ -259,9 +294,7 @@ pub fn reexec(args: Vec<OsString>) -> Result<u8, SandboxError> {
             unsafe { libc::kill(child_pid, sig) };
         }
     });
-    let status = child
-        .wait()
-        .map_err(|e| SandboxError::Reexec(format!("waiting for the build: {e}")))?;
+    let status = child.wait().map_err(ReexecError::Wait)?;
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => u8::try_from(code).unwrap_or(1),
         (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(1),

@@ -23,12 +23,14 @@ pub enum LayerReadError {
     UnknownMediaType { path: PathBuf, media_type: String },
     #[error("reading layer {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
-    #[error("visiting entry {entry:?} of layer {path}: {message}")]
-    Visit {
+    #[error("reading entry {entry:?} of layer {path}: {source}")]
+    Entry {
         path: PathBuf,
         entry: PathBuf,
-        message: String,
+        source: io::Error,
     },
+    #[error("writing {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
 }
 
 /// What a tar entry is.
@@ -91,10 +93,13 @@ pub fn open_decompressed(path: &Path, media_type: &str) -> Result<Box<dyn Read +
 }
 
 /// Calls `visit` for each entry of the layer at `path`, with a reader of the entry's content, and
-/// returns the layer's diff ID (SHA-256 of the whole uncompressed stream, trailer included).
-pub fn visit_entries<F>(path: &Path, media_type: &str, mut visit: F) -> Result<Digest, LayerReadError>
+/// returns the layer's diff ID (SHA-256 of the whole uncompressed stream, trailer included). The
+/// first error `visit` returns is returned as it is; reading the layer fails with a
+/// [`LayerReadError`] turned into the visitor's error type.
+pub fn visit_entries<F, E>(path: &Path, media_type: &str, mut visit: F) -> Result<Digest, E>
 where
-    F: FnMut(&LayerEntry, &mut dyn Read) -> Result<(), String>,
+    F: FnMut(&LayerEntry, &mut dyn Read) -> Result<(), E>,
+    E: From<LayerReadError>,
 {
     let io_err = |source| LayerReadError::Io {
         path: path.to_path_buf(),
@@ -108,11 +113,7 @@ where
     for entry in archive.entries().map_err(io_err)? {
         let mut entry = entry.map_err(io_err)?;
         let info = describe(&mut entry).map_err(io_err)?;
-        visit(&info, &mut entry).map_err(|message| LayerReadError::Visit {
-            path: path.to_path_buf(),
-            entry: info.path.clone(),
-            message,
-        })?;
+        visit(&info, &mut entry)?;
     }
     let mut hashing = archive.into_inner();
     // The tar reader stops at the end-of-archive marker; the rest of the stream still counts.
@@ -125,7 +126,7 @@ pub fn list_entries(path: &Path, media_type: &str) -> Result<Vec<LayerEntry>, La
     let mut out = Vec::new();
     visit_entries(path, media_type, |entry, _| {
         out.push(entry.clone());
-        Ok(())
+        Ok::<_, LayerReadError>(())
     })?;
     Ok(out)
 }

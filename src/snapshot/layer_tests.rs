@@ -92,7 +92,10 @@ fn digests_match_an_independent_recomputation() {
         };
         assert_eq!(blob.descriptor.media_type, expected_type);
         // The reader computes the same diff ID.
-        let read_diff = crate::snapshot::visit_entries(&blob.path, expected_type, |_, _| Ok(())).unwrap();
+        let read_diff = crate::snapshot::visit_entries(&blob.path, expected_type, |_, _| {
+            Ok::<_, crate::snapshot::LayerReadError>(())
+        })
+        .unwrap();
         assert_eq!(read_diff, blob.diff_id);
     }
 }
@@ -326,10 +329,14 @@ fn multi_megabyte_file_streams_through_chunks() {
         .unwrap();
     let blob = w.finish().unwrap();
     let mut read_back = Vec::new();
-    crate::snapshot::visit_entries(&blob.path, &blob.descriptor.media_type, |_, r| {
+    crate::snapshot::visit_entries(&blob.path, &blob.descriptor.media_type, |entry, r| {
         r.read_to_end(&mut read_back)
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|source| crate::snapshot::LayerReadError::Entry {
+                path: blob.path.clone(),
+                entry: entry.path.clone(),
+                source,
+            })
     })
     .unwrap();
     assert_eq!(read_back, data);

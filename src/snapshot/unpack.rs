@@ -101,18 +101,7 @@ pub fn unpack_layer(
         stats: UnpackStats::default(),
         warned_ownership: false,
     };
-    // The visitor can only report a message; keep the typed error to return it as it is.
-    let mut failure = None;
-    let result = visit_entries(blob, media_type, |entry, content| {
-        unpacker.apply(entry, content).map_err(|e| {
-            let message = e.to_string();
-            failure = Some(e);
-            message
-        })
-    });
-    if let Err(e) = result {
-        return Err(failure.unwrap_or(UnpackError::Read(e)));
-    }
+    visit_entries(blob, media_type, |entry, content| unpacker.apply(entry, content))?;
     unpacker.set_dir_times()?;
     Ok(unpacker.stats)
 }
