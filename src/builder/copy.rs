@@ -9,14 +9,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::copy_plan::{plan_copy, Content, CopyOptions, PlannedEntry, SourceEntry, SourceKind, SourceMatch};
-use super::fsview::{normalize, FsView, Node, NodeKind};
+use super::fsview::{FsView, Node, NodeKind};
 use super::images::{ensure_view, local_layers, StageImage};
 use super::layers::{extract_files, LoadedView};
 use super::stage::StageRun;
 use super::users::UserDb;
 use super::BuildError;
+use crate::context::pattern::{ListedChild, SourcePattern};
 use crate::context::{self, ContextEntry, EntryKind, IgnoreMatcher};
 use crate::dockerfile::{Add, Copy, Instruction, Source};
+use crate::lexical_path::clean_under_root;
 use crate::snapshot::{EntryMeta, LayerBlob, LayerWriter};
 
 /// What COPY and ADD share, after expansion.
@@ -308,43 +310,43 @@ fn resolve_from(stage: &StageRun<'_>, from: &str) -> FromImage {
     }
 }
 
-/// Paths in a view matching a COPY --from source (absolute or relative to the root; `*`, `?`, `[…]`
-/// per component).
-fn match_in_view(view: &FsView, pattern: &str) -> Result<Vec<String>, String> {
-    let norm = normalize(pattern);
-    let mut candidates = vec![String::new()];
-    for comp in norm.split('/').filter(|c| !c.is_empty()) {
-        let wildcard = comp.contains(['*', '?', '[']);
-        let mut next = Vec::new();
-        for dir in &candidates {
-            let dir = view.resolve(dir, true).map_err(|e| e.to_string())?;
-            if wildcard {
-                let pat =
-                    glob::Pattern::new(comp).map_err(|e| format!("invalid pattern {pattern:?}: {e}"))?;
-                for (path, _) in view.children(&dir) {
-                    let name = path.rsplit('/').next().unwrap_or(path);
-                    if pat.matches(name) {
-                        next.push(path.to_string());
-                    }
-                }
-            } else {
-                let path = if dir.is_empty() {
-                    comp.to_string()
-                } else {
-                    format!("{dir}/{comp}")
-                };
-                if view.get(&path).is_some() {
-                    next.push(path);
-                }
-            }
-        }
-        candidates = next;
-    }
+/// Paths in a view matching a COPY --from source (absolute or relative to the root), expanded by
+/// the same [`SourcePattern`] walk as a source in the build context, so a pattern names the same
+/// files whichever it copies from.
+fn match_in_view(view: &FsView, source: &str) -> Result<Vec<String>, String> {
+    let pattern = SourcePattern::parse(&clean_under_root(source))
+        .map_err(|e| format!("invalid pattern {source:?}: {}", e.0))?;
     // The last component is taken as it is here; the caller follows a symlink.
+    let candidates = if pattern.is_wildcard() {
+        let base = view.resolve(pattern.base(), true).map_err(|e| e.to_string())?;
+        let matched = pattern.expand(|dir: &[String]| -> Result<_, String> {
+            let dir = join_components(&base, dir);
+            Ok(view
+                .children(&dir)
+                .map(|(path, node)| ListedChild {
+                    name: path.rsplit('/').next().unwrap_or(path).to_string(),
+                    is_dir: node.is_dir(),
+                })
+                .collect())
+        })?;
+        matched.iter().map(|rel| join_components(&base, rel)).collect()
+    } else {
+        let path = view.resolve(pattern.base(), false).map_err(|e| e.to_string())?;
+        view.get(&path).map(|_| path).into_iter().collect::<Vec<_>>()
+    };
     if candidates.is_empty() {
-        return Err(format!("{pattern:?} not found in the source image"));
+        return Err(format!("{source:?} not found in the source image"));
     }
     Ok(candidates)
+}
+
+/// `base/c1/c2…` for a view path (`""` is the root).
+fn join_components(base: &str, components: &[String]) -> String {
+    std::iter::once(base)
+        .filter(|b| !b.is_empty())
+        .chain(components.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn node_kind(n: &Node) -> SourceKind {
@@ -498,7 +500,7 @@ fn extract_archive(entry: &ContextEntry, scratch: &Path, n: usize) -> Result<Sou
             .map_err(|e| e.to_string())?
             .to_string_lossy()
             .into_owned();
-        let rel = normalize(&raw);
+        let rel = clean_under_root(&raw);
         if rel.is_empty() {
             continue;
         }
@@ -524,7 +526,7 @@ fn extract_archive(entry: &ContextEntry, scratch: &Path, n: usize) -> Result<Sou
         let (kind, content) = match header.entry_type() {
             tar::EntryType::Directory => (SourceKind::Dir, Content::None),
             tar::EntryType::Symlink => (SourceKind::Symlink(link()), Content::None),
-            tar::EntryType::Link => (SourceKind::HardLink(normalize(&link())), Content::None),
+            tar::EntryType::Link => (SourceKind::HardLink(clean_under_root(&link())), Content::None),
             tar::EntryType::Fifo => (SourceKind::Fifo, Content::None),
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 count += 1;

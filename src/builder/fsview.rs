@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::lexical_path::clean_under_root;
+
 /// What kind of filesystem object an entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeKind {
@@ -77,22 +79,6 @@ impl Default for FsView {
     }
 }
 
-/// Normalises a tar or user path: no leading `/` or `./`, no trailing `/`, `.` and empty components
-/// dropped, `..` applied lexically and clamped at the root.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    parts.join("/")
-}
-
 fn parent_of(path: &str) -> &str {
     path.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
 }
@@ -129,7 +115,7 @@ impl FsView {
 
     /// Applies one tar entry of layer `layer`, interpreting `.wh.` whiteouts and `.wh..wh..opq` markers.
     pub fn apply(&mut self, raw_path: &str, node: Node) {
-        let path = normalize(raw_path);
+        let path = clean_under_root(raw_path);
         let (dir, name) = match path.rsplit_once('/') {
             Some((d, n)) => (d.to_string(), n),
             None => (String::new(), path.as_str()),
