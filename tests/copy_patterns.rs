@@ -1,0 +1,108 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! COPY source patterns mean the same files whether they copy from the build context or from
+//! another stage (issue #11, point 5): one Dockerfile uses each pattern both ways, over a stage
+//! that holds exactly the context's files, and the two destination trees must be equal, equal to
+//! the expected list written here, and equal to what `docker build` (legacy builder, Go's
+//! `filepath.Match`) copies for the same Dockerfile. The comparison with docker is skipped, with
+//! the reason printed, when `docker info` fails.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::kaniko::{build_ok, compare_with_docker, Context, DockerOptions};
+
+/// Each pattern as written in the Dockerfile, and the paths it must copy below its destination.
+/// A Dockerfile word loses one level of `\` to the shell-like lexer (docker's and ours), so
+/// `[\\-a]` reaches the matcher as the class `[\-a]`.
+const CASES: &[(&str, &[&str])] = &[
+    ("[abc].txt", &["a.txt", "b.txt", "c.txt"]),
+    ("[a-b]*.txt", &["a.txt", "ab.txt", "abc.txt", "b.txt"]),
+    ("[^a-b].txt", &["!.txt", "-.txt", "^.txt", "c.txt"]),
+    // Go has no `!` negation: `[!a]` is the class of `!` and `a`.
+    ("[!a].txt", &["!.txt", "a.txt"]),
+    ("?.txt", &["!.txt", "-.txt", "^.txt", "a.txt", "b.txt", "c.txt"]),
+    ("??.txt", &["ab.txt"]),
+    ("a*", &["a.txt", "ab.txt", "abc.txt"]),
+    ("[\\\\-a].txt", &["-.txt", "a.txt"]),
+    ("\\\\[x\\\\]*", &["[x].txt"]),
+    ("[[]x]*", &["[x].txt"]),
+    ("dir/*/[a-c]?.txt", &["a1.txt", "b2.txt", "bc.txt", "c3.txt"]),
+    ("di?/o*/?1.txt", &["a1.txt", "d1.txt"]),
+    // A matched directory copies its contents.
+    (
+        "dir/t*",
+        &["bc.txt", "c3.txt", "sub", "sub/a4.txt", "three.txt"],
+    ),
+    ("*/*/sub", &["a4.txt"]),
+    // A class may match `/` in Go's Match, and docker matches the whole path below the literal
+    // prefix, so this pattern reaches dir/one.
+    ("dir[^x]one/a*", &["a1.txt"]),
+];
+
+const FILES: &[&str] = &[
+    "a.txt",
+    "b.txt",
+    "c.txt",
+    "!.txt",
+    "-.txt",
+    "^.txt",
+    "ab.txt",
+    "abc.txt",
+    "[x].txt",
+    "dir/one/a1.txt",
+    "dir/one/b2.txt",
+    "dir/one/d1.txt",
+    "dir/two/c3.txt",
+    "dir/two/bc.txt",
+    "dir/two/sub/a4.txt",
+    "dir/three.txt",
+];
+
+#[test]
+fn copy_patterns_match_the_same_files_from_the_context_and_from_a_stage() {
+    let mut dockerfile = String::from("FROM scratch AS files\nCOPY . /\n\nFROM scratch\n");
+    for (i, (pattern, _)) in CASES.iter().enumerate() {
+        dockerfile.push_str(&format!("COPY {pattern} /ctx/{i}/\n"));
+        dockerfile.push_str(&format!("COPY --from=files {pattern} /stg/{i}/\n"));
+    }
+    let ctx = FILES
+        .iter()
+        .fold(Context::new(&dockerfile), |ctx, path| ctx.file(path, format!("{path}\n")));
+    let built = build_ok(&ctx, "copy-patterns", &[]);
+
+    let tree = |root: &str| -> BTreeMap<usize, Vec<String>> {
+        let mut by_case: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for path in built.snapshot.entries.keys() {
+            let Some(rest) = path.strip_prefix(&format!("{root}/")) else {
+                continue;
+            };
+            let Some((case, below)) = rest.split_once('/') else {
+                continue;
+            };
+            let case: usize = case.parse().expect("case number");
+            by_case.entry(case).or_default().push(below.to_owned());
+        }
+        by_case
+    };
+    let from_context = tree("/ctx");
+    let from_stage = tree("/stg");
+    let mut wrong = Vec::new();
+    for (i, (pattern, expected)) in CASES.iter().enumerate() {
+        let expected: Vec<String> = expected.iter().map(|p| (*p).to_owned()).collect();
+        let ctx_files = from_context.get(&i).cloned().unwrap_or_default();
+        let stage_files = from_stage.get(&i).cloned().unwrap_or_default();
+        if ctx_files != expected || stage_files != expected {
+            wrong.push(format!(
+                "COPY {pattern}: expected {expected:?}\n  from the context: {ctx_files:?}\n  from the stage:   {stage_files:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Contents too: every copied file holds its own context path.
+    assert_eq!(built.text("/ctx/3/!.txt"), "!.txt\n");
+    assert_eq!(built.text("/stg/14/a1.txt"), "dir/one/a1.txt\n");
+
+    compare_with_docker(&ctx, &built, &DockerOptions::default());
+}
