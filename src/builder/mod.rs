@@ -311,23 +311,22 @@ async fn build(
         .collect();
     let fetcher = DirBlobFetcher::new(workspace.blobs());
     if let Some(path) = &settings.tar_path {
-        let tags: Vec<String> = named
-            .iter()
-            .map(|n| format!("{}:{}", n.repository, n.tag))
-            .collect();
         tokio::task::block_in_place(|| {
             write_tarball(
                 path,
                 &[TarballImage {
                     image: &image,
-                    tags: &tags,
+                    tags: &destinations,
                 }],
                 &fetcher,
             )
         })?;
     }
     if let Some(dir) = &settings.oci_layout_path {
-        let ref_name = named.first().map_or(DEFAULT_TAG, |n| n.tag.as_str()).to_string();
+        let ref_name = destinations
+            .first()
+            .map_or(DEFAULT_TAG, Reference::tag_or_default)
+            .to_string();
         let how = LayoutWrite {
             ref_name: Some(ref_name),
             replace_index: true,

@@ -18,7 +18,6 @@ pub mod blob_fetcher;
 pub mod digest_file;
 pub mod layout;
 pub mod push;
-pub mod repo_tag;
 pub mod tarball;
 
 pub use blob_fetcher::{BlobFetcher, DirBlobFetcher, FetchError, NoRemoteBlobs};
@@ -39,8 +38,6 @@ pub enum OutputError {
         actual: Digest,
         actual_size: u64,
     },
-    #[error("{tag:?} is not a repository:tag name")]
-    InvalidTag { tag: String },
     #[error("{path} is not an OCI image layout: {reason}")]
     NotALayout { path: PathBuf, reason: &'static str },
     #[error("serializing output metadata: {0}")]
