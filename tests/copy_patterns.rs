@@ -31,10 +31,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("dir/*/[a-c]?.txt", &["a1.txt", "b2.txt", "bc.txt", "c3.txt"]),
     ("di?/o*/?1.txt", &["a1.txt", "d1.txt"]),
     // A matched directory copies its contents.
-    (
-        "dir/t*",
-        &["bc.txt", "c3.txt", "sub", "sub/a4.txt", "three.txt"],
-    ),
+    ("dir/t*", &["bc.txt", "c3.txt", "sub", "sub/a4.txt", "three.txt"]),
     ("*/*/sub", &["a4.txt"]),
     // A class may match `/` in Go's Match, and docker matches the whole path below the literal
     // prefix, so this pattern reaches dir/one.
@@ -67,9 +64,9 @@ fn copy_patterns_match_the_same_files_from_the_context_and_from_a_stage() {
         dockerfile.push_str(&format!("COPY {pattern} /ctx/{i}/\n"));
         dockerfile.push_str(&format!("COPY --from=files {pattern} /stg/{i}/\n"));
     }
-    let ctx = FILES
-        .iter()
-        .fold(Context::new(&dockerfile), |ctx, path| ctx.file(path, format!("{path}\n")));
+    let ctx = FILES.iter().fold(Context::new(&dockerfile), |ctx, path| {
+        ctx.file(path, format!("{path}\n"))
+    });
     let built = build_ok(&ctx, "copy-patterns", &[]);
 
     let tree = |root: &str| -> BTreeMap<usize, Vec<String>> {
@@ -105,4 +102,71 @@ fn copy_patterns_match_the_same_files_from_the_context_and_from_a_stage() {
     assert_eq!(built.text("/stg/14/a1.txt"), "dir/one/a1.txt\n");
 
     compare_with_docker(&ctx, &built, &DockerOptions::default());
+}
+
+/// Regression: `COPY --from --exclude` copied everything (the patterns were only applied to the
+/// build context). Docker's legacy builder has no `--exclude`, so this one is checked against the
+/// expected lists alone (BuildKit's semantics: patterns relative to the source, or to the
+/// wildcard's directory for a wildcard source).
+#[test]
+fn copy_exclude_removes_the_same_files_from_the_context_and_from_a_stage() {
+    let copies = [
+        ("--exclude=*.log --exclude=cache logs/", "logs"),
+        ("--exclude=**/*.log --exclude=!sub/keep.log logs", "deep"),
+        ("--exclude=l*/sub lo*", "wild"),
+    ];
+    let mut dockerfile = String::from("FROM scratch AS files\nCOPY . /\n\nFROM scratch\n");
+    for (args, dest) in copies {
+        dockerfile.push_str(&format!("COPY {args} /ctx/{dest}/\n"));
+        dockerfile.push_str(&format!("COPY --from=files {args} /stg/{dest}/\n"));
+    }
+    let ctx = [
+        "logs/keep.txt",
+        "logs/drop.log",
+        "logs/sub/drop.log",
+        "logs/sub/keep.log",
+        "logs/sub/keep.txt",
+        "logs/cache/x",
+    ]
+    .iter()
+    .fold(Context::new(&dockerfile), |ctx, path| ctx.file(path, *path));
+    let built = build_ok(&ctx, "copy-exclude-from", &[]);
+    let under = |dir: &str| -> Vec<String> {
+        built
+            .snapshot
+            .entries
+            .keys()
+            .filter_map(|p| p.strip_prefix(&format!("{dir}/")).map(str::to_owned))
+            .collect()
+    };
+    let expected: [(&str, &[&str]); 3] = [
+        (
+            "logs",
+            &["keep.txt", "sub", "sub/drop.log", "sub/keep.log", "sub/keep.txt"],
+        ),
+        (
+            "deep",
+            &[
+                "cache",
+                "cache/x",
+                "keep.txt",
+                "sub",
+                "sub/keep.log",
+                "sub/keep.txt",
+            ],
+        ),
+        ("wild", &["cache", "cache/x", "drop.log", "keep.txt"]),
+    ];
+    for (dest, files) in expected {
+        assert_eq!(
+            under(&format!("/ctx/{dest}")),
+            files,
+            "from the context into /ctx/{dest}"
+        );
+        assert_eq!(
+            under(&format!("/stg/{dest}")),
+            files,
+            "from the stage into /stg/{dest}"
+        );
+    }
 }
