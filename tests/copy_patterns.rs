@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::kaniko::{build_ok, compare_with_docker, Context, DockerOptions};
 
 /// Each pattern as written in the Dockerfile, and the paths it must copy below its destination.
@@ -69,30 +67,13 @@ fn copy_patterns_match_the_same_files_from_the_context_and_from_a_stage() {
     });
     let built = build_ok(&ctx, "copy-patterns", &[]);
 
-    let tree = |root: &str| -> BTreeMap<usize, Vec<String>> {
-        let mut by_case: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        for path in built.snapshot.entries.keys() {
-            let Some(rest) = path.strip_prefix(&format!("{root}/")) else {
-                continue;
-            };
-            let Some((case, below)) = rest.split_once('/') else {
-                continue;
-            };
-            let case: usize = case.parse().expect("case number");
-            by_case.entry(case).or_default().push(below.to_owned());
-        }
-        by_case
-    };
-    let from_context = tree("/ctx");
-    let from_stage = tree("/stg");
     let mut wrong = Vec::new();
     for (i, (pattern, expected)) in CASES.iter().enumerate() {
-        let expected: Vec<String> = expected.iter().map(|p| (*p).to_owned()).collect();
-        let ctx_files = from_context.get(&i).cloned().unwrap_or_default();
-        let stage_files = from_stage.get(&i).cloned().unwrap_or_default();
-        if ctx_files != expected || stage_files != expected {
+        let from_context = built.paths_under(&format!("/ctx/{i}"));
+        let from_stage = built.paths_under(&format!("/stg/{i}"));
+        if from_context != *expected || from_stage != *expected {
             wrong.push(format!(
-                "COPY {pattern}: expected {expected:?}\n  from the context: {ctx_files:?}\n  from the stage:   {stage_files:?}"
+                "COPY {pattern}: expected {expected:?}\n  from the context: {from_context:?}\n  from the stage:   {from_stage:?}"
             ));
         }
     }
@@ -131,14 +112,7 @@ fn copy_exclude_removes_the_same_files_from_the_context_and_from_a_stage() {
     .iter()
     .fold(Context::new(&dockerfile), |ctx, path| ctx.file(path, *path));
     let built = build_ok(&ctx, "copy-exclude-from", &[]);
-    let under = |dir: &str| -> Vec<String> {
-        built
-            .snapshot
-            .entries
-            .keys()
-            .filter_map(|p| p.strip_prefix(&format!("{dir}/")).map(str::to_owned))
-            .collect()
-    };
+    let under = |dir: &str| built.paths_under(dir);
     let expected: [(&str, &[&str]); 3] = [
         (
             "logs",

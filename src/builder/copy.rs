@@ -671,14 +671,7 @@ mod tests {
         for path in paths {
             let node = match path.strip_suffix('/') {
                 Some(_) => Node::dir(0o755, 0, 0, 0),
-                None => Node {
-                    kind: NodeKind::File { size: 1 },
-                    mode: 0o644,
-                    uid: 0,
-                    gid: 0,
-                    mtime: 0,
-                    layer: 0,
-                },
+                None => Node::file(1, 0o644, 0, 0, 0),
             };
             view.apply(path.trim_end_matches('/'), node);
         }

@@ -50,6 +50,18 @@ impl Node {
         }
     }
 
+    /// A regular file of `size` bytes, its content in layer `layer`.
+    pub fn file(size: u64, mode: u32, uid: u32, gid: u32, layer: usize) -> Self {
+        Self {
+            kind: NodeKind::File { size },
+            mode,
+            uid,
+            gid,
+            mtime: 0,
+            layer,
+        }
+    }
+
     pub fn is_dir(&self) -> bool {
         self.kind == NodeKind::Dir
     }

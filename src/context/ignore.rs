@@ -255,6 +255,23 @@ mod tests {
     }
 
     #[test]
+    fn classes_read_like_go_and_malformed_patterns_are_errors() {
+        // The same engine as COPY sources: `[!a]` is the class of `!` and `a`, `^` negates.
+        let m = matcher("[!a].txt\n[^x-z]?.md\n");
+        assert!(ignored(&m, "!.txt"));
+        assert!(ignored(&m, "a.txt"));
+        assert!(!ignored(&m, "b.txt"));
+        assert!(ignored(&m, "ab.md"));
+        assert!(!ignored(&m, "xb.md"));
+        for bad in ["[]\n", "a[\n", "[z-a]\n", "x\\\n", "!a[\n"] {
+            assert!(
+                IgnoreMatcher::parse(bad, ".dockerignore").is_err(),
+                "{bad:?} should be rejected"
+            );
+        }
+    }
+
+    #[test]
     fn exclude_everything_but_some() {
         let m = matcher("*\n!src\n!Cargo.toml\n");
         assert!(ignored(&m, "target/debug/x"));
