@@ -9,7 +9,8 @@
 //! → [`image`] (config, manifests, media types) → [`registry`] (client, auth, retries)
 //! → [`output`] (push, tarball, OCI layout, digest files) → [`index`] (per-platform images become an
 //! image index). [`coordinator`] drives multi-platform runs (local, CI matrix) through that flow.
-//! Cross-cutting: [`platform`], [`observe`] (logging), [`cli`] (clap and settings only).
+//! Cross-cutting: [`platform`], [`observe`] (logging), [`cli`] (clap and settings only),
+//! [`lexical_path`] (Go's `path.Clean`, for every module that cleans paths).
 //!
 //! The library is silent: it emits `tracing` events and only the binary installs a subscriber.
 
@@ -21,6 +22,7 @@ pub mod coordinator;
 pub mod dockerfile;
 pub mod image;
 pub mod index;
+pub mod lexical_path;
 pub mod observe;
 pub mod output;
 pub mod platform;

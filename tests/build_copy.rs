@@ -99,14 +99,7 @@ fn copy_wildcards_match_like_docker() {
     .file("d2/two.conf", "2")
     .file("d2/nested/deep.conf", "deep");
     let built = build_ok(&ctx, "copy-wildcards", &[]);
-    let under = |dir: &str| -> Vec<String> {
-        built
-            .snapshot
-            .entries
-            .keys()
-            .filter_map(|p| p.strip_prefix(&format!("{dir}/")).map(str::to_owned))
-            .collect()
-    };
+    let under = |dir: &str| built.paths_under(dir);
     assert_eq!(under("/txt"), ["a.txt", "b.txt", "c.txt"]);
     assert_eq!(under("/md"), ["x.md"]);
     assert_eq!(under("/ab"), ["a.txt", "b.txt"]);

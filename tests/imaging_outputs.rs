@@ -235,7 +235,7 @@ fn docker_loads_and_runs_the_tarball() {
         &tar_path,
         &[TarballImage {
             image: &image,
-            tags: std::slice::from_ref(&tag),
+            tags: &[kaniko::registry::Reference::parse(&tag).unwrap()],
         }],
         &fx.fetcher(),
     )
@@ -531,7 +531,7 @@ fn reproducible_builds_give_identical_images_and_tarballs() {
     let second = b.build(&busybox, ManifestFormat::Oci, options);
     assert_eq!(first.manifest_bytes, second.manifest_bytes);
     assert_eq!(first.config_bytes, second.config_bytes);
-    let tags = ["repro:1".to_string()];
+    let tags = [kaniko::registry::Reference::parse("repro:1").unwrap()];
     write_tarball(
         &a.work.join("a.tar"),
         &[TarballImage {

@@ -9,14 +9,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::copy_plan::{plan_copy, Content, CopyOptions, PlannedEntry, SourceEntry, SourceKind, SourceMatch};
-use super::fsview::{normalize, FsView, Node, NodeKind};
+use super::fsview::{FsView, Node, NodeKind};
 use super::images::{ensure_view, local_layers, StageImage};
 use super::layers::{extract_files, LoadedView};
 use super::stage::StageRun;
 use super::users::UserDb;
 use super::BuildError;
+use crate::context::pattern::{ListedChild, SourcePattern};
 use crate::context::{self, ContextEntry, EntryKind, IgnoreMatcher};
 use crate::dockerfile::{Add, Copy, Instruction, Source};
+use crate::lexical_path::clean_under_root;
 use crate::snapshot::{EntryMeta, LayerBlob, LayerWriter};
 
 /// What COPY and ADD share, after expansion.
@@ -130,12 +132,21 @@ pub async fn run(
                 let Source::Path(p) = src else {
                     return Err(stage.error(instruction, "COPY --from cannot take a heredoc".into()));
                 };
-                for path in match_in_view(&source_view.view, p).map_err(|m| stage.error(instruction, m))? {
+                let (paths, wildcard) =
+                    match_in_view(&source_view.view, p).map_err(|m| stage.error(instruction, m))?;
+                for path in paths {
                     // A source that is a symlink is followed (BuildKit's FollowSymlinks) but keeps
                     // its own name at the destination.
                     let target = source_view.view.resolve(&path, true)?;
-                    let mut m = view_source(&source_view.view, &target);
-                    m.name = path.rsplit('/').next().unwrap_or(&path).to_string();
+                    let name = path.rsplit('/').next().unwrap_or(&path);
+                    // --exclude patterns are relative to the source, or for a wildcard match to
+                    // the wildcard's directory (the match's own name first), as from the context.
+                    let scope = ExcludeScope {
+                        excludes: &excludes,
+                        wildcard_name: wildcard.then_some(name),
+                    };
+                    let mut m = view_source(&source_view.view, &target, &scope);
+                    m.name = name.to_string();
                     matches.push(m);
                 }
             }
@@ -307,43 +318,43 @@ fn resolve_from(stage: &StageRun<'_>, from: &str) -> FromImage {
     }
 }
 
-/// Paths in a view matching a COPY --from source (absolute or relative to the root; `*`, `?`, `[…]`
-/// per component).
-fn match_in_view(view: &FsView, pattern: &str) -> Result<Vec<String>, String> {
-    let norm = normalize(pattern);
-    let mut candidates = vec![String::new()];
-    for comp in norm.split('/').filter(|c| !c.is_empty()) {
-        let wildcard = comp.contains(['*', '?', '[']);
-        let mut next = Vec::new();
-        for dir in &candidates {
-            let dir = view.resolve(dir, true).map_err(|e| e.to_string())?;
-            if wildcard {
-                let pat =
-                    glob::Pattern::new(comp).map_err(|e| format!("invalid pattern {pattern:?}: {e}"))?;
-                for (path, _) in view.children(&dir) {
-                    let name = path.rsplit('/').next().unwrap_or(path);
-                    if pat.matches(name) {
-                        next.push(path.to_string());
-                    }
-                }
-            } else {
-                let path = if dir.is_empty() {
-                    comp.to_string()
-                } else {
-                    format!("{dir}/{comp}")
-                };
-                if view.get(&path).is_some() {
-                    next.push(path);
-                }
-            }
-        }
-        candidates = next;
-    }
+/// Paths in a view matching a COPY --from source (absolute or relative to the root), expanded by
+/// the same [`SourcePattern`] walk as a source in the build context, so a pattern names the same
+/// files whichever it copies from. Also says whether the source was a wildcard.
+fn match_in_view(view: &FsView, source: &str) -> Result<(Vec<String>, bool), String> {
+    let pattern = SourcePattern::parse(&clean_under_root(source))
+        .map_err(|e| format!("invalid pattern {source:?}: {}", e.0))?;
     // The last component is taken as it is here; the caller follows a symlink.
+    let candidates = if pattern.is_wildcard() {
+        let base = view.resolve(pattern.base(), true).map_err(|e| e.to_string())?;
+        let matched = pattern.expand(|dir: &[String]| -> Result<_, String> {
+            let dir = join_components(&base, dir);
+            Ok(view
+                .children(&dir)
+                .map(|(path, node)| ListedChild {
+                    name: path.rsplit('/').next().unwrap_or(path).to_string(),
+                    is_dir: node.is_dir(),
+                })
+                .collect())
+        })?;
+        matched.iter().map(|rel| join_components(&base, rel)).collect()
+    } else {
+        let path = view.resolve(pattern.base(), false).map_err(|e| e.to_string())?;
+        view.get(&path).map(|_| path).into_iter().collect::<Vec<_>>()
+    };
     if candidates.is_empty() {
-        return Err(format!("{pattern:?} not found in the source image"));
+        return Err(format!("{source:?} not found in the source image"));
     }
-    Ok(candidates)
+    Ok((candidates, pattern.is_wildcard()))
+}
+
+/// `base/c1/c2…` for a view path (`""` is the root).
+fn join_components(base: &str, components: &[String]) -> String {
+    std::iter::once(base)
+        .filter(|b| !b.is_empty())
+        .chain(components.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn node_kind(n: &Node) -> SourceKind {
@@ -358,35 +369,87 @@ fn node_kind(n: &Node) -> SourceKind {
     }
 }
 
-/// A matched path of another image and everything below it.
-fn view_source(view: &FsView, path: &str) -> SourceMatch {
+/// What `COPY --exclude` removes from a source taken from another image.
+struct ExcludeScope<'a> {
+    excludes: &'a IgnoreMatcher,
+    /// The matched name, when a wildcard matched it: patterns then see it as the first component.
+    wildcard_name: Option<&'a str>,
+}
+
+impl ExcludeScope<'_> {
+    /// For each `(path relative to the source, is a directory)`, in the view's order (parents
+    /// before what they hold), whether it is copied. An excluded directory is still copied as the
+    /// parent of something an exception (`!pattern`) keeps, as the context walk does.
+    fn kept(&self, entries: &[(&str, bool)]) -> Vec<bool> {
+        let mut keep = vec![true; entries.len()];
+        if self.excludes.is_empty() {
+            return keep;
+        }
+        let mut needed: BTreeSet<&str> = BTreeSet::new();
+        for (i, (rel, is_dir)) in entries.iter().enumerate().rev() {
+            let path = match (self.wildcard_name, *rel) {
+                (Some(name), "") => name.to_string(),
+                (Some(name), rel) => format!("{name}/{rel}"),
+                (None, rel) => rel.to_string(),
+            };
+            let excluded = !path.is_empty() && self.excludes.is_ignored(Path::new(&path), *is_dir);
+            if excluded && !needed.contains(rel) {
+                keep[i] = false;
+                continue;
+            }
+            let mut parent = *rel;
+            while let Some((up, _)) = parent.rsplit_once('/') {
+                needed.insert(up);
+                parent = up;
+            }
+            if !rel.is_empty() {
+                needed.insert("");
+            }
+        }
+        keep
+    }
+}
+
+/// A matched path of another image and everything below it that `scope` keeps.
+fn view_source(view: &FsView, path: &str, scope: &ExcludeScope<'_>) -> SourceMatch {
     let name = path.rsplit('/').next().unwrap_or(path).to_string();
-    let mut entries = Vec::new();
     let root_prefix = if path.is_empty() {
         String::new()
     } else {
         format!("{path}/")
     };
-    let mut push = |rel: String, full: &str, node: &Node| {
+    let mut nodes: Vec<(&str, &str, &Node)> = Vec::new();
+    if let Some(root) = view.get(path) {
+        nodes.push(("", path, root));
+        if root.is_dir() {
+            for (p, n) in view.descendants(path) {
+                nodes.push((p.get(root_prefix.len()..).unwrap_or_default(), p, n));
+            }
+        }
+    }
+    let shape: Vec<(&str, bool)> = nodes.iter().map(|(rel, _, n)| (*rel, n.is_dir())).collect();
+    let kept = scope.kept(&shape);
+    let nodes: Vec<_> = nodes
+        .into_iter()
+        .zip(kept)
+        .filter_map(|(node, keep)| keep.then_some(node))
+        .collect();
+    let copied: BTreeSet<&str> = nodes.iter().map(|(_, full, _)| *full).collect();
+    let mut entries = Vec::new();
+    for (rel, full, node) in nodes {
         let (kind, content) = match &node.kind {
-            NodeKind::HardLink(target) if target.starts_with(&root_prefix) => (
-                SourceKind::HardLink(target[root_prefix.len()..].to_string()),
-                Content::None,
-            ),
-            NodeKind::HardLink(_) | NodeKind::File { .. } => match view.content_node(full) {
-                Some((p, n)) => (
-                    node_kind(n),
-                    Content::Layer {
-                        layer: n.layer,
-                        path: p.to_string(),
-                    },
-                ),
-                None => (SourceKind::File { size: 0 }, Content::None),
-            },
+            // A hard link to something copied along stays a link; otherwise it gets the content.
+            NodeKind::HardLink(target) if copied.contains(target.as_str()) => {
+                match target.strip_prefix(&root_prefix) {
+                    Some(inside) => (SourceKind::HardLink(inside.to_string()), Content::None),
+                    None => content_of(view, full),
+                }
+            }
+            NodeKind::HardLink(_) | NodeKind::File { .. } => content_of(view, full),
             _ => (node_kind(node), Content::None),
         };
         entries.push(SourceEntry {
-            rel,
+            rel: rel.to_string(),
             kind,
             mode: node.mode,
             uid: node.uid,
@@ -395,17 +458,22 @@ fn view_source(view: &FsView, path: &str) -> SourceMatch {
             content,
             xattrs: BTreeMap::new(),
         });
-    };
-    if let Some(root) = view.get(path) {
-        push(String::new(), path, root);
-        if root.is_dir() {
-            for (p, n) in view.descendants(path) {
-                let rel = p[root_prefix.len()..].to_string();
-                push(rel, p, n);
-            }
-        }
     }
     SourceMatch { name, entries }
+}
+
+/// A file's kind and where its content lies in the image's layers (a hard link's, its target's).
+fn content_of(view: &FsView, full: &str) -> (SourceKind, Content) {
+    match view.content_node(full) {
+        Some((p, n)) => (
+            node_kind(n),
+            Content::Layer {
+                layer: n.layer,
+                path: p.to_string(),
+            },
+        ),
+        None => (SourceKind::File { size: 0 }, Content::None),
+    }
 }
 
 /// A context source and everything below it that the ignore rules and --exclude keep. Context files
@@ -497,7 +565,7 @@ fn extract_archive(entry: &ContextEntry, scratch: &Path, n: usize) -> Result<Sou
             .map_err(|e| e.to_string())?
             .to_string_lossy()
             .into_owned();
-        let rel = normalize(&raw);
+        let rel = clean_under_root(&raw);
         if rel.is_empty() {
             continue;
         }
@@ -523,7 +591,7 @@ fn extract_archive(entry: &ContextEntry, scratch: &Path, n: usize) -> Result<Sou
         let (kind, content) = match header.entry_type() {
             tar::EntryType::Directory => (SourceKind::Dir, Content::None),
             tar::EntryType::Symlink => (SourceKind::Symlink(link()), Content::None),
-            tar::EntryType::Link => (SourceKind::HardLink(normalize(&link())), Content::None),
+            tar::EntryType::Link => (SourceKind::HardLink(clean_under_root(&link())), Content::None),
             tar::EntryType::Fifo => (SourceKind::Fifo, Content::None),
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 count += 1;
@@ -591,4 +659,76 @@ fn write_layer(
         }
     }
     Ok(writer.finish()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(paths: &[&str]) -> FsView {
+        let mut view = FsView::new();
+        for path in paths {
+            let node = match path.strip_suffix('/') {
+                Some(_) => Node::dir(0o755, 0, 0, 0),
+                None => Node::file(1, 0o644, 0, 0, 0),
+            };
+            view.apply(path.trim_end_matches('/'), node);
+        }
+        view
+    }
+
+    #[test]
+    fn copy_from_a_stage_reads_a_bang_class_as_go_does() {
+        // Regression: COPY --from used the glob crate, where `[!a]` means "not a"; Go (and docker)
+        // read it as the class of `!` and `a`, as COPY from the context does.
+        let v = view(&["a.txt", "b.txt", "!.txt"]);
+        assert_eq!(
+            match_in_view(&v, "[!a].txt"),
+            Ok((vec!["!.txt".to_string(), "a.txt".to_string()], true))
+        );
+        assert_eq!(
+            match_in_view(&v, "/b.txt"),
+            Ok((vec!["b.txt".to_string()], false))
+        );
+        assert!(match_in_view(&v, "[").is_err());
+        assert!(match_in_view(&v, "c*").is_err());
+    }
+
+    #[test]
+    fn exclude_from_a_stage_keeps_parents_of_exceptions() {
+        let v = view(&[
+            "src/",
+            "src/a.log",
+            "src/keep/",
+            "src/keep/b.log",
+            "src/keep/c.txt",
+            "src/d.txt",
+        ]);
+        let excludes = IgnoreMatcher::new(&["**/*.log", "keep", "!keep/c.txt"], "--exclude");
+        let Ok(excludes) = excludes else {
+            panic!("patterns compile");
+        };
+        let literal = ExcludeScope {
+            excludes: &excludes,
+            wildcard_name: None,
+        };
+        let rels = |m: SourceMatch| m.entries.into_iter().map(|e| e.rel).collect::<Vec<_>>();
+        assert_eq!(
+            rels(view_source(&v, "src", &literal)),
+            ["", "d.txt", "keep", "keep/c.txt"]
+        );
+        // Matched by a wildcard, the match's name is the first component patterns see.
+        let excludes = IgnoreMatcher::new(&["src/d.txt", "*.log"], "--exclude");
+        let Ok(excludes) = excludes else {
+            panic!("patterns compile");
+        };
+        let wildcard = ExcludeScope {
+            excludes: &excludes,
+            wildcard_name: Some("src"),
+        };
+        assert_eq!(
+            rels(view_source(&v, "src", &wildcard)),
+            ["", "a.log", "keep", "keep/b.log", "keep/c.txt"]
+        );
+    }
 }

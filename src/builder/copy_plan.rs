@@ -19,7 +19,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::fsview::{normalize, FsView, FsViewError, Node, NodeKind};
+use super::fsview::{FsView, FsViewError, Node, NodeKind};
+use crate::lexical_path::clean_under_root;
 
 /// Where the bytes of a copied regular file come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +150,7 @@ pub fn plan_copy(
             dest: dest.to_string(),
         });
     }
-    let dest_norm = normalize(&absolute);
+    let dest_norm = clean_under_root(&absolute);
     // With --link the layer is independent of what it lands on: nothing of the base is consulted.
     let empty = FsView::new();
     let view = if opts.link { &empty } else { view };
@@ -162,7 +163,7 @@ pub fn plan_copy(
     };
     let resolve = |path: &str, follow: bool| -> Result<String, CopyPlanError> {
         if opts.link {
-            Ok(normalize(path))
+            Ok(clean_under_root(path))
         } else {
             Ok(view.resolve(path, follow)?)
         }

@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::lexical_path::clean_under_root;
+
 /// What kind of filesystem object an entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeKind {
@@ -48,6 +50,18 @@ impl Node {
         }
     }
 
+    /// A regular file of `size` bytes, its content in layer `layer`.
+    pub fn file(size: u64, mode: u32, uid: u32, gid: u32, layer: usize) -> Self {
+        Self {
+            kind: NodeKind::File { size },
+            mode,
+            uid,
+            gid,
+            mtime: 0,
+            layer,
+        }
+    }
+
     pub fn is_dir(&self) -> bool {
         self.kind == NodeKind::Dir
     }
@@ -75,22 +89,6 @@ impl Default for FsView {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Normalises a tar or user path: no leading `/` or `./`, no trailing `/`, `.` and empty components
-/// dropped, `..` applied lexically and clamped at the root.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    parts.join("/")
 }
 
 fn parent_of(path: &str) -> &str {
@@ -129,7 +127,7 @@ impl FsView {
 
     /// Applies one tar entry of layer `layer`, interpreting `.wh.` whiteouts and `.wh..wh..opq` markers.
     pub fn apply(&mut self, raw_path: &str, node: Node) {
-        let path = normalize(raw_path);
+        let path = clean_under_root(raw_path);
         let (dir, name) = match path.rsplit_once('/') {
             Some((d, n)) => (d.to_string(), n),
             None => (String::new(), path.as_str()),

@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::fsview::{normalize, FsView, Node, NodeKind};
+use super::fsview::{FsView, Node, NodeKind};
 use crate::image::{Descriptor, Digest};
+use crate::lexical_path::clean_under_root;
 use crate::snapshot::{visit_entries, EntryKind, LayerReadError};
 
 /// Where a layer's bytes are.
@@ -85,15 +86,15 @@ pub fn apply_layer(
         let (maj, min) = entry.device.unwrap_or((0, 0));
         match &entry.kind {
             EntryKind::Whiteout { target } => {
-                let t = normalize(&target.to_string_lossy());
+                let t = clean_under_root(&target.to_string_lossy());
                 loaded.view.remove(&t);
                 loaded.captured.remove(&t);
             }
-            EntryKind::OpaqueWhiteout { dir } => {
-                loaded.view.make_opaque(&normalize(&dir.to_string_lossy()), index)
-            }
+            EntryKind::OpaqueWhiteout { dir } => loaded
+                .view
+                .make_opaque(&clean_under_root(&dir.to_string_lossy()), index),
             EntryKind::File | EntryKind::Other(_) => {
-                let norm = normalize(&rel);
+                let norm = clean_under_root(&rel);
                 if CAPTURED.contains(&norm.as_str()) && entry.size <= CAPTURE_LIMIT {
                     let mut text = String::new();
                     content
@@ -111,7 +112,7 @@ pub fn apply_layer(
             EntryKind::Symlink => loaded.view.apply(&rel, node(NodeKind::Symlink(link()))),
             EntryKind::HardLink => loaded
                 .view
-                .apply(&rel, node(NodeKind::HardLink(normalize(&link())))),
+                .apply(&rel, node(NodeKind::HardLink(clean_under_root(&link())))),
             EntryKind::Fifo => loaded.view.apply(&rel, node(NodeKind::Fifo)),
             EntryKind::CharDevice => loaded.view.apply(&rel, node(NodeKind::Char(maj, min))),
             EntryKind::BlockDevice => loaded.view.apply(&rel, node(NodeKind::Block(maj, min))),
@@ -138,7 +139,7 @@ pub fn extract_files(
             if !matches!(entry.kind, EntryKind::File | EntryKind::Other(_)) {
                 return Ok(());
             }
-            let rel = normalize(&entry.path.to_string_lossy());
+            let rel = clean_under_root(&entry.path.to_string_lossy());
             let key = (index, rel);
             if !wanted.contains(&key) {
                 return Ok(());

@@ -31,10 +31,10 @@ use crate::dockerfile::{unused_build_args, Dockerfile, StageRef};
 use crate::image::assembled::rfc3339_from_unix;
 use crate::image::{AssembledImage, Digest, ImageAssembler, ManifestFormat};
 use crate::observe::measure;
-use crate::output::publish::{destination_name, write_records, Publication, Subject};
+use crate::output::publish::{write_records, Publication, Subject};
 use crate::output::{write_layout, write_tarball, DirBlobFetcher, LayoutWrite, TarballImage};
 use crate::platform::Platform;
-use crate::registry::{Keychain, RegistryClient, DEFAULT_TAG};
+use crate::registry::{Keychain, Reference, RegistryClient, DEFAULT_TAG};
 use crate::sandbox::{Isolation, SandboxError};
 use crate::snapshot::LayerOptions;
 pub use error::BuildError;
@@ -302,19 +302,25 @@ pub async fn publish(
             tracing::info!(destination = %target, uploaded = stats.uploaded, mounted = stats.mounted, existed = stats.existed, "pushed");
         }
     }
-    let named: Vec<_> = outputs.destinations.iter().map(destination_name).collect();
     let fetcher = DirBlobFetcher::new(workspace.blobs());
     if let Some(path) = &outputs.tar_path {
-        let tags: Vec<String> = named
-            .iter()
-            .map(|n| format!("{}:{}", n.repository, n.tag))
-            .collect();
         tokio::task::block_in_place(|| {
-            write_tarball(path, &[TarballImage { image, tags: &tags }], &fetcher)
+            write_tarball(
+                path,
+                &[TarballImage {
+                    image,
+                    tags: &outputs.destinations,
+                }],
+                &fetcher,
+            )
         })?;
     }
     if let Some(dir) = &outputs.oci_layout_path {
-        let ref_name = named.first().map_or(DEFAULT_TAG, |n| n.tag.as_str()).to_string();
+        let ref_name = outputs
+            .destinations
+            .first()
+            .map_or(DEFAULT_TAG, Reference::tag_or_default)
+            .to_string();
         let how = LayoutWrite {
             ref_name: Some(ref_name),
             replace_index: true,

@@ -290,7 +290,7 @@ impl<'a> StageRun<'a> {
                 } else {
                     format!("{}/{dir}", current.trim_end_matches('/'))
                 };
-                let path = format!("/{}", super::fsview::normalize(&path));
+                let path = format!("/{}", crate::lexical_path::clean_under_root(&path));
                 self.image.assembler.config_mut().container_mut().working_dir = path.clone();
                 if let Some(blob) = copy::create_workdir(self, &path).await? {
                     return self.add_layer(blob, created_by);

@@ -11,13 +11,13 @@
 use std::path::Path;
 
 use super::error::ContextError;
-use super::lexical;
-use super::pattern::Pattern;
+use super::pattern::IgnorePattern;
+use crate::lexical_path;
 
 /// An ordered list of exclusion patterns with `!` exceptions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IgnoreMatcher {
-    patterns: Vec<Pattern>,
+    patterns: Vec<IgnorePattern>,
     origin: String,
 }
 
@@ -43,13 +43,13 @@ impl IgnoreMatcher {
             if exclusion && body.is_empty() {
                 return Err(bad(raw, origin, "illegal exclusion pattern \"!\""));
             }
-            let mut cleaned = lexical::clean(body);
+            let mut cleaned = lexical_path::clean(body);
             if cleaned.len() > 1 {
                 if let Some(relative) = cleaned.strip_prefix('/') {
                     cleaned = relative.to_string();
                 }
             }
-            let pattern = Pattern::compile(&cleaned, exclusion).map_err(|e| bad(raw, origin, e.0))?;
+            let pattern = IgnorePattern::compile(&cleaned, exclusion).map_err(|e| bad(raw, origin, e.0))?;
             compiled.push(pattern);
         }
         Ok(Self {
@@ -89,7 +89,7 @@ impl IgnoreMatcher {
     /// does not change the answer; it is taken so call sites read the same for files and dirs.
     pub fn is_ignored(&self, rel_path: &Path, is_dir: bool) -> bool {
         let _ = is_dir;
-        let path = lexical::clean(&rel_path.to_string_lossy());
+        let path = lexical_path::clean(&rel_path.to_string_lossy());
         if path == "." || path.is_empty() || self.patterns.is_empty() {
             // Docker never excludes the root itself.
             return false;
@@ -112,7 +112,7 @@ impl IgnoreMatcher {
     /// Whether an exception (`!pattern`) could re-include something below the excluded directory
     /// `rel_dir`, so a walker must descend into it instead of skipping it.
     pub fn may_include_below(&self, rel_dir: &Path) -> bool {
-        let dir = lexical::clean(&rel_dir.to_string_lossy());
+        let dir = lexical_path::clean(&rel_dir.to_string_lossy());
         self.patterns
             .iter()
             .any(|p| p.is_exclusion() && p.may_match_below(&dir))
@@ -252,6 +252,23 @@ mod tests {
         assert!(ignored(&m, "anything"));
         assert!(IgnoreMatcher::parse("!\n", ".dockerignore").is_err());
         assert!(IgnoreMatcher::parse("[\n", ".dockerignore").is_err());
+    }
+
+    #[test]
+    fn classes_read_like_go_and_malformed_patterns_are_errors() {
+        // The same engine as COPY sources: `[!a]` is the class of `!` and `a`, `^` negates.
+        let m = matcher("[!a].txt\n[^x-z]?.md\n");
+        assert!(ignored(&m, "!.txt"));
+        assert!(ignored(&m, "a.txt"));
+        assert!(!ignored(&m, "b.txt"));
+        assert!(ignored(&m, "ab.md"));
+        assert!(!ignored(&m, "xb.md"));
+        for bad in ["[]\n", "a[\n", "[z-a]\n", "x\\\n", "!a[\n"] {
+            assert!(
+                IgnoreMatcher::parse(bad, ".dockerignore").is_err(),
+                "{bad:?} should be rejected"
+            );
+        }
     }
 
     #[test]

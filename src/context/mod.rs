@@ -18,6 +18,9 @@
 //! - [`BuildContext::walk`]: every entry at and below a source, depth-first, sorted, with `lstat`
 //!   metadata and hard-link detection, honouring the ignore file and `--exclude`.
 //! - [`compression`]: magic-byte detection and decompression, shared with ADD.
+//! - [`pattern`]: the one pattern engine (Go's `filepath.Match`, plus `**` for .dockerignore and
+//!   `--exclude`) for every path a Dockerfile or an ignore file matches; `COPY --from` expands its
+//!   sources with it as well.
 //!
 //! Symlinks in the context are entries in their own right: listing and walking never follow them,
 //! and a COPY of a symlink copies the link. Only symlinks in the *middle* of a source path are
@@ -28,10 +31,8 @@ mod dockerfile_source;
 mod entry;
 mod error;
 mod extract;
-mod glob;
 mod ignore;
-mod lexical;
-mod pattern;
+pub mod pattern;
 mod scope;
 mod sources;
 mod spec;
@@ -97,8 +98,10 @@ impl BuildContext {
         let root = match sub_path.filter(|s| !s.is_empty()) {
             None => base,
             Some(sub) => {
-                let rel = lexical::clean_within_root(sub).ok_or_else(|| ContextError::OutsideContext {
-                    path: sub.to_string(),
+                let rel = crate::lexical_path::clean_within_root(sub).ok_or_else(|| {
+                    ContextError::OutsideContext {
+                        path: sub.to_string(),
+                    }
                 })?;
                 let resolved = scope::resolve(&base, Path::new(&rel), true)?;
                 existing_dir(&resolved, "build context sub-path")?

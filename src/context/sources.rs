@@ -2,55 +2,43 @@
 
 //! Resolving a COPY/ADD source (a path or a `filepath.Match` wildcard, relative to the context
 //! root) to the context entries it names, in sorted order, minus what the ignore file excludes.
+//! Wildcards expand through [`SourcePattern::expand`], the walk `COPY --from` uses too.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::entry::ContextEntry;
 use super::error::ContextError;
-use super::glob::{self, Wildcard};
 use super::ignore::IgnoreMatcher;
-use super::{lexical, scope};
+use super::pattern::{ListedChild, SourcePattern};
+use super::scope;
 
 /// See [`super::BuildContext::resolve_sources`].
 pub fn resolve(root: &Path, ignore: &IgnoreMatcher, source: &str) -> Result<Vec<ContextEntry>, ContextError> {
     let outside = || ContextError::OutsideContext {
         path: source.to_string(),
     };
-    let cleaned = lexical::clean_within_root(source).ok_or_else(outside)?;
-    if !glob::contains_wildcards(&cleaned) {
-        return resolve_literal(root, ignore, source, &glob::unescape(&cleaned)).map(|entry| vec![entry]);
+    let cleaned = crate::lexical_path::clean_within_root(source).ok_or_else(outside)?;
+    let pattern = SourcePattern::parse(&cleaned).map_err(|e| ContextError::BadPattern {
+        pattern: source.to_string(),
+        origin: "COPY/ADD source".to_string(),
+        reason: e.0,
+    })?;
+    if !pattern.is_wildcard() {
+        return resolve_literal(root, ignore, source, pattern.base()).map(|entry| vec![entry]);
     }
 
-    let mut candidates: Vec<PathBuf> = vec![PathBuf::new()];
-    for component in cleaned.split('/') {
-        let mut next = Vec::new();
-        if glob::contains_wildcards(component) {
-            let wildcard = Wildcard::new(component).map_err(|e| ContextError::BadPattern {
-                pattern: source.to_string(),
-                origin: "COPY/ADD source".to_string(),
-                reason: e.0,
-            })?;
-            for dir in &candidates {
-                for name in sorted_names(&scope::resolve(root, dir, true)?)? {
-                    if wildcard.matches(&name.to_string_lossy()) {
-                        next.push(dir.join(name));
-                    }
-                }
-            }
-        } else {
-            let literal = glob::unescape(component);
-            next.extend(candidates.iter().map(|dir| dir.join(&literal)));
-        }
-        candidates = next;
-    }
+    let base = PathBuf::from(pattern.base());
+    // The literal directory is resolved like any path (its symlinks followed inside the context);
+    // below it the walk lists real directories only.
+    let base_abs = scope::resolve(root, &base, true)?;
+    let matched =
+        pattern.expand(|dir: &[OsString]| list_children(&base_abs.join(dir.iter().collect::<PathBuf>())))?;
 
     let mut entries = Vec::new();
-    for rel in candidates {
+    for components in matched {
+        let rel = base.join(components.iter().collect::<PathBuf>());
         let abs = scope::resolve(root, &rel, false)?;
-        if std::fs::symlink_metadata(&abs).is_err() {
-            // A literal component after a wildcard that does not exist under this match.
-            continue;
-        }
         let mut entry = ContextEntry::read(abs, rel.clone())?;
         if is_excluded(ignore, &entry) {
             continue;
@@ -66,6 +54,18 @@ pub fn resolve(root: &Path, ignore: &IgnoreMatcher, source: &str) -> Result<Vec<
         });
     }
     Ok(entries)
+}
+
+/// A directory's children for [`SourcePattern::expand`], by `lstat` (a symlink is not walked).
+fn list_children(dir: &Path) -> Result<Vec<ListedChild<OsString>>, ContextError> {
+    let mut children = Vec::new();
+    for name in sorted_names(dir)? {
+        let is_dir = fs_err::symlink_metadata(dir.join(&name))
+            .map_err(|e| ContextError::io("listing the build context", e))?
+            .is_dir();
+        children.push(ListedChild { name, is_dir });
+    }
+    Ok(children)
 }
 
 fn resolve_literal(

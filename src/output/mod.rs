@@ -20,7 +20,6 @@ pub mod layout;
 pub mod publish;
 pub mod push;
 pub mod record;
-pub mod repo_tag;
 pub mod tarball;
 
 pub use blob_fetcher::{BlobFetcher, DirBlobFetcher, FetchError, NoRemoteBlobs};
@@ -41,8 +40,6 @@ pub enum OutputError {
         actual: Digest,
         actual_size: u64,
     },
-    #[error("{tag:?} is not a repository:tag name")]
-    InvalidTag { tag: String },
     #[error("{path} is not an OCI image layout: {reason}")]
     NotALayout { path: PathBuf, reason: &'static str },
     #[error("serializing output metadata: {0}")]

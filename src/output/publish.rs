@@ -13,7 +13,7 @@ use super::record::BuildRecord;
 use super::OutputError;
 use crate::image::{Descriptor, Digest};
 use crate::platform::Platform;
-use crate::registry::{Reference, DEFAULT_TAG};
+use crate::registry::Reference;
 
 /// Files describing what was published (`--digest-file`, `--image-name-with-digest-file`,
 /// `--image-name-tag-with-digest-file`, `--metadata-file`).
@@ -63,8 +63,8 @@ pub struct Publication<'a> {
 /// default).
 pub fn destination_name(destination: &Reference) -> Destination {
     Destination {
-        repository: format!("{}/{}", destination.registry(), destination.repository()),
-        tag: destination.tag().unwrap_or(DEFAULT_TAG).to_string(),
+        repository: destination.repository_url(),
+        tag: destination.tag_or_default().to_string(),
     }
 }
 

@@ -21,21 +21,22 @@ use serde::Serialize;
 
 use super::atomic_file::AtomicFile;
 use super::blob_fetcher::{copy_layer, BlobFetcher};
-use super::repo_tag::{containerd_image_name, split_tag};
 use super::OutputError;
 use crate::image::{json, AssembledImage, Descriptor, Digest, ImageIndex, ManifestFormat};
+use crate::registry::Reference;
 
 /// Annotation the OCI layout uses for a manifest's tag.
 pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
 /// Annotation containerd and Docker use for the full image name in an archive's index.
 pub const CONTAINERD_NAME_ANNOTATION: &str = "io.containerd.image.name";
 
-/// One image to put in a tarball, with the `repository:tag` names it gets on load.
+/// One image to put in a tarball, with the names it gets on load.
 #[derive(Debug, Clone, Copy)]
 pub struct TarballImage<'a> {
     pub image: &'a AssembledImage,
-    /// e.g. `registry.example:5000/team/app:1.2`; may be empty (loaded untagged).
-    pub tags: &'a [String],
+    /// Each becomes a `repository:tag` ([`Reference::repo_tag`]; a digest-only reference gets
+    /// `latest`); may be empty (loaded untagged).
+    pub tags: &'a [Reference],
 }
 
 #[derive(Serialize)]
@@ -90,7 +91,7 @@ pub fn write_tarball(
 
         docker_manifest.push(DockerManifestEntry {
             config: blob_path(&image.config_descriptor.digest),
-            repo_tags: entry.tags.to_vec(),
+            repo_tags: entry.tags.iter().map(Reference::repo_tag).collect(),
             layers: image
                 .layers
                 .iter()
@@ -106,19 +107,19 @@ pub fn write_tarball(
         if entry.tags.is_empty() {
             index.manifests.push(index_descriptor(BTreeMap::new()));
         }
-        for full in entry.tags {
-            let (repo, tag) = split_tag(full).ok_or_else(|| OutputError::InvalidTag { tag: full.clone() })?;
+        for reference in entry.tags {
+            let tag = reference.tag_or_default();
             let annotations = BTreeMap::from([
                 (
                     CONTAINERD_NAME_ANNOTATION.to_string(),
-                    containerd_image_name(repo, tag),
+                    reference.containerd_name(),
                 ),
                 (REF_NAME_ANNOTATION.to_string(), tag.to_string()),
             ]);
             index.manifests.push(index_descriptor(annotations));
             if let Some(top) = &top_layer {
                 repositories
-                    .entry(repo.to_string())
+                    .entry(reference.repository_url())
                     .or_default()
                     .insert(tag.to_string(), top.clone());
             }
@@ -248,7 +249,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let one = image(dir.path(), ManifestFormat::Oci, b"one");
         let two = image(dir.path(), ManifestFormat::Docker, b"two");
-        let tags_one = vec!["app:1".to_string(), "localhost:5000/team/app:latest".to_string()];
+        let tags_one = ["app:1", "localhost:5000/team/app"].map(|t| Reference::parse(t).unwrap());
         let tar_path = dir.path().join("out.tar");
         let images = [
             TarballImage {
@@ -273,7 +274,10 @@ mod tests {
 
         let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
         assert_eq!(manifest[0]["Config"], blob_path(&one.config_descriptor.digest));
-        assert_eq!(manifest[0]["RepoTags"], serde_json::json!(tags_one));
+        assert_eq!(
+            manifest[0]["RepoTags"],
+            serde_json::json!(["index.docker.io/library/app:1", "localhost:5000/team/app:latest"])
+        );
         assert_eq!(
             manifest[0]["Layers"][1],
             blob_path(&one.layers[1].descriptor.digest)
@@ -302,25 +306,9 @@ mod tests {
 
         assert_eq!(files["oci-layout"], OCI_LAYOUT_FILE);
         let repos: serde_json::Value = serde_json::from_slice(&files["repositories"]).unwrap();
-        assert_eq!(repos["app"]["1"], one.layers[1].diff_id.hex());
-    }
-
-    #[test]
-    fn invalid_tag_is_an_error_and_no_file_is_left() {
-        let dir = tempfile::tempdir().unwrap();
-        let one = image(dir.path(), ManifestFormat::Oci, b"one");
-        let tar_path = dir.path().join("out/bad.tar");
-        let tags = vec!["no-tag-here".to_string()];
-        let err = write_tarball(
-            &tar_path,
-            &[TarballImage {
-                image: &one,
-                tags: &tags,
-            }],
-            &DirBlobFetcher::new(dir.path()),
-        )
-        .unwrap_err();
-        assert!(matches!(err, OutputError::InvalidTag { .. }), "{err}");
-        assert_eq!(std::fs::read_dir(dir.path().join("out")).unwrap().count(), 0);
+        assert_eq!(
+            repos["index.docker.io/library/app"]["1"],
+            one.layers[1].diff_id.hex()
+        );
     }
 }

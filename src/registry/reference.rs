@@ -110,6 +110,30 @@ impl Reference {
         self.digest.as_ref()
     }
 
+    /// The tag, or `latest` for a reference that names only a digest: the tag outputs that need
+    /// one (tarballs, OCI layouts, digest files) give the image, as kaniko does.
+    pub fn tag_or_default(&self) -> &str {
+        self.tag.as_deref().unwrap_or(DEFAULT_TAG)
+    }
+
+    /// `registry/repository:tag` ([`Reference::tag_or_default`]), no digest: the name `docker load`
+    /// gives an image from a tarball's `RepoTags`.
+    pub fn repo_tag(&self) -> String {
+        format!("{}:{}", self.repository_url(), self.tag_or_default())
+    }
+
+    /// The fully qualified `repository:tag` containerd and Docker record in an archive's
+    /// `io.containerd.image.name`: like [`Reference::repo_tag`], with Docker Hub as `docker.io`
+    /// (containerd's spelling) instead of `index.docker.io`.
+    pub fn containerd_name(&self) -> String {
+        let registry = if self.is_docker_hub() {
+            "docker.io"
+        } else {
+            &self.registry
+        };
+        format!("{registry}/{}:{}", self.repository, self.tag_or_default())
+    }
+
     /// What goes after `/manifests/` in API paths: the digest when present, else the tag.
     pub fn manifest_reference(&self) -> String {
         match (&self.digest, &self.tag) {
@@ -370,6 +394,42 @@ mod tests {
 
     fn r(s: &str) -> Reference {
         Reference::parse(s).unwrap()
+    }
+
+    #[test]
+    fn output_names_repo_tag_and_containerd() {
+        // (input, RepoTags name, containerd name)
+        for (input, repo_tag, containerd) in [
+            (
+                "busybox",
+                "index.docker.io/library/busybox:latest",
+                "docker.io/library/busybox:latest",
+            ),
+            ("me/app:1", "index.docker.io/me/app:1", "docker.io/me/app:1"),
+            (
+                "registry-1.docker.io/alpine:3",
+                "index.docker.io/library/alpine:3",
+                "docker.io/library/alpine:3",
+            ),
+            ("localhost:5000/x:t", "localhost:5000/x:t", "localhost:5000/x:t"),
+            ("localhost/x:t", "localhost/x:t", "localhost/x:t"),
+            ("gcr.io/p/x:t", "gcr.io/p/x:t", "gcr.io/p/x:t"),
+        ] {
+            assert_eq!(r(input).repo_tag(), repo_tag, "repo_tag of {input:?}");
+            assert_eq!(
+                r(input).containerd_name(),
+                containerd,
+                "containerd_name of {input:?}"
+            );
+        }
+        // A digest-only reference is named with the default tag; the digest is not part of it.
+        let pinned = r(&format!("gcr.io/p/x@{D}"));
+        assert_eq!(pinned.tag_or_default(), "latest");
+        assert_eq!(pinned.repo_tag(), "gcr.io/p/x:latest");
+        assert_eq!(
+            r(&format!("gcr.io/p/x:v2@{D}")).containerd_name(),
+            "gcr.io/p/x:v2"
+        );
     }
 
     #[test]

@@ -58,7 +58,8 @@ pub enum EntryKind {
 /// One entry's header, with PAX records applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerEntry {
-    /// Relative path without a leading `./` or `/` and without a trailing `/`.
+    /// Relative path, cleaned like Go's `path.Clean` (no `.`, no inner `..`, no leading `/` or
+    /// trailing `/`); a `..` climbing out of the layer stays at the front.
     pub path: PathBuf,
     pub kind: EntryKind,
     /// Permission bits including setuid/setgid/sticky.
@@ -133,7 +134,8 @@ pub fn list_entries(path: &Path, media_type: &str) -> Result<Vec<LayerEntry>, La
 
 fn describe<R: Read>(entry: &mut tar::Entry<'_, R>) -> io::Result<LayerEntry> {
     let raw_path = entry.path()?.into_owned();
-    let path = clean(&raw_path);
+    // Cleaned as docker cleans entry names; a leading `..` stays for the unpacker to refuse.
+    let path = crate::lexical_path::clean_entry_name(&raw_path);
     let mut xattrs = BTreeMap::new();
     if let Some(pax) = entry.pax_extensions()? {
         for record in pax {
@@ -188,18 +190,6 @@ fn describe<R: Read>(entry: &mut tar::Entry<'_, R>) -> io::Result<LayerEntry> {
         xattrs,
         kind,
     })
-}
-
-/// Drops `./`, a leading `/` and a trailing `/`.
-fn clean(path: &Path) -> PathBuf {
-    path.components()
-        .filter(|c| {
-            matches!(
-                c,
-                std::path::Component::Normal(_) | std::path::Component::ParentDir
-            )
-        })
-        .collect()
 }
 
 struct HashingReader<R> {

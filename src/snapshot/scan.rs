@@ -94,7 +94,7 @@ impl ExcludeSet {
     pub fn new(paths: impl IntoIterator<Item = PathBuf>) -> Self {
         let paths = paths
             .into_iter()
-            .map(|p| normalise(&p))
+            .map(|p| crate::lexical_path::clean_path_under_root(&p))
             .filter(|p| !p.as_os_str().is_empty())
             .collect();
         Self { paths }
@@ -131,20 +131,6 @@ impl ExcludeSet {
     fn contains_exact(&self, rel: &Path) -> bool {
         self.paths.contains(rel)
     }
-}
-
-fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(part) => out.push(part),
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
-    }
-    out
 }
 
 /// What an entry is.

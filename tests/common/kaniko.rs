@@ -327,6 +327,16 @@ impl Built {
         s
     }
 
+    /// The paths below directory `dir` (absolute, no trailing `/`), relative to it, sorted.
+    pub fn paths_under(&self, dir: &str) -> Vec<String> {
+        let prefix = format!("{dir}/");
+        self.snapshot
+            .entries
+            .keys()
+            .filter_map(|p| p.strip_prefix(&prefix).map(str::to_owned))
+            .collect()
+    }
+
     /// What differs from the amd64 base, one line per path ([`RootfsSnapshot::diff`] format).
     pub fn changes_from_base(&self) -> Vec<String> {
         base_snapshot().diff(&self.snapshot)

@@ -5,25 +5,12 @@
 //! Docker turns a pattern into a regular expression (`*` → `[^/]*`, `?` → `[^/]`, `**/` → `(.*/)?`,
 //! a trailing `**` → `.*`) and short-cuts three shapes: exact names, `prefix**` and `**suffix`.
 //! The short-cuts are not exactly equivalent to the regex (`**foo` matches `barfoo`), and docker
-//! build users depend on what docker does, so both are reproduced. The regex is run as a small NFA,
-//! which also answers "could this pattern match anything below directory D?", the question the
-//! walker asks before skipping an excluded directory.
+//! build users depend on what docker does, so both are reproduced. The regex is the engine's token
+//! list (the same lexer and classes as COPY sources, plus `**`), run by the engine's NFA, which also
+//! answers "could this pattern match anything below directory D?", the question the walker asks
+//! before skipping an excluded directory.
 
-use super::glob::{BadPattern, CharClass, Wildcard};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
-    Literal(char),
-    /// `?`
-    One,
-    /// `*`
-    Star,
-    Class(CharClass),
-    /// `**/` or `**` in the middle: `(.*/)?`
-    AnyDirs,
-    /// `**` at the end after a wildcard: `.*`
-    AnyRest,
-}
+use super::{lex, BadPattern, Lexeme, Nfa, Token, Wildcard};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
@@ -35,72 +22,56 @@ enum Kind {
     Regex(Vec<Token>),
 }
 
-/// A compiled pattern, with whether it is a `!` exception.
+/// A compiled .dockerignore or `--exclude` pattern, with whether it is a `!` exception.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern {
+pub struct IgnorePattern {
     cleaned: String,
     exclusion: bool,
     kind: Kind,
 }
 
-impl Pattern {
+impl IgnorePattern {
     /// Compiles a pattern already cleaned and stripped of its `!`.
     pub fn compile(cleaned: &str, exclusion: bool) -> Result<Self, BadPattern> {
         // Docker validates with filepath.Match, so malformed classes and trailing `\` are errors.
         Wildcard::new(cleaned)?;
-        let chars: Vec<char> = cleaned.chars().collect();
         let mut tokens = Vec::new();
         let mut detected = Detected::Exact;
-        let mut i = 0;
-        let mut iteration = 0;
-        while let Some(&c) = chars.get(i) {
-            i += 1;
-            match c {
-                '*' if chars.get(i) == Some(&'*') => {
-                    i += 1;
-                    if chars.get(i) == Some(&'/') {
-                        i += 1;
-                    }
-                    if i >= chars.len() {
-                        if detected == Detected::Exact {
-                            detected = Detected::Prefix;
-                        } else {
-                            tokens.push(Token::AnyRest);
-                            detected = Detected::Regex;
-                        }
-                    } else {
+        for (index, lexeme) in lex(cleaned, true)?.into_iter().enumerate() {
+            match lexeme {
+                Lexeme::DoubleStar { at_end } => {
+                    if !at_end {
                         tokens.push(Token::AnyDirs);
                         detected = Detected::Regex;
+                    } else if detected == Detected::Exact {
+                        detected = Detected::Prefix;
+                    } else {
+                        tokens.push(Token::AnyRest);
+                        detected = Detected::Regex;
                     }
-                    if iteration == 0 {
+                    if index == 0 {
                         detected = Detected::Suffix;
                     }
                 }
-                '*' => {
+                Lexeme::Star => {
                     tokens.push(Token::Star);
                     detected = Detected::Regex;
                 }
-                '?' => {
+                Lexeme::One => {
                     tokens.push(Token::One);
                     detected = Detected::Regex;
                 }
-                '\\' => match chars.get(i) {
-                    Some(&escaped) => {
-                        i += 1;
-                        tokens.push(Token::Literal(escaped));
-                        detected = Detected::Regex;
-                    }
-                    None => tokens.push(Token::Literal('\\')),
-                },
-                '[' => {
-                    let (class, used) = CharClass::parse(chars.get(i..).unwrap_or_default())?;
-                    i += used;
+                Lexeme::Class(class) => {
                     tokens.push(Token::Class(class));
                     detected = Detected::Regex;
                 }
-                other => tokens.push(Token::Literal(other)),
+                Lexeme::Literal { c, escaped } => {
+                    tokens.push(Token::Literal(c));
+                    if escaped {
+                        detected = Detected::Regex;
+                    }
+                }
             }
-            iteration += 1;
         }
         let kind = match detected {
             Detected::Exact => Kind::Exact,
@@ -154,86 +125,12 @@ enum Detected {
     Regex,
 }
 
-/// Thompson simulation of the token list: state `2*i` is "before token i", `2*i+1` is "inside the
-/// `(.*/)?` of token i".
-struct Nfa<'a> {
-    tokens: &'a [Token],
-    states: Vec<bool>,
-}
-
-impl<'a> Nfa<'a> {
-    fn new(tokens: &'a [Token]) -> Self {
-        let mut nfa = Self {
-            tokens,
-            states: vec![false; 2 * (tokens.len() + 1)],
-        };
-        nfa.add(0);
-        nfa
-    }
-
-    fn add(&mut self, state: usize) {
-        match self.states.get(state) {
-            Some(false) => {}
-            _ => return,
-        }
-        self.states[state] = true;
-        if state % 2 == 1 {
-            return;
-        }
-        let i = state / 2;
-        match self.tokens.get(i) {
-            Some(Token::Star | Token::AnyRest) => self.add(2 * (i + 1)),
-            Some(Token::AnyDirs) => {
-                self.add(2 * (i + 1));
-                self.add(2 * i + 1);
-            }
-            _ => {}
-        }
-    }
-
-    fn run(mut self, input: &str) -> Self {
-        for c in input.chars() {
-            let current = std::mem::replace(&mut self.states, vec![false; 2 * (self.tokens.len() + 1)]);
-            for (state, _) in current.iter().enumerate().filter(|(_, on)| **on) {
-                let i = state / 2;
-                if state % 2 == 1 {
-                    self.add(state);
-                    if c == '/' {
-                        self.add(2 * (i + 1));
-                    }
-                    continue;
-                }
-                match self.tokens.get(i) {
-                    Some(Token::Literal(l)) if *l == c => self.add(2 * (i + 1)),
-                    Some(Token::One) if c != '/' => self.add(2 * (i + 1)),
-                    Some(Token::Class(class)) if class.matches(c) => self.add(2 * (i + 1)),
-                    Some(Token::Star) if c != '/' => self.add(state),
-                    Some(Token::AnyRest) => self.add(state),
-                    _ => {}
-                }
-            }
-            if !self.alive() {
-                break;
-            }
-        }
-        self
-    }
-
-    fn accepts(&self) -> bool {
-        self.states.get(2 * self.tokens.len()).copied().unwrap_or(false)
-    }
-
-    fn alive(&self) -> bool {
-        self.states.iter().any(|on| *on)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn m(pattern: &str, path: &str) -> bool {
-        Pattern::compile(&crate::context::lexical::clean(pattern), false)
+        IgnorePattern::compile(&crate::lexical_path::clean(pattern), false)
             .map(|p| p.matches(path))
             .unwrap_or(false)
     }
@@ -330,7 +227,7 @@ mod tests {
 
     #[test]
     fn may_match_below_is_conservative() {
-        let p = |s: &str| Pattern::compile(s, true).map_err(|e| e.0);
+        let p = |s: &str| IgnorePattern::compile(s, true).map_err(|e| e.0);
         assert_eq!(p("dir/keep").map(|p| p.may_match_below("dir")), Ok(true));
         assert_eq!(p("dir/keep").map(|p| p.may_match_below("other")), Ok(false));
         assert_eq!(p("*/keep").map(|p| p.may_match_below("anything")), Ok(true));
@@ -350,9 +247,9 @@ mod tests {
             pattern in "(a|b|\\*|\\?|\\*\\*|/|\\[ab\\]){1,6}",
             path in "(a|b|/){1,8}",
         ) {
-            let cleaned = crate::context::lexical::clean(&pattern);
-            let path = crate::context::lexical::clean(&path);
-            if let Ok(compiled) = Pattern::compile(&cleaned, true) {
+            let cleaned = crate::lexical_path::clean(&pattern);
+            let path = crate::lexical_path::clean(&path);
+            if let Ok(compiled) = IgnorePattern::compile(&cleaned, true) {
                 if compiled.matches(&path) {
                     for (at, _) in path.match_indices('/') {
                         let dir = &path[..at];
