@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use super::fsview;
-use super::workspace::WorkspaceError;
 use crate::context::ContextError;
 use crate::dockerfile::DockerfileError;
 use crate::image::assembled::AssembleError;
@@ -14,6 +13,7 @@ use crate::output::OutputError;
 use crate::platform::PlatformError;
 use crate::registry::RegistryError;
 use crate::snapshot::{LayerError, LayerReadError};
+use super::workspace::WorkspaceError;
 
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
@@ -93,3 +93,4 @@ impl From<DockerfileError> for BuildError {
         Self::Dockerfile(Box::new(e))
     }
 }
+
