@@ -7,8 +7,8 @@
 
 pub mod context_image;
 pub mod copy;
-pub mod copy_plan;
 pub mod error;
+pub mod copy_plan;
 pub mod fsview;
 pub mod images;
 pub mod layers;
