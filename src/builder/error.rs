@@ -82,7 +82,8 @@ pub enum BuildError {
     InstructionFailed {
         at: String,
         instruction: String,
-        source: InstructionError,
+        /// Boxed: the causes are larger than every other variant.
+        source: Box<InstructionError>,
     },
     #[error("base image {image}: {source}")]
     BaseImage { image: String, source: BaseImageError },

@@ -422,7 +422,7 @@ impl<'a> StageRun<'a> {
         BuildError::InstructionFailed {
             at: self.location(instruction),
             instruction: instruction.original.trim().to_string(),
-            source: source.into(),
+            source: Box::new(source.into()),
         }
     }
 
