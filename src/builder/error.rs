@@ -82,6 +82,7 @@ pub enum BuildError {
     InstructionFailed {
         at: String,
         instruction: String,
+        /// Boxed: the causes are larger than every other variant.
         source: Box<InstructionError>,
     },
     #[error("base image {image}: {source}")]
