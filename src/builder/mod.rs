@@ -95,7 +95,7 @@ pub async fn run(
                 let duration_ms = started.elapsed().as_millis() as u64;
                 match &result {
                     Ok(o) => tracing::info!(duration_ms, digest = %o.digest, "build done"),
-                    Err(_) => tracing::info!(duration_ms, "build failed"),
+                    Err(_) => tracing::error!(duration_ms, "build failed"),
                 }
                 result
             },

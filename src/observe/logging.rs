@@ -37,6 +37,29 @@ pub enum LogFormat {
     Json,
 }
 
+impl LogFormat {
+    /// The format a `--log-format` value names, case-insensitively.
+    pub fn from_name(name: &str) -> Option<LogFormat> {
+        match name.to_ascii_lowercase().as_str() {
+            "text" => Some(LogFormat::Text),
+            "color" => Some(LogFormat::Color),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the command's final error to stderr, redacted and on one line: `error: <line>`, or with
+/// JSON logs one ERROR record, so that a JSON log stays parseable to its last line. Usable before
+/// [`init`] (a flag that fails validation) as after [`Observer::finish`].
+pub fn print_error(format: LogFormat, line: &str) {
+    let text = match format {
+        LogFormat::Json => super::json_log::standalone_line(Level::ERROR, line, Default::default()),
+        LogFormat::Text | LogFormat::Color => format!("error: {line}\n"),
+    };
+    Console::new(None).write(&text);
+}
+
 /// Validated logging settings.
 #[derive(Debug, Clone, Copy)]
 pub struct LogSettings {
@@ -284,7 +307,14 @@ impl Observer {
                 tracing::info!(path = %path.display(), "performance report written");
             }
             if self.settings.debug.full {
-                self.console.write(&super::report::human(&report));
+                let text = match self.settings.log.format {
+                    LogFormat::Json => {
+                        let fields = [("report".to_string(), report)].into_iter().collect();
+                        super::json_log::standalone_line(Level::INFO, "performance report", fields)
+                    }
+                    LogFormat::Text | LogFormat::Color => super::report::human(&report),
+                };
+                self.console.write(&text);
             }
         }
         if let Some(profile) = self.profile {
