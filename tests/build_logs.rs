@@ -470,7 +470,9 @@ fn json_logs_of_a_failed_build_have_no_plain_error_line() {
     let last = records.last().unwrap_or_else(|| panic!("no records: {stderr}"));
     assert_eq!(last["level"], "ERROR", "{last}");
     assert!(
-        last["message"].as_str().is_some_and(|m| m.contains("missing.txt")),
+        last["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("missing.txt")),
         "the last record is the error, naming the missing file: {last}"
     );
 }

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use super::error::RegistryError;
 use super::reference::{normalize_registry, validate_registry};
-use super::retry::{RetryPolicy, RetryTiming};
+use super::retry::{RetryPolicy, RetryTiming, DEFAULT_RETRIES};
 
 /// Whether a request reads from or writes to the registry: `--insecure-pull` and `--skip-tls-verify-pull`
 /// relax only reads.
@@ -51,8 +51,8 @@ pub struct RegistryMirror {
     pub prefix: Option<String>,
 }
 
-/// Registry access options. Field defaults are kaniko's flag defaults.
-#[derive(Debug, Clone, Default)]
+/// Registry access options. Field defaults are the flags' defaults: kaniko's, except the retry counts.
+#[derive(Debug, Clone)]
 pub struct RegistryOptions {
     /// `--insecure`: allow plain HTTP to every registry (default false).
     pub insecure: bool,
@@ -70,12 +70,31 @@ pub struct RegistryOptions {
     pub registry_mirrors: Vec<String>,
     /// `--registry-certificate` (repeatable): extra trusted certificate (CA or self-signed) per registry.
     pub registry_certificates: Vec<RegistryCertificate>,
-    /// `--push-retry`: extra attempts for pushes (default 0; see [`RetryPolicy::from_flag`]).
+    /// `--push-retry`: retries of a push operation after a transient failure, 0 for none (default
+    /// [`DEFAULT_RETRIES`]).
     pub push_retry: u32,
-    /// `--image-download-retry`: extra attempts for pulls (default 0).
+    /// `--image-download-retry`: the same for pulls.
     pub image_download_retry: u32,
     /// Backoff timing; not a flag, tests shorten it.
     pub retry_timing: RetryTiming,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        Self {
+            insecure: false,
+            insecure_pull: false,
+            insecure_registries: Vec::new(),
+            skip_tls_verify: false,
+            skip_tls_verify_pull: false,
+            skip_tls_verify_registries: Vec::new(),
+            registry_mirrors: Vec::new(),
+            registry_certificates: Vec::new(),
+            push_retry: DEFAULT_RETRIES,
+            image_download_retry: DEFAULT_RETRIES,
+            retry_timing: RetryTiming::default(),
+        }
+    }
 }
 
 /// Options after validation: registry names normalised, mirrors parsed.
@@ -360,9 +379,6 @@ mod tests {
         .validate()
         .unwrap();
         assert_eq!(v.retry_policy(Direction::Push).max_retries, 5);
-        assert_eq!(
-            v.retry_policy(Direction::Pull).max_retries,
-            super::super::retry::MIN_TRANSIENT_RETRIES
-        );
+        assert_eq!(v.retry_policy(Direction::Pull).max_retries, DEFAULT_RETRIES);
     }
 }
