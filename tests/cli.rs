@@ -27,6 +27,20 @@ fn version_prints_release_version_commit_and_target() {
     );
 }
 
+/// Regression: `--version` printed `kaniko kaniko 0.1.0 (…)`, clap's name in front of a version
+/// string that already held it. Both flags print `kaniko <version>`; `kaniko version` has the details.
+#[test]
+fn version_flags_print_the_name_once() {
+    let release =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".release-version")).unwrap();
+    for flag in ["--version", "-V"] {
+        let out = kaniko().arg(flag).output().unwrap();
+        assert!(out.status.success(), "{flag}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text, format!("kaniko {}\n", release.trim()), "{flag}");
+    }
+}
+
 #[test]
 fn unknown_flag_fails_with_a_suggestion() {
     let out = kaniko().args(["--destinaton", "x"]).output().unwrap();
