@@ -11,8 +11,10 @@ use super::error::RegistryError;
 use super::reference::{normalize_registry, validate_registry};
 use super::retry::{RetryPolicy, RetryTiming, DEFAULT_RETRIES};
 
-/// Whether a request reads from or writes to the registry: `--insecure-pull` and `--skip-tls-verify-pull`
-/// relax only reads.
+/// Which side of a build a request serves: pulls of its inputs (base images, context images), or
+/// pushes to its destinations (including the reads of a destination on the way, such as a blob
+/// check). `--insecure-pull` and `--skip-tls-verify-pull` relax only pulls; `--insecure` and
+/// `--skip-tls-verify` only pushes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     Pull,
@@ -54,13 +56,13 @@ pub struct RegistryMirror {
 /// Registry access options. Field defaults are the flags' defaults: kaniko's, except the retry counts.
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
-    /// `--insecure`: allow plain HTTP to every registry (default false).
+    /// `--insecure`: allow plain HTTP for pushes, to every registry (default false).
     pub insecure: bool,
     /// `--insecure-pull`: allow plain HTTP for pulls (default false).
     pub insecure_pull: bool,
     /// `--insecure-registry` (repeatable): allow plain HTTP to these registries.
     pub insecure_registries: Vec<String>,
-    /// `--skip-tls-verify`: accept any TLS certificate from every registry (default false).
+    /// `--skip-tls-verify`: accept any TLS certificate when pushing (default false).
     pub skip_tls_verify: bool,
     /// `--skip-tls-verify-pull`: accept any certificate when pulling (default false).
     pub skip_tls_verify_pull: bool,
@@ -176,14 +178,16 @@ impl ValidatedOptions {
     /// The transport settings for `registry` (a reference's registry name) in `direction`.
     pub fn transport_for(&self, registry: &str, direction: Direction) -> TransportSettings {
         let registry = normalize_registry(registry);
-        let pull = direction == Direction::Pull;
-        let allow_http = self.raw.insecure
-            || (pull && self.raw.insecure_pull)
+        // As in kaniko, each global flag relaxes one direction only: `--insecure` and
+        // `--skip-tls-verify` pushes, their `-pull` forms pulls; the per-registry flags both.
+        let (insecure, skip_verify) = match direction {
+            Direction::Pull => (self.raw.insecure_pull, self.raw.skip_tls_verify_pull),
+            Direction::Push => (self.raw.insecure, self.raw.skip_tls_verify),
+        };
+        let allow_http = insecure
             || self.insecure_registries.contains(&registry)
             || super::reference::is_loopback_registry(&registry);
-        let skip_tls_verify = self.raw.skip_tls_verify
-            || (pull && self.raw.skip_tls_verify_pull)
-            || self.skip_tls_verify_registries.contains(&registry);
+        let skip_tls_verify = skip_verify || self.skip_tls_verify_registries.contains(&registry);
         let certificate = self
             .certificates
             .iter()
@@ -242,6 +246,20 @@ fn parse_mirror(value: &str) -> Result<RegistryMirror, RegistryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_flags_do_not_relax_pulls() {
+        let o = RegistryOptions {
+            insecure: true,
+            skip_tls_verify: true,
+            ..Default::default()
+        };
+        let v = o.validate().unwrap();
+        let pull = v.transport_for("reg.example.com", Direction::Pull);
+        let push = v.transport_for("reg.example.com", Direction::Push);
+        assert!(push.allow_http && push.skip_tls_verify);
+        assert!(!pull.allow_http && !pull.skip_tls_verify);
+    }
 
     #[test]
     fn pull_only_flags_do_not_relax_pushes() {
