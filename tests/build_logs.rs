@@ -491,3 +491,56 @@ fn json_logs_with_debug_full_carry_the_report_as_json() {
     assert_eq!(report["report"]["result"], "success", "{report}");
     assert!(report["report"]["total_seconds"].is_f64(), "{report}");
 }
+
+/// Regression: text logs repeated the span path and its fields on every line
+/// (`build:stage{stage_name=stage-0}:step{stage=0 step=2 …}: ARG GREETING=hello stage=0 line=9`).
+/// A person reads a compact step header, `[stage-0 2/3] ARG GREETING=hello`, as docker build and
+/// kaniko print; the JSON records keep every field.
+#[test]
+fn text_logs_have_compact_step_headers_and_json_keeps_the_fields() {
+    let ctx = Context::new("FROM {{BASE}}\nENV A=1\nARG GREETING=hello\nLABEL x=y\n");
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let out = tools::run(
+        Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(build_args(&ctx, kaniko_dir.path()))
+            .args(["--no-push", "--progress=quiet"])
+            .env_remove("KANIKO_DIR"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for header in [
+        "[stage-0 1/3] ENV A=1",
+        "[stage-0 2/3] ARG GREETING=hello",
+        "[stage-0 3/3] LABEL x=y",
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.trim_start().starts_with(header)
+                && l.trim_end().ends_with(header.split("] ").nth(1).unwrap())),
+            "no line {header:?}:\n{stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains("build:stage{"),
+        "span paths in text logs:\n{stderr}"
+    );
+    assert!(!stderr.contains("step{"), "span paths in text logs:\n{stderr}");
+
+    let (status, records, stderr) = json_build(&ctx, &[]);
+    assert!(status.success(), "{stderr}");
+    let arg = records
+        .iter()
+        .find(|r| r["message"] == "ARG GREETING=hello")
+        .unwrap_or_else(|| panic!("no ARG record:\n{stderr}"));
+    assert_eq!(
+        (&arg["stage"], &arg["step"], &arg["line"], &arg["instruction"]),
+        (
+            &Value::from(0),
+            &Value::from(2),
+            &Value::from(3),
+            &Value::from("ARG")
+        ),
+        "{arg}"
+    );
+    assert_eq!(arg["stage_name"], "stage-0", "{arg}");
+    assert_eq!(arg["steps"], 3, "{arg}");
+}

@@ -14,12 +14,11 @@ use std::sync::Arc;
 
 use tracing::{Level, Metadata};
 use tracing_subscriber::filter::{filter_fn, LevelFilter};
-use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{Layer, Registry};
 
 use super::component::{Component, RUN_OUTPUT_TARGET};
-use super::console::{Console, MakeConsoleWriter};
+use super::console::Console;
 use super::debug_files::DebugFilesLayer;
 use super::json_log::JsonLayer;
 use super::measure::{METRICS_TARGET, PROGRESS_TARGET};
@@ -28,6 +27,7 @@ use super::profile::{CpuProfile, ProfileError};
 use super::progress::{Drawing, ProgressLayer};
 use super::settings::{DebugSettings, ObserveSettings, ProgressMode};
 use super::span_fields::SpanFieldsLayer;
+use super::text_log::TextLayer;
 
 /// Output format of human and machine logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,28 +163,19 @@ pub fn init(settings: &ObserveSettings, relay: bool) -> Result<Observer, Observe
         std::env::var("NO_COLOR").ok(),
         std::io::stderr().is_terminal(),
     );
-    let writer = MakeConsoleWriter(Arc::clone(&console));
-    let console_layer: BoxedLayer = match (settings.log.format, settings.log.timestamp) {
-        (LogFormat::Json, _) => JsonLayer {
+    let console_layer: BoxedLayer = match settings.log.format {
+        LogFormat::Json => JsonLayer {
             console: Arc::clone(&console),
         }
         .with_filter(shows)
         .boxed(),
-        (_, true) => tracing_subscriber::fmt::layer()
-            .with_writer(writer)
-            .with_target(false)
-            .with_span_events(FmtSpan::NONE)
-            .with_ansi(ansi)
-            .with_filter(shows)
-            .boxed(),
-        (_, false) => tracing_subscriber::fmt::layer()
-            .with_writer(writer)
-            .with_target(false)
-            .with_span_events(FmtSpan::NONE)
-            .with_ansi(ansi)
-            .without_time()
-            .with_filter(shows)
-            .boxed(),
+        LogFormat::Text | LogFormat::Color => TextLayer {
+            console: Arc::clone(&console),
+            ansi,
+            timestamp: settings.log.timestamp,
+        }
+        .with_filter(shows)
+        .boxed(),
     };
     layers.push(console_layer);
     if !relay {
