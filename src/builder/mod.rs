@@ -125,8 +125,14 @@ async fn build(
         .iter()
         .map(|d| Reference::parse(d))
         .collect::<Result<_, _>>()?;
-    let context_started = std::time::Instant::now();
     let registry = RegistryClient::new(&settings.registry, Keychain::from_env())?;
+    // Before any work: a destination we cannot push to should fail the build in seconds, not after it.
+    if settings.push && !settings.skip_push_permission_check {
+        for dest in &destinations {
+            registry.check_push_permission(dest).await?;
+        }
+    }
+    let context_started = std::time::Instant::now();
     let context_spec = context_image::localize(&settings.context, &registry, workspace.path()).await?;
     let mut context = BuildContext::open(
         &context_spec,

@@ -101,6 +101,11 @@ pub struct BuildFlags {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
     pub push_by_digest: bool,
 
+    /// Do not check, before building, that every destination accepts a push from these credentials
+    /// (the check starts an upload and cancels it; some registries refuse that but accept pushes).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
+    pub skip_push_permission_check: bool,
+
     /// How RUN commands are isolated: `auto` (container when root inside a container, else rootless
     /// when user namespaces work, else chroot when root), `container` (unpack over `/` and run
     /// directly, kaniko's model; only inside a throw-away container), `chroot` (a root directory under

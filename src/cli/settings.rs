@@ -89,6 +89,8 @@ pub struct BuildSettings {
     pub metadata_file: Option<PathBuf>,
     /// Push by digest only: no tag is created or moved.
     pub push_by_digest: bool,
+    /// Skip the check, before the build, that every destination accepts a push.
+    pub skip_push_permission_check: bool,
     /// Build arguments after taking `KEY`-only values from the environment (unset ones are dropped,
     /// as docker does).
     pub build_args: BTreeMap<String, String>,
@@ -193,6 +195,7 @@ impl BuildSettings {
             log,
             metadata_file: flags.metadata_file.clone(),
             push_by_digest: flags.push_by_digest,
+            skip_push_permission_check: flags.skip_push_permission_check,
             multi_platform,
             driver,
             require_native_nodes: flags.multi.require_native_nodes,

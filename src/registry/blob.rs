@@ -74,6 +74,44 @@ enum StreamError {
 }
 
 impl RegistryClient {
+    /// Checks, before any work, that we may push to `reference`'s repository: starts a blob upload
+    /// with the push credentials and cancels it, as go-containerregistry's `CheckPushPermission`
+    /// (and so kaniko) does. A refusal (401, 403, 404 for a repository we may not create) is not
+    /// retried, so a destination that cannot be pushed to fails the build in seconds, named.
+    pub async fn check_push_permission(&self, reference: &Reference) -> Result<(), RegistryError> {
+        let op = Operation::new(
+            "checking push access to",
+            reference.registry(),
+            reference.repository(),
+        );
+        let target = Target::push(reference);
+        let location = self
+            .with_retry(&op, Direction::Push, || async {
+                let response = self
+                    .send(&target, |ep| {
+                        let url = Self::api_url(ep, &format!("/v2/{}/blobs/uploads/", target.repository))?;
+                        Ok(ep.http.post(url).header(CONTENT_LENGTH, 0))
+                    })
+                    .await?;
+                if response.status() != StatusCode::ACCEPTED {
+                    return Err(status_failure(response).await);
+                }
+                upload_location(&response, &op)
+            })
+            .await?;
+        // The session reserves space on some registries: cancel it. Whether the registry honours
+        // the cancellation does not change the answer, so a failure here is only logged.
+        let cancelled = self
+            .send(&target, |ep| Ok(ep.http.delete(location.clone())))
+            .await;
+        if let Err(failure) = cancelled {
+            let error = failure.into_error(&op, 0);
+            tracing::debug!(operation = %op, %error, "cancelling the test upload failed");
+        }
+        tracing::debug!(operation = %op, "push access granted");
+        Ok(())
+    }
+
     /// Whether a push destination's repository has the blob; its size when it does. A check on the
     /// way to a push, so it goes with the push direction's transport, credentials and retries: pull
     /// options (`--insecure-pull`, `--skip-tls-verify-pull`) never relax it.
