@@ -197,6 +197,30 @@ fn help_default(flag: &str) -> String {
         .to_string()
 }
 
+/// Counts the requests a build of `dockerfile` with `args` sends to `proxy` (which answers 503 to
+/// everything) for `--FLAG 0`, `--FLAG 2` and without the flag (the default `--help` shows).
+async fn assert_retries_counted(proxy: &Proxy, flag: &str, dockerfile: &str, args: &[&str]) {
+    let attempts = |extra: Vec<String>| async move {
+        let before = proxy.requests();
+        let all: Vec<&str> = args
+            .iter()
+            .copied()
+            .chain(extra.iter().map(String::as_str))
+            .collect();
+        let stderr = failing_build(dockerfile, &all).await;
+        assert!(stderr.contains("503"), "{stderr}");
+        (proxy.requests() - before, stderr)
+    };
+    for (value, expected) in [("0", 1), ("2", 3)] {
+        let (seen, stderr) = attempts(vec![format!("--{flag}"), value.to_string()]).await;
+        assert_eq!(seen, expected, "--{flag} {value}:\n{stderr}");
+    }
+    let default = help_default(flag);
+    let retries: usize = default.parse().unwrap();
+    let (seen, stderr) = attempts(Vec::new()).await;
+    assert_eq!(seen, 1 + retries, "--{flag} default {default}:\n{stderr}");
+}
+
 /// Regression: `--push-retry 0` still retried three times while `--help` said the default was 0. The
 /// flag counts retries as in kaniko, 0 meaning none; the default `--help` shows is what runs.
 #[tokio::test]
@@ -204,25 +228,7 @@ async fn push_retry_flag_is_the_number_of_retries_and_zero_means_none() {
     let proxy = Proxy::start(vec![], Then::Always(response("503 Service Unavailable", &[]))).await;
     let destination = format!("{}/app:v1", proxy.host());
     let dockerfile = "FROM scratch\nENV A=1\n";
-    for (flag, attempts) in [("0", 1), ("2", 3)] {
-        let before = proxy.requests();
-        let stderr = failing_build(dockerfile, &["--destination", &destination, "--push-retry", flag]).await;
-        assert_eq!(
-            proxy.requests() - before,
-            attempts,
-            "--push-retry {flag}:\n{stderr}"
-        );
-        assert!(stderr.contains("503"), "{stderr}");
-    }
-    let default = help_default("push-retry");
-    let before = proxy.requests();
-    let stderr = failing_build(dockerfile, &["--destination", &destination]).await;
-    let retries: usize = default.parse().unwrap();
-    assert_eq!(
-        proxy.requests() - before,
-        1 + retries,
-        "default {default}:\n{stderr}"
-    );
+    assert_retries_counted(&proxy, "push-retry", dockerfile, &["--destination", &destination]).await;
 }
 
 /// Regression: the same for `--image-download-retry`, on the pull of the base image.
@@ -230,23 +236,5 @@ async fn push_retry_flag_is_the_number_of_retries_and_zero_means_none() {
 async fn image_download_retry_flag_is_the_number_of_retries_and_zero_means_none() {
     let proxy = Proxy::start(vec![], Then::Always(response("503 Service Unavailable", &[]))).await;
     let dockerfile = format!("FROM {}/base:v1\nENV A=1\n", proxy.host());
-    for (flag, attempts) in [("0", 1), ("2", 3)] {
-        let before = proxy.requests();
-        let stderr = failing_build(&dockerfile, &["--no-push", "--image-download-retry", flag]).await;
-        assert_eq!(
-            proxy.requests() - before,
-            attempts,
-            "--image-download-retry {flag}:\n{stderr}"
-        );
-        assert!(stderr.contains("503"), "{stderr}");
-    }
-    let default = help_default("image-download-retry");
-    let before = proxy.requests();
-    let stderr = failing_build(&dockerfile, &["--no-push"]).await;
-    let retries: usize = default.parse().unwrap();
-    assert_eq!(
-        proxy.requests() - before,
-        1 + retries,
-        "default {default}:\n{stderr}"
-    );
+    assert_retries_counted(&proxy, "image-download-retry", &dockerfile, &["--no-push"]).await;
 }
