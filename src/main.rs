@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use kaniko::cancel::Cancellation;
 use kaniko::cli::settings::{BuildInvocation, BuildRun};
 use kaniko::cli::{Cli, Command};
+use kaniko::observe::logging::LogFormat;
 use kaniko::sandbox;
 
 fn main() -> ExitCode {
@@ -24,14 +25,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// The console format of the final error line: known from the flag before it is validated, since
+/// its validation may be what failed.
+fn log_format(flags: &kaniko::cli::shared_flags::LogFlags) -> LogFormat {
+    LogFormat::from_name(&flags.log_format).unwrap_or(LogFormat::Text)
+}
+
 fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
+    let format = log_format(&flags.log);
     let invocation = match kaniko::cli::aggregate_settings::AggregateInvocation::from_flags(flags) {
         Ok(s) => s,
-        Err(e) => return report(&anyhow::Error::from(e)),
+        Err(e) => return report(&anyhow::Error::from(e), format),
     };
     let observer = match kaniko::observe::logging::init(&invocation.observe, false) {
         Ok(o) => o,
-        Err(e) => return report(&anyhow::Error::from(e)),
+        Err(e) => return report(&anyhow::Error::from(e), format),
     };
     let result = (|| -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -39,21 +47,25 @@ fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
         tracing::info!(digest = %built.digest(), "image index ready");
         Ok(())
     })();
-    finish(observer, result)
+    finish(observer, result, format)
 }
 
 /// Writes what the observer owes (metrics file, report, profile), then reports the result; a
 /// failure to write them fails a command that succeeded.
-fn finish(observer: kaniko::observe::logging::Observer, result: anyhow::Result<()>) -> ExitCode {
+fn finish(
+    observer: kaniko::observe::logging::Observer,
+    result: anyhow::Result<()>,
+    format: LogFormat,
+) -> ExitCode {
     let finished = observer.finish(result.is_ok());
     match (result, finished) {
         (Ok(()), Ok(())) => ExitCode::SUCCESS,
-        (Ok(()), Err(e)) => report(&anyhow::Error::from(e)),
+        (Ok(()), Err(e)) => report(&anyhow::Error::from(e), format),
         (Err(e), finished) => {
             if let Err(f) = finished {
-                eprintln!("error: {f}");
+                kaniko::observe::logging::print_error(format, &f.to_string());
             }
-            report(&e)
+            report(&e, format)
         }
     }
 }
@@ -61,6 +73,7 @@ fn finish(observer: kaniko::observe::logging::Observer, result: anyhow::Result<(
 /// `build`, `local` and `k8s` (`local` and `k8s` = a multi-platform build with that driver; `local`
 /// builds the host's platform when no --multi-platform is given).
 fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode {
+    let format = log_format(&flags.log);
     let mut flags = flags.clone();
     if let Some(driver) = driver {
         flags.multi.driver = driver.into();
@@ -70,7 +83,7 @@ fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode 
     }
     let invocation = match BuildInvocation::from_flags(&flags, &|k| std::env::var(k).ok()) {
         Ok(s) => s,
-        Err(e) => return report(&anyhow::Error::from(e)),
+        Err(e) => return report(&anyhow::Error::from(e), format),
     };
     let plan = (!invocation.run.is_k8s()).then(|| plan_isolation(&invocation));
     // A process that will only re-execute itself in a user namespace logs to the console and
@@ -78,19 +91,19 @@ fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode 
     let relay = plan.as_ref().is_some_and(|p| p.reexec);
     let observer = match kaniko::observe::logging::init(&invocation.observe, relay) {
         Ok(o) => o,
-        Err(e) => return report(&anyhow::Error::from(e)),
+        Err(e) => return report(&anyhow::Error::from(e), format),
     };
     // The Kubernetes driver runs nothing here; its pods choose their own isolation.
     let Some(plan) = plan else {
         let result = build(invocation.run, Ok(sandbox::Isolation::Container));
-        return finish(observer, result);
+        return finish(observer, result, format);
     };
     let isolation = match choose_isolation(&invocation, plan) {
         Isolation::Decided(i) => i,
         Isolation::Exit(code) => return code,
     };
     let result = build(invocation.run, isolation);
-    finish(observer, result)
+    finish(observer, result, format)
 }
 
 enum Isolation {
@@ -139,7 +152,7 @@ fn choose_isolation(invocation: &BuildInvocation, plan: IsolationPlan) -> Isolat
             tracing::warn!("rootless isolation unavailable ({e}); using chroot");
             Isolation::Decided(Ok(sandbox::Isolation::Chroot))
         }
-        Err(e) => Isolation::Exit(report(&anyhow::Error::from(e))),
+        Err(e) => Isolation::Exit(report(&anyhow::Error::from(e), invocation.observe.log.format)),
     }
 }
 
@@ -182,10 +195,11 @@ fn cancel_on_signals(cancel: Cancellation) -> std::io::Result<impl std::future::
     })
 }
 
-/// Prints `error: <outermost>: <cause>: …` on one line, as CI logs are grepped line by line, and
-/// exits 128 + the signal number for an interrupted build (as a shell reports a killed process),
+/// Prints `error: <outermost>: <cause>: …` on one line (one JSON record with `--log-format=json`),
+/// as CI logs are grepped line by line, and exits 128 + the signal number for an interrupted build
+/// (as a shell reports a killed process),
 /// 1 for every other failure.
-fn report(err: &anyhow::Error) -> ExitCode {
+fn report(err: &anyhow::Error, format: LogFormat) -> ExitCode {
     let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
     let mut line = String::new();
     for part in chain {
@@ -199,7 +213,7 @@ fn report(err: &anyhow::Error) -> ExitCode {
     }
     // Messages that quote multi-line text (a heredoc, a registry's error body) stay on one line.
     let line = line.replace("\r\n", "\\n").replace('\n', "\\n");
-    eprintln!("error: {line}");
+    kaniko::observe::logging::print_error(format, &line);
     let signal = match err.downcast_ref::<kaniko::builder::BuildError>() {
         Some(kaniko::builder::BuildError::Interrupted(signal)) => Some(*signal),
         Some(_) => None,

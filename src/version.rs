@@ -9,7 +9,7 @@ pub const GIT_COMMIT: &str = env!("KANIKO_GIT_COMMIT");
 /// Target triple the binary was compiled for.
 pub const TARGET: &str = env!("KANIKO_TARGET");
 
-/// One line for `kaniko version` and `--version`.
+/// One line for `kaniko version`; `--version` prints only the name and [`VERSION`].
 pub fn long_version() -> String {
     format!("kaniko {VERSION} (commit {GIT_COMMIT}, target {TARGET})")
 }

@@ -428,3 +428,119 @@ fn filesystem_debug_files_list_extraction_snapshots_and_changed_paths() {
         );
     }
 }
+
+/// Runs `kaniko build` of `ctx` with JSON logs and `extra` flags; parses every stderr line as one
+/// JSON object (panicking on the first that is not) and returns the records with the exit status.
+fn json_build(ctx: &Context, extra: &[&str]) -> (std::process::ExitStatus, Vec<Value>, String) {
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let args = args_without_log_format(ctx, kaniko_dir.path());
+    let out = tools::run(
+        Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(&args)
+            .args(["--no-push", "--log-format=json"])
+            .args(extra)
+            .env_remove("KANIKO_DIR")
+            .env_remove("KANIKO_DEBUG"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let records = stderr
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l)
+                .ok()
+                .filter(Value::is_object)
+                .unwrap_or_else(|| panic!("a stderr line that is no JSON object: {l:?}\n{stderr}"))
+        })
+        .collect();
+    (out.status, records, stderr)
+}
+
+/// Regression: with `--log-format=json` the final `error:` line was plain text, and the build's
+/// failure was logged at INFO.
+#[test]
+fn json_logs_of_a_failed_build_have_no_plain_error_line() {
+    let ctx = Context::new("FROM {{BASE}}\nCOPY missing.txt /missing.txt\n");
+    let (status, records, stderr) = json_build(&ctx, &[]);
+    assert!(!status.success(), "{stderr}");
+    let failed = records
+        .iter()
+        .find(|r| r["message"] == "build failed")
+        .unwrap_or_else(|| panic!("no 'build failed' record: {stderr}"));
+    assert_eq!(failed["level"], "ERROR", "{failed}");
+    let last = records.last().unwrap_or_else(|| panic!("no records: {stderr}"));
+    assert_eq!(last["level"], "ERROR", "{last}");
+    assert!(
+        last["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("missing.txt")),
+        "the last record is the error, naming the missing file: {last}"
+    );
+}
+
+/// Regression: `--debug-full` printed its performance report as plain text lines even with
+/// `--log-format=json`.
+#[test]
+fn json_logs_with_debug_full_carry_the_report_as_json() {
+    let ctx = Context::new("FROM {{BASE}}\nENV A=1\n");
+    let (status, records, stderr) = json_build(&ctx, &["--debug-full"]);
+    assert!(status.success(), "{stderr}");
+    let report = records
+        .iter()
+        .find(|r| r["message"] == "performance report")
+        .unwrap_or_else(|| panic!("no performance report record: {stderr}"));
+    assert_eq!(report["report"]["result"], "success", "{report}");
+    assert!(report["report"]["total_seconds"].is_f64(), "{report}");
+}
+
+/// Regression: text logs repeated the span path and its fields on every line
+/// (`build:stage{stage_name=stage-0}:step{stage=0 step=2 …}: ARG GREETING=hello stage=0 line=9`).
+/// A person reads a compact step header, `[stage-0 2/3] ARG GREETING=hello`, as docker build and
+/// kaniko print; the JSON records keep every field.
+#[test]
+fn text_logs_have_compact_step_headers_and_json_keeps_the_fields() {
+    let ctx = Context::new("FROM {{BASE}}\nENV A=1\nARG GREETING=hello\nLABEL x=y\n");
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let out = tools::run(
+        Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(build_args(&ctx, kaniko_dir.path()))
+            .args(["--no-push", "--progress=quiet"])
+            .env_remove("KANIKO_DIR"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for header in [
+        "[stage-0 1/3] ENV A=1",
+        "[stage-0 2/3] ARG GREETING=hello",
+        "[stage-0 3/3] LABEL x=y",
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.trim_start().starts_with(header)
+                && l.trim_end().ends_with(header.split("] ").nth(1).unwrap())),
+            "no line {header:?}:\n{stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains("build:stage{"),
+        "span paths in text logs:\n{stderr}"
+    );
+    assert!(!stderr.contains("step{"), "span paths in text logs:\n{stderr}");
+
+    let (status, records, stderr) = json_build(&ctx, &[]);
+    assert!(status.success(), "{stderr}");
+    let arg = records
+        .iter()
+        .find(|r| r["message"] == "ARG GREETING=hello")
+        .unwrap_or_else(|| panic!("no ARG record:\n{stderr}"));
+    assert_eq!(
+        (&arg["stage"], &arg["step"], &arg["line"], &arg["instruction"]),
+        (
+            &Value::from(0),
+            &Value::from(2),
+            &Value::from(3),
+            &Value::from("ARG")
+        ),
+        "{arg}"
+    );
+    assert_eq!(arg["stage_name"], "stage-0", "{arg}");
+    assert_eq!(arg["steps"], 3, "{arg}");
+}

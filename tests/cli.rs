@@ -27,6 +27,20 @@ fn version_prints_release_version_commit_and_target() {
     );
 }
 
+/// Regression: `--version` printed `kaniko kaniko 0.1.0 (…)`, clap's name in front of a version
+/// string that already held it. Both flags print `kaniko <version>`; `kaniko version` has the details.
+#[test]
+fn version_flags_print_the_name_once() {
+    let release =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".release-version")).unwrap();
+    for flag in ["--version", "-V"] {
+        let out = kaniko().arg(flag).output().unwrap();
+        assert!(out.status.success(), "{flag}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text, format!("kaniko {}\n", release.trim()), "{flag}");
+    }
+}
+
 #[test]
 fn unknown_flag_fails_with_a_suggestion() {
     let out = kaniko().args(["--destinaton", "x"]).output().unwrap();
@@ -137,4 +151,82 @@ fn every_build_flag_is_in_advanced_configuration_md() {
         .filter(|l| !doc.contains(&format!("`--{l}`")))
         .collect();
     assert!(missing.is_empty(), "missing from {}: {missing:?}", path.display());
+}
+
+/// The headings of a help text, in order, each with the long flags under it (a flag's line is
+/// indented by at most six spaces; its description's continuation lines, deeper).
+fn help_sections(help: &str) -> Vec<(String, Vec<String>)> {
+    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if indent == 0 && line.ends_with(':') {
+            sections.push((line.trim_end_matches(':').to_string(), Vec::new()));
+        } else if indent <= 6 && trimmed.starts_with('-') {
+            let flag = trimmed
+                .split_whitespace()
+                .find(|w| w.starts_with("--"))
+                .map(|w| w.split(['=', '[', '<']).next().unwrap_or(w).to_string());
+            if let (Some(flag), Some(last)) = (flag, sections.last_mut()) {
+                last.1.push(flag);
+            }
+        }
+    }
+    sections
+}
+
+/// Regression: `kaniko build -h` listed 233 lines with the context first and the destination, build
+/// arguments and target scattered among outputs, Kubernetes and index flags. The flags people pass
+/// every time now come first, under one heading, and the specialised groups follow under their own.
+#[test]
+fn build_help_puts_the_common_flags_first_and_groups_the_rest() {
+    let out = kaniko().args(["build", "-h"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let sections = help_sections(&help);
+    let headings: Vec<&str> = sections
+        .iter()
+        .map(|(h, _)| h.as_str())
+        .filter(|h| !["Usage", "Options"].contains(h) && !h.starts_with("Build a Dockerfile"))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "Common",
+            "Context",
+            "Build",
+            "Outputs",
+            "RUN",
+            "Filesystem",
+            "Image format",
+            "Registry",
+            "Multi-platform",
+            "Index",
+            "Kubernetes",
+            "Logging",
+            "Debugging",
+            "Metrics and profiling"
+        ],
+        "{help}"
+    );
+    let common = &sections.iter().find(|(h, _)| h == "Common").unwrap().1;
+    for flag in [
+        "--context",
+        "--dockerfile",
+        "--destination",
+        "--build-arg",
+        "--target",
+        "--custom-platform",
+        "--no-push",
+        "--tar-path",
+    ] {
+        assert!(
+            common.contains(&flag.to_string()),
+            "{flag} not under Common: {common:?}"
+        );
+    }
+    assert!(
+        common.len() <= 10,
+        "Common is for the few flags every build passes: {common:?}"
+    );
 }

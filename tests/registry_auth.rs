@@ -216,3 +216,63 @@ async fn creds_store_without_an_entry_falls_back_to_auths() {
         "{msg}"
     );
 }
+
+/// Regression: a destination that could not be pushed to failed only after the whole build, naming
+/// a blob. The push access of every destination is now checked first (an upload started with the
+/// push credentials and cancelled, as kaniko does), so the build fails in seconds, naming the
+/// destination, before its RUN step; `--skip-push-permission-check` skips the check.
+#[test]
+fn unpushable_destination_fails_before_the_build_unless_the_check_is_skipped() {
+    use common::kaniko::{build_args, Context};
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    let reg = secure_registry();
+    let ctx = Context::new("FROM {{BASE}}\nARG SLEEP=30\nRUN sleep $SLEEP\n");
+    let docker = tempfile::tempdir().unwrap();
+    let config = auths(&reg.host(), USER, "not-the-password");
+    std::fs::write(docker.path().join("config.json"), config.to_string()).unwrap();
+    let destination = format!("{}/secure/app:v1", reg.host());
+    let certificate = format!("{}={}", reg.host(), reg.ca_cert_path().display());
+    let build = |extra: &[&str]| {
+        let kaniko_dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(build_args(&ctx, kaniko_dir.path()))
+            .args([
+                "--destination",
+                &destination,
+                "--registry-certificate",
+                &certificate,
+            ])
+            .args(["--progress=quiet"])
+            .args(extra)
+            .env("DOCKER_CONFIG", docker.path())
+            .env_remove("KANIKO_DIR")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "the push cannot succeed:\n{stderr}");
+        (started.elapsed(), stderr)
+    };
+
+    let (took, stderr) = build(&[]);
+    assert!(took < Duration::from_secs(15), "took {took:?}:\n{stderr}");
+    assert!(
+        stderr.contains(&format!("checking push access to {}/secure/app", reg.host())),
+        "the error names the destination:\n{stderr}"
+    );
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(!stderr.contains("RUN sleep"), "the RUN step ran:\n{stderr}");
+
+    let (_, stderr) = build(&["--skip-push-permission-check", "--build-arg", "SLEEP=1"]);
+    assert!(
+        stderr.contains("RUN sleep $SLEEP"),
+        "the build did not run:\n{stderr}"
+    );
+    assert!(!stderr.contains("checking push access"), "{stderr}");
+    assert!(
+        stderr.contains("blob sha256:"),
+        "it fails at the push, on a blob:\n{stderr}"
+    );
+}

@@ -267,3 +267,48 @@ async fn docker_hub_pulls_go_to_mirrors_in_order() {
     c.get_blob(&hub, &img.layer_digest, &mut buf).await.unwrap();
     assert_eq!(Digest::of(&buf), img.layer_digest);
 }
+
+/// Regression: `--insecure-pull` alone made the push path's blob existence check (and only it) fall
+/// back to plain HTTP, since `blob_exists` used the pull direction's transport. Pull options apply to
+/// pulls and push options to pushes, as in kaniko. The registry here is a plain-HTTP stand-in on a
+/// non-loopback address (loopback registries may always use plain HTTP) that answers 404 to
+/// everything and drops TLS handshakes uncounted.
+#[tokio::test]
+async fn insecure_pull_alone_keeps_push_blob_checks_on_https() {
+    use common::proxy::{non_loopback_ip, response, Proxy, Then};
+    let not_found = response(
+        "404 Not Found",
+        &["Docker-Distribution-Api-Version: registry/2.0"],
+    );
+    let proxy = Proxy::start_on(non_loopback_ip(), vec![], Then::Always(not_found)).await;
+    let r = Reference::parse(&format!("{}/app:v1", proxy.host())).unwrap();
+    let digest = Digest::of(b"layer");
+
+    let pull_only = client(&RegistryOptions {
+        insecure_pull: true,
+        ..fast_options()
+    });
+    let e = pull_only.blob_exists(&r, &digest).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        matches!(e, RegistryError::Unreachable { .. }),
+        "the push-side check must fail over HTTPS: {msg}"
+    );
+    assert!(msg.contains(&format!("https://{}/v2/", proxy.host())), "{msg}");
+    assert_eq!(proxy.requests(), 0, "no plain-HTTP request was sent: {msg}");
+
+    // The pull side of the same client does use plain HTTP (the registry's 404 comes back).
+    let e = pull_only.get_manifest(&r).await.unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(404), "{e}");
+    assert!(proxy.requests() > 0);
+
+    // --insecure, the push option, lets the check through.
+    let push = client(&RegistryOptions {
+        insecure: true,
+        ..fast_options()
+    });
+    assert_eq!(push.blob_exists(&r, &digest).await.unwrap(), None);
+    // And it no longer relaxes pulls, as in kaniko.
+    let e = push.get_manifest(&r).await.unwrap_err();
+    assert!(matches!(e, RegistryError::Unreachable { .. }), "{e}");
+}

@@ -14,7 +14,7 @@ use common::registry::{free_port, Registry};
 use common::registry_client::{fast_options, test_image};
 use kaniko::image::media_type;
 use kaniko::registry::{
-    BlobSource, Keychain, Reference, RegistryClient, RegistryError, RegistryOptions, MIN_TRANSIENT_RETRIES,
+    BlobSource, Keychain, Reference, RegistryClient, RegistryError, RegistryOptions, DEFAULT_RETRIES,
 };
 
 /// Starts a registry holding one image at `app:v1`; returns it with the image's manifest bytes.
@@ -73,14 +73,10 @@ async fn persistent_503_gives_up_and_says_how_many_retries_were_spent() {
     let r = Reference::parse(&format!("{}/app:v1", proxy.host())).unwrap();
     let e = c.get_manifest(&r).await.unwrap_err();
     let msg = e.to_string();
-    // A flag below the floor does not lower it.
-    assert_eq!(e.retries(), MIN_TRANSIENT_RETRIES, "{msg}");
-    assert_eq!(proxy.requests(), 1 + MIN_TRANSIENT_RETRIES as usize, "{msg}");
+    assert_eq!(e.retries(), 2, "{msg}");
+    assert_eq!(proxy.requests(), 3, "{msg}");
     assert!(msg.contains("503 Service Unavailable"), "{msg}");
-    assert!(
-        msg.contains(&format!("gave up after {MIN_TRANSIENT_RETRIES} retries")),
-        "{msg}"
-    );
+    assert!(msg.contains("gave up after 2 retries"), "{msg}");
 
     let options = RegistryOptions {
         image_download_retry: 5,
@@ -153,5 +149,92 @@ async fn unreachable_registry_names_host_url_and_retries() {
         "{msg}"
     );
     assert!(msg.contains(&format!("http://127.0.0.1:{port}/v2/")), "{msg}");
-    assert_eq!(e.retries(), MIN_TRANSIENT_RETRIES, "{msg}");
+    assert_eq!(e.retries(), DEFAULT_RETRIES, "{msg}");
+}
+
+/// Runs `kaniko build` of `dockerfile` (an empty context) with `args`; returns its stderr, after
+/// checking that the build failed.
+async fn failing_build(dockerfile: &str, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let context = dir.path().join("context");
+    std::fs::create_dir(&context).unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kaniko"));
+    cmd.arg("build")
+        .arg("--context")
+        .arg(&context)
+        .arg("--dockerfile")
+        .arg(dir.path().join("Dockerfile"))
+        .arg("--kaniko-dir")
+        .arg(dir.path().join("kaniko"))
+        .args(["--log-format=text", "--progress=quiet"])
+        .args(args)
+        .env_remove("KANIKO_DIR");
+    let out = cmd.output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "the build should have failed:\n{stderr}");
+    stderr
+}
+
+/// The default `--help` shows for a retry flag of `kaniko build`.
+fn help_default(flag: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaniko"))
+        .args(["build", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let at = help
+        .find(&format!("--{flag} "))
+        .unwrap_or_else(|| panic!("no --{flag}:\n{help}"));
+    let rest = &help[at..];
+    let start = rest
+        .find("[default: ")
+        .unwrap_or_else(|| panic!("--{flag} shows no default:\n{rest}"));
+    rest[start + "[default: ".len()..]
+        .split(']')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Counts the requests a build of `dockerfile` with `args` sends to `proxy` (which answers 503 to
+/// everything) for `--FLAG 0`, `--FLAG 2` and without the flag (the default `--help` shows).
+async fn assert_retries_counted(proxy: &Proxy, flag: &str, dockerfile: &str, args: &[&str]) {
+    let attempts = |extra: Vec<String>| async move {
+        let before = proxy.requests();
+        let all: Vec<&str> = args
+            .iter()
+            .copied()
+            .chain(extra.iter().map(String::as_str))
+            .collect();
+        let stderr = failing_build(dockerfile, &all).await;
+        assert!(stderr.contains("503"), "{stderr}");
+        (proxy.requests() - before, stderr)
+    };
+    for (value, expected) in [("0", 1), ("2", 3)] {
+        let (seen, stderr) = attempts(vec![format!("--{flag}"), value.to_string()]).await;
+        assert_eq!(seen, expected, "--{flag} {value}:\n{stderr}");
+    }
+    let default = help_default(flag);
+    let retries: usize = default.parse().unwrap();
+    let (seen, stderr) = attempts(Vec::new()).await;
+    assert_eq!(seen, 1 + retries, "--{flag} default {default}:\n{stderr}");
+}
+
+/// Regression: `--push-retry 0` still retried three times while `--help` said the default was 0. The
+/// flag counts retries as in kaniko, 0 meaning none; the default `--help` shows is what runs.
+#[tokio::test]
+async fn push_retry_flag_is_the_number_of_retries_and_zero_means_none() {
+    let proxy = Proxy::start(vec![], Then::Always(response("503 Service Unavailable", &[]))).await;
+    let destination = format!("{}/app:v1", proxy.host());
+    let dockerfile = "FROM scratch\nENV A=1\n";
+    assert_retries_counted(&proxy, "push-retry", dockerfile, &["--destination", &destination]).await;
+}
+
+/// Regression: the same for `--image-download-retry`, on the pull of the base image.
+#[tokio::test]
+async fn image_download_retry_flag_is_the_number_of_retries_and_zero_means_none() {
+    let proxy = Proxy::start(vec![], Then::Always(response("503 Service Unavailable", &[]))).await;
+    let dockerfile = format!("FROM {}/base:v1\nENV A=1\n", proxy.host());
+    assert_retries_counted(&proxy, "image-download-retry", &dockerfile, &["--no-push"]).await;
 }

@@ -7,8 +7,8 @@
 
 pub mod context_image;
 pub mod copy;
-pub mod error;
 pub mod copy_plan;
+pub mod error;
 pub mod fsview;
 pub mod images;
 pub mod layers;
@@ -95,7 +95,7 @@ pub async fn run(
                 let duration_ms = started.elapsed().as_millis() as u64;
                 match &result {
                     Ok(o) => tracing::info!(duration_ms, digest = %o.digest, "build done"),
-                    Err(_) => tracing::info!(duration_ms, "build failed"),
+                    Err(_) => tracing::error!(duration_ms, "build failed"),
                 }
                 result
             },
@@ -120,6 +120,13 @@ async fn build(
     workspace: &Workspace,
 ) -> Result<BuildOutcome, BuildError> {
     let registry = RegistryClient::new(&request.registry, Keychain::from_env())?;
+    let outputs = &request.outputs;
+    // Before any work: a destination we cannot push to should fail the build in seconds, not after it.
+    if outputs.push && !outputs.skip_push_permission_check {
+        for dest in &outputs.destinations {
+            registry.check_push_permission(dest).await?;
+        }
+    }
     let prepared = prepare(request, &registry, workspace, isolation).await?;
     let image = execute(request, &prepared, &registry, workspace).await?;
     let digest = image.digest().clone();

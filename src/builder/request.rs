@@ -87,6 +87,8 @@ pub struct Outputs {
     pub push: bool,
     /// Push by digest only: no tag is created or moved.
     pub push_by_digest: bool,
+    /// Skip the check, before any work, that every destination accepts a push.
+    pub skip_push_permission_check: bool,
     /// A `docker load` tarball.
     pub tar_path: Option<PathBuf>,
     /// An OCI image layout directory.
@@ -103,6 +105,7 @@ impl Outputs {
             destinations: self.destinations.clone(),
             push: self.push,
             push_by_digest: self.push,
+            skip_push_permission_check: self.skip_push_permission_check,
             ..Self::default()
         }
     }
@@ -139,6 +142,7 @@ mod tests {
             destinations: vec![Reference::parse("registry.example/app:1").unwrap()],
             push: true,
             push_by_digest: false,
+            skip_push_permission_check: true,
             tar_path: Some("/tmp/x.tar".into()),
             oci_layout_path: Some("/tmp/layout".into()),
             records: RecordFiles {
@@ -147,7 +151,7 @@ mod tests {
             },
         };
         let each = outputs.platform_image();
-        assert!(each.push && each.push_by_digest);
+        assert!(each.push && each.push_by_digest && each.skip_push_permission_check);
         assert_eq!(each.destinations, outputs.destinations);
         assert_eq!((each.tar_path, each.oci_layout_path), (None, None));
         assert_eq!(each.records, RecordFiles::default());

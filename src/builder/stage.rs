@@ -45,6 +45,8 @@ pub struct StageRun<'a> {
     pending_single: bool,
     /// Instructions executed so far in this stage (ONBUILD triggers included), for step numbers.
     steps: usize,
+    /// Instructions this stage executes in all, ONBUILD triggers included (`[stage 2/8]` in logs).
+    total_steps: usize,
 }
 
 impl<'a> StageRun<'a> {
@@ -68,7 +70,16 @@ impl<'a> StageRun<'a> {
             fs: None,
             pending_single: false,
             steps: 0,
+            total_steps: 0,
         }
+        .counted()
+    }
+
+    /// Sets the stage's step count: the base image's ONBUILD triggers and the stage's instructions.
+    fn counted(mut self) -> Self {
+        let triggers = (self.image.assembler.config().config.as_ref()).map_or(0, |c| c.on_build.len());
+        self.total_steps = triggers + self.shared.dockerfile.stages[self.index].instructions.len();
+        self
     }
 
     /// The stage's name for messages (`builder`, or `stage-1` when unnamed).
@@ -201,6 +212,7 @@ impl<'a> StageRun<'a> {
             "step",
             stage = self.index,
             step = self.steps,
+            steps = self.total_steps,
             line = instruction.location.line,
             instruction = instruction.name(),
         );
@@ -227,12 +239,8 @@ impl<'a> StageRun<'a> {
             instruction.kind.expanded(escape, &lookup).map_err(at)?
         };
         let created_by = created_by(instruction, &expanded);
-        tracing::info!(
-            stage = self.index,
-            line = instruction.location.line,
-            "{}",
-            instruction.original.trim()
-        );
+        // The step span carries the stage, step number and line.
+        tracing::info!("{}", instruction.original.trim());
         match expanded {
             InstructionKind::Env(kvs) => {
                 let c = self.image.assembler.config_mut().container_mut();

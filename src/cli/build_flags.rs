@@ -12,22 +12,22 @@ use clap::Args;
 use super::shared_flags::{LogFlags, MultiPlatformFlags, RegistryFlags};
 
 /// Flags of `kaniko build`. Raw values only: [`super::settings`] validates and combines them.
+///
+/// Declared in the order `--help` shows them: clap lists headings by their first flag, so the
+/// flags nearly every build passes come first under "Common", then the build's own groups, then
+/// the shared registry, multi-platform (index, Kubernetes) and logging groups.
 #[derive(Debug, Clone, Args, Default)]
 pub struct BuildFlags {
     /// Path to the build context: a directory (`dir://PATH` or a plain path), a tarball
     /// (`tar://PATH`, or `tar://stdin` to read it from standard input; plain, gzip or zstd), or a
     /// one-layer image in a registry (`docker-image://REPO@DIGEST`, how `kaniko k8s` hands contexts
     /// to its pods).
-    #[arg(short = 'c', long, default_value = "/workspace/", help_heading = "Context")]
+    #[arg(short = 'c', long, default_value = "/workspace/", help_heading = "Common")]
     pub context: String,
-
-    /// Sub path within the given context.
-    #[arg(long, help_heading = "Context")]
-    pub context_sub_path: Option<String>,
 
     /// Path to the Dockerfile to build, or `-` to read it from standard input. Tried as given, then
     /// relative to the context.
-    #[arg(short = 'f', long, default_value = "Dockerfile", help_heading = "Context")]
+    #[arg(short = 'f', long, default_value = "Dockerfile", help_heading = "Common")]
     pub dockerfile: String,
 
     /// Registry destination to push to, e.g. `registry.example.com/team/app:tag` (repeatable).
@@ -35,17 +35,45 @@ pub struct BuildFlags {
         short = 'd',
         long = "destination",
         value_name = "IMAGE",
-        help_heading = "Outputs"
+        help_heading = "Common"
     )]
     pub destinations: Vec<String>,
 
+    /// Build-time variable, `KEY=VALUE`, or `KEY` to take the value from the environment (repeatable).
+    #[arg(long = "build-arg", value_name = "KEY[=VALUE]", help_heading = "Common")]
+    pub build_args: Vec<String>,
+
+    /// Build only up to this stage (name or index).
+    #[arg(long, value_name = "STAGE", help_heading = "Common")]
+    pub target: Option<String>,
+
+    /// Build for this platform (`os/arch[/variant]`) instead of the host's.
+    #[arg(long, value_name = "PLATFORM", help_heading = "Common")]
+    pub custom_platform: Option<String>,
+
     /// Build the image but do not push it.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Common")]
     pub no_push: bool,
 
     /// Write the image as a tarball that `docker load` accepts, to this path.
-    #[arg(long, value_name = "PATH", help_heading = "Outputs")]
+    #[arg(long, value_name = "PATH", help_heading = "Common")]
     pub tar_path: Option<PathBuf>,
+
+    /// Sub path within the given context.
+    #[arg(long, help_heading = "Context")]
+    pub context_sub_path: Option<String>,
+
+    /// Build only the stages the target depends on, instead of every stage up to it.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
+    pub skip_unused_stages: bool,
+
+    /// Add a label to the image, `KEY=VALUE` (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE", help_heading = "Build")]
+    pub labels: Vec<String>,
+
+    /// Make the image reproducible: fixed timestamps (SOURCE_DATE_EPOCH, or the Unix epoch).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
+    pub reproducible: bool,
 
     /// Write the image into an OCI image layout at this directory.
     #[arg(long, value_name = "DIR", help_heading = "Outputs")]
@@ -73,28 +101,49 @@ pub struct BuildFlags {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
     pub push_by_digest: bool,
 
-    /// Build-time variable, `KEY=VALUE`, or `KEY` to take the value from the environment (repeatable).
-    #[arg(long = "build-arg", value_name = "KEY[=VALUE]", help_heading = "Build")]
-    pub build_args: Vec<String>,
+    /// Do not check, before building, that every destination accepts a push from these credentials
+    /// (the check starts an upload and cancels it; some registries refuse that but accept pushes).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
+    pub skip_push_permission_check: bool,
 
-    /// Build only up to this stage (name or index).
-    #[arg(long, value_name = "STAGE", help_heading = "Build")]
-    pub target: Option<String>,
+    /// How RUN commands are isolated: `auto` (container when root inside a container, else rootless
+    /// when user namespaces work, else chroot when root), `container` (unpack over `/` and run
+    /// directly, kaniko's model; only inside a throw-away container), `chroot` (a root directory under
+    /// --kaniko-dir, needs root) or `rootless` (an unprivileged user namespace).
+    #[arg(long, default_value = "auto", value_name = "MODE", help_heading = "RUN")]
+    pub isolation: String,
 
-    /// Build only the stages the target depends on, instead of every stage up to it.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
-    pub skip_unused_stages: bool,
+    /// Allow --isolation=container where no container is detected (kaniko's `--force`).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
+    pub force: bool,
 
-    /// Add a label to the image, `KEY=VALUE` (repeatable).
-    #[arg(long = "label", value_name = "KEY=VALUE", help_heading = "Build")]
-    pub labels: Vec<String>,
+    /// How RUN changes are detected: `stat` (mtime, ctime, size, mode, owner, inode; never reads
+    /// unchanged files), `full` (metadata and content hash of every file), `redo` (mtime, size, mode,
+    /// owner) or `time` (mtime only).
+    #[arg(long, default_value = "stat", value_name = "MODE", help_heading = "RUN")]
+    pub snapshot_mode: String,
 
-    /// Build for this platform (`os/arch[/variant]`) instead of the host's.
-    #[arg(long, value_name = "PLATFORM", help_heading = "Build")]
-    pub custom_platform: Option<String>,
+    /// Take one snapshot per stage, at its end, instead of one layer per RUN/COPY/ADD.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
+    pub single_snapshot: bool,
 
-    #[command(flatten)]
-    pub multi: MultiPlatformFlags,
+    /// Working directory for the build's own files (downloaded layers, new layers, extracted contexts).
+    #[arg(
+        long,
+        env = "KANIKO_DIR",
+        default_value = "/kaniko",
+        value_name = "DIR",
+        help_heading = "Filesystem"
+    )]
+    pub kaniko_dir: PathBuf,
+
+    /// Path to leave out of snapshots and extraction (repeatable).
+    #[arg(long = "ignore-path", value_name = "PATH", help_heading = "Filesystem")]
+    pub ignore_paths: Vec<PathBuf>,
+
+    /// Remove the build's working files at the end of the build.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Filesystem")]
+    pub cleanup: bool,
 
     /// Media types of the built image: `oci`, `docker` (Docker schema 2) or `auto` (the base image's;
     /// OCI for `FROM scratch` and whenever layers are zstd). Base layers keep their bytes; only their
@@ -125,51 +174,11 @@ pub struct BuildFlags {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Image format")]
     pub force_compression: bool,
 
-    /// Make the image reproducible: fixed timestamps (SOURCE_DATE_EPOCH, or the Unix epoch).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
-    pub reproducible: bool,
-
     #[command(flatten)]
     pub registry: RegistryFlags,
 
-    /// Working directory for the build's own files (downloaded layers, new layers, extracted contexts).
-    #[arg(
-        long,
-        env = "KANIKO_DIR",
-        default_value = "/kaniko",
-        value_name = "DIR",
-        help_heading = "Filesystem"
-    )]
-    pub kaniko_dir: PathBuf,
-
-    /// Path to leave out of snapshots and extraction (repeatable).
-    #[arg(long = "ignore-path", value_name = "PATH", help_heading = "Filesystem")]
-    pub ignore_paths: Vec<PathBuf>,
-
-    /// How RUN commands are isolated: `auto` (container when root inside a container, else rootless
-    /// when user namespaces work, else chroot when root), `container` (unpack over `/` and run
-    /// directly, kaniko's model; only inside a throw-away container), `chroot` (a root directory under
-    /// --kaniko-dir, needs root) or `rootless` (an unprivileged user namespace).
-    #[arg(long, default_value = "auto", value_name = "MODE", help_heading = "RUN")]
-    pub isolation: String,
-
-    /// Allow --isolation=container where no container is detected (kaniko's `--force`).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
-    pub force: bool,
-
-    /// How RUN changes are detected: `stat` (mtime, ctime, size, mode, owner, inode; never reads
-    /// unchanged files), `full` (metadata and content hash of every file), `redo` (mtime, size, mode,
-    /// owner) or `time` (mtime only).
-    #[arg(long, default_value = "stat", value_name = "MODE", help_heading = "RUN")]
-    pub snapshot_mode: String,
-
-    /// Take one snapshot per stage, at its end, instead of one layer per RUN/COPY/ADD.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
-    pub single_snapshot: bool,
-
-    /// Remove the build's working files at the end of the build.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Filesystem")]
-    pub cleanup: bool,
+    #[command(flatten)]
+    pub multi: MultiPlatformFlags,
 
     /// A whole build as JSON, as `kaniko k8s` hands it to its pods (the request is the build: only
     /// --kaniko-dir, --isolation, --force and the logging flags still apply).

@@ -20,8 +20,9 @@ pub use build_flags::BuildFlags;
 #[derive(Debug, Parser)]
 #[command(
     name = "kaniko",
+    // `--version` and `-V` both print `kaniko <version>` (clap puts the name in front); the commit
+    // and target are `kaniko version`'s.
     version = crate::version::VERSION,
-    long_version = crate::version::long_version(),
     about = "Daemonless, unprivileged container image builder (a drop-in successor to kaniko's executor)",
     long_about = "Daemonless, unprivileged container image builder (a drop-in successor to kaniko's executor).\n\n\
 Invoked with kaniko's executor flags and no subcommand (or as a binary named `executor`), it behaves as \

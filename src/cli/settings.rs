@@ -231,6 +231,7 @@ fn build_request(
                 .collect::<Result<_, _>>()?,
             push: !flags.no_push,
             push_by_digest: flags.push_by_digest,
+            skip_push_permission_check: flags.skip_push_permission_check,
             tar_path: flags.tar_path.clone(),
             oci_layout_path: flags.oci_layout_path.clone(),
             records: RecordFiles {
@@ -708,6 +709,7 @@ mod tests {
                 destinations: vec![crate::registry::Reference::parse("r.example/team/app:1").unwrap()],
                 push: true,
                 push_by_digest: true,
+                skip_push_permission_check: true,
                 tar_path: Some("/out/image.tar".into()),
                 oci_layout_path: Some("/out/layout".into()),
                 records: RecordFiles {
@@ -730,7 +732,7 @@ mod tests {
                     // Validation checks that the file exists.
                     path: concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml").into(),
                 }],
-                push_retry: 3,
+                push_retry: 5,
                 image_download_retry: 2,
                 retry_timing: Default::default(),
             },

@@ -56,12 +56,12 @@ pub struct RegistryFlags {
     )]
     pub registry_certificates: Vec<String>,
 
-    /// Extra attempts for each push operation after a transient failure.
-    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Registry")]
+    /// Retries of each push operation after a transient failure (0: none).
+    #[arg(long, default_value_t = crate::registry::DEFAULT_RETRIES, value_name = "N", help_heading = "Registry")]
     pub push_retry: u32,
 
-    /// Extra attempts for each pull operation after a transient failure.
-    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Registry")]
+    /// Retries of each pull operation after a transient failure (0: none).
+    #[arg(long, default_value_t = crate::registry::DEFAULT_RETRIES, value_name = "N", help_heading = "Registry")]
     pub image_download_retry: u32,
 }
 

@@ -52,7 +52,9 @@ async fn check_in(
         reason,
     };
     let pinned = dest.with_digest(entry.digest.clone());
-    let manifest = registry.get_manifest(&pinned).await.map_err(|e| {
+    // Reads of a destination go with the push options (`--insecure`, `--skip-tls-verify`), as the
+    // publishing that follows does.
+    let manifest = registry.get_destination_manifest(&pinned).await.map_err(|e| {
         mismatch(format!(
             "manifest {} is not readable in {repo} (push every platform to each --destination repository first): {e}",
             entry.digest
@@ -67,7 +69,7 @@ async fn check_in(
     let parsed = ImageManifest::parse(&manifest.bytes)
         .map_err(|e| mismatch(format!("manifest {} in {repo}: {e}", entry.digest)))?;
     let config_bytes = registry
-        .get_blob_bytes(&pinned, &parsed.config.digest, MAX_CONFIG_BYTES)
+        .get_destination_blob_bytes(&pinned, &parsed.config.digest, MAX_CONFIG_BYTES)
         .await
         .map_err(|e| mismatch(format!("config of {} in {repo}: {e}", entry.digest)))?;
     let config = ImageConfig::parse(&config_bytes)

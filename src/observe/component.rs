@@ -76,7 +76,11 @@ impl Component {
         if has("builder::images") {
             return Component::Cache;
         }
-        if has("builder::rootfs") || has("builder::layers") || has("builder::copy") || has("builder::workspace") {
+        if has("builder::rootfs")
+            || has("builder::layers")
+            || has("builder::copy")
+            || has("builder::workspace")
+        {
             return Component::Filesystem;
         }
         match first {

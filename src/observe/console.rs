@@ -6,8 +6,6 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use tracing_subscriber::fmt::MakeWriter;
-
 use super::redact::redact;
 
 /// Where log lines and progress lines go.
@@ -36,45 +34,6 @@ impl Console {
         match &self.bars {
             Some(bars) => bars.suspend(put),
             None => put(),
-        }
-    }
-}
-
-/// A `tracing_subscriber` writer onto the console: buffers one event, writes it when dropped.
-pub struct ConsoleWriter {
-    console: Arc<Console>,
-    buf: Vec<u8>,
-}
-
-impl Write for ConsoleWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for ConsoleWriter {
-    fn drop(&mut self) {
-        if !self.buf.is_empty() {
-            self.console.write(&String::from_utf8_lossy(&self.buf));
-        }
-    }
-}
-
-/// Makes a [`ConsoleWriter`] per event.
-#[derive(Clone)]
-pub struct MakeConsoleWriter(pub Arc<Console>);
-
-impl<'a> MakeWriter<'a> for MakeConsoleWriter {
-    type Writer = ConsoleWriter;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        ConsoleWriter {
-            console: Arc::clone(&self.0),
-            buf: Vec::new(),
         }
     }
 }

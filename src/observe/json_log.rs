@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use tracing::Subscriber;
+use tracing::{Level, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
@@ -27,13 +27,7 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let meta = event.metadata();
-    let mut out = Map::new();
-    out.insert("timestamp".into(), Value::String(now_rfc3339()));
-    out.insert("level".into(), Value::String(meta.level().to_string()));
-    out.insert(
-        "component".into(),
-        Value::String(Component::of(meta.target()).name().into()),
-    );
+    let mut out = header(meta.level(), Component::of(meta.target()));
     let (scope, _) = scope_fields(event, ctx);
     out.extend(scope);
     let mut fields = FieldMap::default();
@@ -43,6 +37,27 @@ where
     }
     out.extend(fields.0);
     out
+}
+
+/// The fields every record starts with.
+fn header(level: &Level, component: Component) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("timestamp".into(), Value::String(now_rfc3339()));
+    out.insert("level".into(), Value::String(level.to_string()));
+    out.insert("component".into(), Value::String(component.name().into()));
+    out
+}
+
+/// One line for what the binary writes outside any `tracing` event (its final error, the
+/// performance report), shaped like the events' records so that every line of a JSON log parses
+/// the same way.
+pub fn standalone_line(level: Level, message: &str, fields: Map<String, Value>) -> String {
+    let mut out = header(&level, Component::Core);
+    out.insert("message".into(), Value::String(message.into()));
+    out.extend(fields);
+    let mut line = Value::Object(out).to_string();
+    line.push('\n');
+    line
 }
 
 /// The current time as RFC 3339 with milliseconds, in UTC.

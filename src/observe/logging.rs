@@ -14,12 +14,11 @@ use std::sync::Arc;
 
 use tracing::{Level, Metadata};
 use tracing_subscriber::filter::{filter_fn, LevelFilter};
-use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{Layer, Registry};
 
 use super::component::{Component, RUN_OUTPUT_TARGET};
-use super::console::{Console, MakeConsoleWriter};
+use super::console::Console;
 use super::debug_files::DebugFilesLayer;
 use super::json_log::JsonLayer;
 use super::measure::{METRICS_TARGET, PROGRESS_TARGET};
@@ -28,6 +27,7 @@ use super::profile::{CpuProfile, ProfileError};
 use super::progress::{Drawing, ProgressLayer};
 use super::settings::{DebugSettings, ObserveSettings, ProgressMode};
 use super::span_fields::SpanFieldsLayer;
+use super::text_log::TextLayer;
 
 /// Output format of human and machine logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,29 @@ pub enum LogFormat {
     Text,
     Color,
     Json,
+}
+
+impl LogFormat {
+    /// The format a `--log-format` value names, case-insensitively.
+    pub fn from_name(name: &str) -> Option<LogFormat> {
+        match name.to_ascii_lowercase().as_str() {
+            "text" => Some(LogFormat::Text),
+            "color" => Some(LogFormat::Color),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the command's final error to stderr, redacted and on one line: `error: <line>`, or with
+/// JSON logs one ERROR record, so that a JSON log stays parseable to its last line. Usable before
+/// [`init`] (a flag that fails validation) as after [`Observer::finish`].
+pub fn print_error(format: LogFormat, line: &str) {
+    let text = match format {
+        LogFormat::Json => super::json_log::standalone_line(Level::ERROR, line, Default::default()),
+        LogFormat::Text | LogFormat::Color => format!("error: {line}\n"),
+    };
+    Console::new(None).write(&text);
 }
 
 /// Validated logging settings.
@@ -140,28 +163,19 @@ pub fn init(settings: &ObserveSettings, relay: bool) -> Result<Observer, Observe
         std::env::var("NO_COLOR").ok(),
         std::io::stderr().is_terminal(),
     );
-    let writer = MakeConsoleWriter(Arc::clone(&console));
-    let console_layer: BoxedLayer = match (settings.log.format, settings.log.timestamp) {
-        (LogFormat::Json, _) => JsonLayer {
+    let console_layer: BoxedLayer = match settings.log.format {
+        LogFormat::Json => JsonLayer {
             console: Arc::clone(&console),
         }
         .with_filter(shows)
         .boxed(),
-        (_, true) => tracing_subscriber::fmt::layer()
-            .with_writer(writer)
-            .with_target(false)
-            .with_span_events(FmtSpan::NONE)
-            .with_ansi(ansi)
-            .with_filter(shows)
-            .boxed(),
-        (_, false) => tracing_subscriber::fmt::layer()
-            .with_writer(writer)
-            .with_target(false)
-            .with_span_events(FmtSpan::NONE)
-            .with_ansi(ansi)
-            .without_time()
-            .with_filter(shows)
-            .boxed(),
+        LogFormat::Text | LogFormat::Color => TextLayer {
+            console: Arc::clone(&console),
+            ansi,
+            timestamp: settings.log.timestamp,
+        }
+        .with_filter(shows)
+        .boxed(),
     };
     layers.push(console_layer);
     if !relay {
@@ -284,7 +298,14 @@ impl Observer {
                 tracing::info!(path = %path.display(), "performance report written");
             }
             if self.settings.debug.full {
-                self.console.write(&super::report::human(&report));
+                let text = match self.settings.log.format {
+                    LogFormat::Json => {
+                        let fields = [("report".to_string(), report)].into_iter().collect();
+                        super::json_log::standalone_line(Level::INFO, "performance report", fields)
+                    }
+                    LogFormat::Text | LogFormat::Color => super::report::human(&report),
+                };
+                self.console.write(&text);
             }
         }
         if let Some(profile) = self.profile {

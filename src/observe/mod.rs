@@ -18,3 +18,4 @@ pub mod redact;
 pub mod report;
 pub mod settings;
 pub mod span_fields;
+pub mod text_log;

@@ -46,6 +46,27 @@ fn blob_path(repository: &str, digest: &Digest) -> String {
     format!("/v2/{repository}/blobs/{digest}")
 }
 
+/// Streams an opened blob into `writer`, verifying its digest; a failure is `op`'s.
+async fn stream_to<W>(
+    response: reqwest::Response,
+    writer: &mut W,
+    digest: &Digest,
+    op: Operation,
+) -> Result<u64, RegistryError>
+where
+    W: AsyncWrite + Unpin,
+{
+    match stream_verified(response, writer, digest, &op).await {
+        Ok(n) => Ok(n),
+        Err(StreamError::Network(f)) => Err(f.into_error(&op, 0)),
+        Err(StreamError::Write(e)) => Err(RegistryError::Io {
+            op,
+            path: "(blob writer)".into(),
+            source: e,
+        }),
+    }
+}
+
 /// Why streaming a body stopped.
 enum StreamError {
     Network(Failure),
@@ -53,7 +74,47 @@ enum StreamError {
 }
 
 impl RegistryClient {
-    /// Whether the repository has the blob; its size when it does.
+    /// Checks, before any work, that we may push to `reference`'s repository: starts a blob upload
+    /// with the push credentials and cancels it, as go-containerregistry's `CheckPushPermission`
+    /// (and so kaniko) does. A refusal (401, 403, 404 for a repository we may not create) is not
+    /// retried, so a destination that cannot be pushed to fails the build in seconds, named.
+    pub async fn check_push_permission(&self, reference: &Reference) -> Result<(), RegistryError> {
+        let op = Operation::new(
+            "checking push access to",
+            reference.registry(),
+            reference.repository(),
+        );
+        let target = Target::push(reference);
+        let location = self
+            .with_retry(&op, Direction::Push, || async {
+                let response = self
+                    .send(&target, |ep| {
+                        let url = Self::api_url(ep, &format!("/v2/{}/blobs/uploads/", target.repository))?;
+                        Ok(ep.http.post(url).header(CONTENT_LENGTH, 0))
+                    })
+                    .await?;
+                if response.status() != StatusCode::ACCEPTED {
+                    return Err(status_failure(response).await);
+                }
+                upload_location(&response, &op)
+            })
+            .await?;
+        // The session reserves space on some registries: cancel it. Whether the registry honours
+        // the cancellation does not change the answer, so a failure here is only logged.
+        let cancelled = self
+            .send(&target, |ep| Ok(ep.http.delete(location.clone())))
+            .await;
+        if let Err(failure) = cancelled {
+            let error = failure.into_error(&op, 0);
+            tracing::debug!(operation = %op, %error, "cancelling the test upload failed");
+        }
+        tracing::debug!(operation = %op, "push access granted");
+        Ok(())
+    }
+
+    /// Whether a push destination's repository has the blob; its size when it does. A check on the
+    /// way to a push, so it goes with the push direction's transport, credentials and retries: pull
+    /// options (`--insecure-pull`, `--skip-tls-verify-pull`) never relax it.
     pub async fn blob_exists(
         &self,
         reference: &Reference,
@@ -64,7 +125,7 @@ impl RegistryClient {
             reference.registry(),
             reference.repository(),
         );
-        self.head_blob(&op, &Target::pull(reference), digest).await
+        self.head_blob(&op, &Target::push(reference), digest).await
     }
 
     async fn head_blob(
@@ -115,15 +176,7 @@ impl RegistryClient {
                 Ok((response, op))
             })
             .await?;
-        match stream_verified(response, writer, digest, &op).await {
-            Ok(n) => Ok(n),
-            Err(StreamError::Network(f)) => Err(f.into_error(&op, 0)),
-            Err(StreamError::Write(e)) => Err(RegistryError::Io {
-                op,
-                path: "(blob writer)".into(),
-                source: e,
-            }),
-        }
+        stream_to(response, writer, digest, op).await
     }
 
     /// Downloads a blob to `path` (written beside it first, renamed into place once its digest is
@@ -174,6 +227,32 @@ impl RegistryClient {
             Ok(size)
         })
         .await
+    }
+
+    /// Reads a small blob (an image config) from a push destination's repository, refusing more than
+    /// `limit` bytes: the push direction's transport and credentials, and no mirrors (a mirror never
+    /// holds what was pushed).
+    pub async fn get_destination_blob_bytes(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        limit: u64,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let op = Operation::new(
+            format!("reading blob {digest} from"),
+            reference.registry(),
+            reference.repository(),
+        );
+        let target = Target::push(reference);
+        let response = self
+            .with_retry(&op, Direction::Push, || self.open_blob_once(&target, digest))
+            .await?;
+        let mut out = LimitedVec {
+            buf: Vec::new(),
+            limit,
+        };
+        stream_to(response, &mut out, digest, op).await?;
+        Ok(out.buf)
     }
 
     /// Reads a small blob (an image config) into memory, refusing more than `limit` bytes.

@@ -104,18 +104,39 @@ impl RegistryClient {
         .await
     }
 
-    async fn get_manifest_from(&self, reference: &Reference) -> Result<Manifest, RegistryError> {
-        let what = reference.manifest_reference();
+    /// Gets a manifest from a push destination's repository (to check what was pushed there before
+    /// publishing): the push direction's transport, credentials and retries, and no mirrors.
+    pub async fn get_destination_manifest(&self, reference: &Reference) -> Result<Manifest, RegistryError> {
         let op = Operation::new(
-            format!("pulling manifest {what} from"),
+            format!("reading manifest {} from", reference.manifest_reference()),
             reference.registry(),
             reference.repository(),
         );
-        let target = Target::pull(reference);
+        self.get_manifest_with(reference, &Target::push(reference), op)
+            .await
+    }
+
+    async fn get_manifest_from(&self, reference: &Reference) -> Result<Manifest, RegistryError> {
+        let op = Operation::new(
+            format!("pulling manifest {} from", reference.manifest_reference()),
+            reference.registry(),
+            reference.repository(),
+        );
+        self.get_manifest_with(reference, &Target::pull(reference), op)
+            .await
+    }
+
+    async fn get_manifest_with(
+        &self,
+        reference: &Reference,
+        target: &Target,
+        op: Operation,
+    ) -> Result<Manifest, RegistryError> {
+        let what = reference.manifest_reference();
         let (bytes, content_type, header_digest) = self
-            .with_retry(&op, Direction::Pull, || async {
+            .with_retry(&op, target.direction, || async {
                 let response = self
-                    .send(&target, |ep| {
+                    .send(target, |ep| {
                         let url = Self::api_url(ep, &manifest_path(reference, &what))?;
                         Ok(ep.http.get(url).header(ACCEPT, MANIFEST_ACCEPT))
                     })

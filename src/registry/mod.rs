@@ -36,4 +36,4 @@ pub use options::{
     Direction, RegistryCertificate, RegistryMirror, RegistryOptions, TransportSettings, ValidatedOptions,
 };
 pub use reference::{Reference, DEFAULT_TAG, DOCKER_HUB_API_HOST, DOCKER_HUB_REGISTRY};
-pub use retry::{RetryPolicy, RetryTiming, MIN_TRANSIENT_RETRIES};
+pub use retry::{RetryPolicy, RetryTiming, DEFAULT_RETRIES};

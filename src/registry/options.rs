@@ -9,10 +9,12 @@ use std::str::FromStr;
 
 use super::error::RegistryError;
 use super::reference::{normalize_registry, validate_registry};
-use super::retry::{RetryPolicy, RetryTiming};
+use super::retry::{RetryPolicy, RetryTiming, DEFAULT_RETRIES};
 
-/// Whether a request reads from or writes to the registry: `--insecure-pull` and `--skip-tls-verify-pull`
-/// relax only reads.
+/// Which side of a build a request serves: pulls of its inputs (base images, context images), or
+/// pushes to its destinations (including the reads of a destination on the way, such as a blob
+/// check). `--insecure-pull` and `--skip-tls-verify-pull` relax only pulls; `--insecure` and
+/// `--skip-tls-verify` only pushes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     Pull,
@@ -51,17 +53,17 @@ pub struct RegistryMirror {
     pub prefix: Option<String>,
 }
 
-/// Registry access options. Field defaults are kaniko's flag defaults.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Registry access options. Field defaults are the flags' defaults: kaniko's, except the retry counts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegistryOptions {
-    /// `--insecure`: allow plain HTTP to every registry (default false).
+    /// `--insecure`: allow plain HTTP for pushes, to every registry (default false).
     pub insecure: bool,
     /// `--insecure-pull`: allow plain HTTP for pulls (default false).
     pub insecure_pull: bool,
     /// `--insecure-registry` (repeatable): allow plain HTTP to these registries.
     pub insecure_registries: Vec<String>,
-    /// `--skip-tls-verify`: accept any TLS certificate from every registry (default false).
+    /// `--skip-tls-verify`: accept any TLS certificate when pushing (default false).
     pub skip_tls_verify: bool,
     /// `--skip-tls-verify-pull`: accept any certificate when pulling (default false).
     pub skip_tls_verify_pull: bool,
@@ -71,13 +73,32 @@ pub struct RegistryOptions {
     pub registry_mirrors: Vec<String>,
     /// `--registry-certificate` (repeatable): extra trusted certificate (CA or self-signed) per registry.
     pub registry_certificates: Vec<RegistryCertificate>,
-    /// `--push-retry`: extra attempts for pushes (default 0; see [`RetryPolicy::from_flag`]).
+    /// `--push-retry`: retries of a push operation after a transient failure, 0 for none (default
+    /// [`DEFAULT_RETRIES`]).
     pub push_retry: u32,
-    /// `--image-download-retry`: extra attempts for pulls (default 0).
+    /// `--image-download-retry`: the same for pulls.
     pub image_download_retry: u32,
     /// Backoff timing; not a flag, tests shorten it.
     #[serde(skip)]
     pub retry_timing: RetryTiming,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        Self {
+            insecure: false,
+            insecure_pull: false,
+            insecure_registries: Vec::new(),
+            skip_tls_verify: false,
+            skip_tls_verify_pull: false,
+            skip_tls_verify_registries: Vec::new(),
+            registry_mirrors: Vec::new(),
+            registry_certificates: Vec::new(),
+            push_retry: DEFAULT_RETRIES,
+            image_download_retry: DEFAULT_RETRIES,
+            retry_timing: RetryTiming::default(),
+        }
+    }
 }
 
 /// Options after validation: registry names normalised, mirrors parsed.
@@ -159,14 +180,16 @@ impl ValidatedOptions {
     /// The transport settings for `registry` (a reference's registry name) in `direction`.
     pub fn transport_for(&self, registry: &str, direction: Direction) -> TransportSettings {
         let registry = normalize_registry(registry);
-        let pull = direction == Direction::Pull;
-        let allow_http = self.raw.insecure
-            || (pull && self.raw.insecure_pull)
+        // As in kaniko, each global flag relaxes one direction only: `--insecure` and
+        // `--skip-tls-verify` pushes, their `-pull` forms pulls; the per-registry flags both.
+        let (insecure, skip_verify) = match direction {
+            Direction::Pull => (self.raw.insecure_pull, self.raw.skip_tls_verify_pull),
+            Direction::Push => (self.raw.insecure, self.raw.skip_tls_verify),
+        };
+        let allow_http = insecure
             || self.insecure_registries.contains(&registry)
             || super::reference::is_loopback_registry(&registry);
-        let skip_tls_verify = self.raw.skip_tls_verify
-            || (pull && self.raw.skip_tls_verify_pull)
-            || self.skip_tls_verify_registries.contains(&registry);
+        let skip_tls_verify = skip_verify || self.skip_tls_verify_registries.contains(&registry);
         let certificate = self
             .certificates
             .iter()
@@ -225,6 +248,20 @@ fn parse_mirror(value: &str) -> Result<RegistryMirror, RegistryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_flags_do_not_relax_pulls() {
+        let o = RegistryOptions {
+            insecure: true,
+            skip_tls_verify: true,
+            ..Default::default()
+        };
+        let v = o.validate().unwrap();
+        let pull = v.transport_for("reg.example.com", Direction::Pull);
+        let push = v.transport_for("reg.example.com", Direction::Push);
+        assert!(push.allow_http && push.skip_tls_verify);
+        assert!(!pull.allow_http && !pull.skip_tls_verify);
+    }
 
     #[test]
     fn pull_only_flags_do_not_relax_pushes() {
@@ -362,9 +399,6 @@ mod tests {
         .validate()
         .unwrap();
         assert_eq!(v.retry_policy(Direction::Push).max_retries, 5);
-        assert_eq!(
-            v.retry_policy(Direction::Pull).max_retries,
-            super::super::retry::MIN_TRANSIENT_RETRIES
-        );
+        assert_eq!(v.retry_policy(Direction::Pull).max_retries, DEFAULT_RETRIES);
     }
 }

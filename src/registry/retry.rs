@@ -3,14 +3,14 @@
 //! When to retry a registry request and how long to wait: exponential backoff with jitter on connection
 //! errors, 5xx and 429 (honouring `Retry-After`), never on other 4xx.
 //!
-//! kaniko's `--push-retry` and `--image-download-retry` default to 0, which leaves a build at the mercy of
-//! one dropped connection. We always allow at least [`MIN_TRANSIENT_RETRIES`] retries of transient
-//! failures; the flags raise that number, they cannot lower it.
+//! `--push-retry` and `--image-download-retry` count retries as kaniko's do (0: none). kaniko defaults
+//! them to 0, which leaves a build at the mercy of one dropped connection; ours default to
+//! [`DEFAULT_RETRIES`], and `--help` says so.
 
 use std::time::{Duration, SystemTime};
 
-/// Retries of transient failures allowed even when the user's retry flag is 0.
-pub const MIN_TRANSIENT_RETRIES: u32 = 3;
+/// Retries of a transient failure when no retry flag says otherwise (the flags' default).
+pub const DEFAULT_RETRIES: u32 = 3;
 
 /// Backoff timing. The defaults suit real registries; tests shrink them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,11 +73,11 @@ pub enum Decision {
 }
 
 impl RetryPolicy {
-    /// The policy for a kaniko retry flag (`--push-retry`, `--image-download-retry`): the flag's count of
-    /// extra attempts, but never fewer than [`MIN_TRANSIENT_RETRIES`].
-    pub fn from_flag(extra_attempts: u32, timing: RetryTiming) -> Self {
+    /// The policy for a kaniko retry flag (`--push-retry`, `--image-download-retry`): that many
+    /// retries after the first attempt, none for 0.
+    pub fn from_flag(retries: u32, timing: RetryTiming) -> Self {
         Self {
-            max_retries: extra_attempts.max(MIN_TRANSIENT_RETRIES),
+            max_retries: retries,
             timing,
         }
     }
@@ -235,12 +235,15 @@ mod tests {
     }
 
     #[test]
-    fn flag_raises_but_never_lowers_the_floor() {
-        assert_eq!(
-            RetryPolicy::from_flag(0, RetryTiming::default()).max_retries,
-            MIN_TRANSIENT_RETRIES
-        );
-        assert_eq!(RetryPolicy::from_flag(7, RetryTiming::default()).max_retries, 7);
+    fn flag_is_the_number_of_retries_and_zero_means_none() {
+        let zero = RetryPolicy::from_flag(0, RetryTiming::default());
+        assert_eq!(zero.decide(FailureKind::Transport, 0), Decision::GiveUp);
+        let two = RetryPolicy::from_flag(2, RetryTiming::default());
+        assert!(matches!(
+            two.decide(FailureKind::Transport, 1),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(two.decide(FailureKind::Transport, 2), Decision::GiveUp);
     }
 
     #[test]

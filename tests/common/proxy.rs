@@ -40,7 +40,13 @@ pub fn response(status: &str, extra_headers: &[&str]) -> String {
 
 impl Proxy {
     pub async fn start(canned: Vec<String>, then: Then) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(std::net::Ipv4Addr::LOCALHOST.into(), canned, then).await
+    }
+
+    /// Like [`Proxy::start`], listening on `ip` (for a registry that is not on loopback, where the
+    /// client allows plain HTTP only when told to).
+    pub async fn start_on(ip: std::net::IpAddr, canned: Vec<String>, then: Then) -> Proxy {
+        let listener = TcpListener::bind((ip, 0)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(AtomicUsize::new(0));
         let script = Arc::new(Mutex::new(VecDeque::from(canned)));
@@ -130,6 +136,19 @@ async fn serve(
             return;
         }
     }
+}
+
+/// An IPv4 address of this machine that is not on loopback: the source address the kernel picks for
+/// a route out (a UDP "connection" sends nothing). Panics on a machine without any network route.
+pub fn non_loopback_ip() -> std::net::IpAddr {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    // TEST-NET-1 (RFC 5737): never answers, and nothing is sent to it anyway.
+    socket
+        .connect("192.0.2.1:9")
+        .expect("a route out of this machine, for a non-loopback address");
+    let ip = socket.local_addr().unwrap().ip();
+    assert!(!ip.is_loopback() && !ip.is_unspecified(), "{ip}");
+    ip
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
