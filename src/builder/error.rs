@@ -45,8 +45,12 @@ pub enum BuildError {
     Output(#[from] OutputError),
     #[error("invalid platform: {0}")]
     Platform(#[from] PlatformError),
-    #[error("{at}: RUN needs an isolation mode: {reason}")]
-    NoIsolation { at: String, reason: String },
+    #[error("{at}: RUN needs an isolation mode: {source}")]
+    NoIsolation {
+        at: String,
+        #[source]
+        source: crate::sandbox::SandboxError,
+    },
     #[error("stage filesystem {root}: {source}")]
     Rootfs { root: PathBuf, source: RootfsError },
     #[error("snapshot: {0}")]

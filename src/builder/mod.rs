@@ -61,7 +61,7 @@ pub struct Shared<'a> {
     pub now: u64,
     pub layer_options: LayerOptions,
     /// How RUN is isolated, or why no mode works here (reported only if a RUN comes up).
-    pub isolation: Result<Isolation, String>,
+    pub isolation: Result<Isolation, SandboxError>,
 }
 
 /// A finished build.
@@ -140,7 +140,7 @@ pub struct Prepared {
     pub sources: plan::OpenedSources,
     pub plan: StagePlan,
     /// How RUN is isolated, or why no mode works here (reported only if a RUN comes up).
-    pub isolation: Result<Isolation, String>,
+    pub isolation: Result<Isolation, SandboxError>,
 }
 
 /// Opens the context (downloading a `docker-image://` one first), parses the Dockerfile and plans
@@ -157,12 +157,11 @@ pub async fn prepare(
     let plan = sources.plan(request, &Platform::host())?;
     let first_run = sources.first_run(&plan, |_| true);
     measure::phase("context", started.elapsed());
-    let isolation = isolation.map_err(|e| e.to_string());
     match (first_run, &isolation) {
         (Some(run), Err(reason)) => {
             return Err(BuildError::NoIsolation {
                 at: run.to_string(),
-                reason: reason.clone(),
+                source: reason.clone(),
             })
         }
         (Some(_), Ok(i)) => tracing::info!(isolation = %i, "RUN isolation"),

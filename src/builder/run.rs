@@ -163,9 +163,9 @@ pub async fn execute(
     let isolation = shared
         .isolation
         .clone()
-        .map_err(|reason| BuildError::NoIsolation {
+        .map_err(|source| BuildError::NoIsolation {
             at: at.clone(),
-            reason,
+            source,
         })?;
     let new_network = match run.network.as_deref() {
         None | Some("default") | Some("host") => false,
