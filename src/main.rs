@@ -159,10 +159,9 @@ fn choose_isolation(invocation: &BuildInvocation, plan: IsolationPlan) -> Isolat
 fn build(run: BuildRun, isolation: Result<sandbox::Isolation, sandbox::SandboxError>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let cancel = Cancellation::new();
+    // The handlers are installed before the build starts, so an early signal is not lost.
+    cancel_on_signals(cancel.clone())?;
     let result: anyhow::Result<()> = runtime.block_on(async {
-        // The handlers are installed before the build starts, so an early signal is not lost.
-        let watch = cancel_on_signals(cancel.clone())?;
-        tokio::spawn(watch);
         match run {
             BuildRun::Multi(request) => {
                 kaniko::coordinator::build_multi_platform(request, isolation, &cancel)
@@ -181,18 +180,29 @@ fn build(run: BuildRun, isolation: Result<sandbox::Isolation, sandbox::SandboxEr
     result
 }
 
-/// Turns the first SIGINT or SIGTERM into a cancellation of the build.
-fn cancel_on_signals(cancel: Cancellation) -> std::io::Result<impl std::future::Future<Output = ()>> {
+/// Turns the first SIGINT or SIGTERM into a cancellation of the build. The signals are watched
+/// on a thread of their own with its own small runtime, so that a build blocked in I/O on every
+/// worker of the main runtime cannot keep a signal from being noticed.
+fn cancel_on_signals(cancel: Cancellation) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        let reason = tokio::select! {
-            _ = int.recv() => "SIGINT",
-            _ = term.recv() => "SIGTERM",
-        };
-        cancel.cancel(reason);
-    })
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let (mut term, mut int) = runtime.block_on(async {
+        Ok::<_, std::io::Error>((signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?))
+    })?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let reason = tokio::select! {
+                    _ = int.recv() => "SIGINT",
+                    _ = term.recv() => "SIGTERM",
+                };
+                cancel.cancel(reason);
+            })
+        })?;
+    Ok(())
 }
 
 /// Prints `error: <outermost>: <cause>: …` on one line (one JSON record with `--log-format=json`),

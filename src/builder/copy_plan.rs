@@ -343,17 +343,7 @@ mod tests {
                 layer: 0,
             },
         );
-        v.apply(
-            "etc/hosts",
-            Node {
-                kind: NodeKind::File { size: 1 },
-                mode: 0o644,
-                uid: 0,
-                gid: 0,
-                mtime: 0,
-                layer: 0,
-            },
-        );
+        v.apply("etc/hosts", Node::file(1, 0o644, 0, 0, 0));
         v
     }
 
@@ -449,19 +439,20 @@ mod tests {
         assert!(matches!(e, Err(CopyPlanError::NotADirectory { .. })));
     }
 
+    /// Two one-file sources, `a` and `b`.
+    fn two_sources() -> Vec<SourceMatch> {
+        ["a", "b"]
+            .map(|name| SourceMatch {
+                name: name.into(),
+                entries: vec![file("")],
+            })
+            .into()
+    }
+
     #[test]
     fn several_sources_go_into_the_destination() {
         let v = base();
-        let m = vec![
-            SourceMatch {
-                name: "a".into(),
-                entries: vec![file("")],
-            },
-            SourceMatch {
-                name: "b".into(),
-                entries: vec![file("")],
-            },
-        ];
+        let m = two_sources();
         let p = plan_copy(&v, "/", "/d/", &m, true, &CopyOptions::default()).unwrap();
         assert_eq!(paths(&p), ["d", "d/a", "d/b"]);
     }
@@ -469,16 +460,7 @@ mod tests {
     #[test]
     fn several_sources_into_a_destination_without_slash_is_an_error() {
         let v = base();
-        let m = vec![
-            SourceMatch {
-                name: "a".into(),
-                entries: vec![file("")],
-            },
-            SourceMatch {
-                name: "b".into(),
-                entries: vec![file("")],
-            },
-        ];
+        let m = two_sources();
         let err = plan_copy(&v, "/", "/d", &m, true, &CopyOptions::default()).unwrap_err();
         assert_eq!(
             err,

@@ -287,14 +287,7 @@ mod tests {
     use super::*;
 
     fn file(layer: usize) -> Node {
-        Node {
-            kind: NodeKind::File { size: 1 },
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            mtime: 0,
-            layer,
-        }
+        Node::file(1, 0o644, 0, 0, layer)
     }
     fn link(t: &str) -> Node {
         Node {

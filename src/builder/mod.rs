@@ -120,14 +120,15 @@ async fn build(
     workspace: &Workspace,
 ) -> Result<BuildOutcome, BuildError> {
     let registry = RegistryClient::new(&request.registry, Keychain::from_env())?;
+    let prepared = prepare(request, &registry, workspace, isolation).await?;
+    // Before the work: a destination we cannot push to should fail the build in seconds, not after
+    // it. After prepare, whose refusals need no network.
     let outputs = &request.outputs;
-    // Before any work: a destination we cannot push to should fail the build in seconds, not after it.
     if outputs.push && !outputs.skip_push_permission_check {
         for dest in &outputs.destinations {
             registry.check_push_permission(dest).await?;
         }
     }
-    let prepared = prepare(request, &registry, workspace, isolation).await?;
     let image = execute(request, &prepared, &registry, workspace).await?;
     let digest = image.digest().clone();
     tracing::info!(%digest, "built image");

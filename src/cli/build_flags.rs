@@ -186,7 +186,18 @@ pub struct BuildFlags {
         long,
         hide = true,
         value_name = "JSON",
-        conflicts_with_all = ["destinations", "build_args", "custom_platform", "multi_platform", "target", "tar_path", "digest_file", "no_push", "context_sub_path"]
+        conflicts_with_all = [
+            "context", "dockerfile", "destinations", "build_args", "custom_platform", "multi_platform",
+            "target", "tar_path",
+            "digest_file", "image_name_with_digest_file", "image_name_tag_with_digest_file",
+            "metadata_file", "oci_layout_path", "no_push", "push_by_digest", "context_sub_path",
+            "labels", "reproducible", "skip_unused_stages", "oci_mode", "compression",
+            "compression_level", "force_compression", "snapshot_mode", "single_snapshot",
+            "ignore_paths", "skip_push_permission_check", "insecure", "insecure_pull",
+            "insecure_registries", "skip_tls_verify", "skip_tls_verify_pull",
+            "skip_tls_verify_registries", "registry_mirrors", "registry_certificates",
+            "push_retry", "image_download_retry",
+        ]
     )]
     pub build_request: Option<String>,
 
