@@ -111,7 +111,7 @@ fn collect_after(text: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Code without `//` comments (doc links name modules without depending on them) and string literals.
+/// Code without `//` comment lines: doc links name modules without depending on them.
 fn code_of(source: &str) -> String {
     source
         .lines()

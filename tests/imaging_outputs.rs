@@ -17,7 +17,7 @@ use kaniko::image::media_type;
 use kaniko::image::{
     AssembledImage, Digest, History, ImageAssembler, ImageConfig, ImageIndex, ImageManifest, ManifestFormat,
 };
-use kaniko::output::digest_file::{write_digest_file, write_image_name_tag_with_digest_file, Destination};
+use kaniko::output::digest_file::{write_digest_file, write_image_name_tag_with_digest_file};
 use kaniko::output::{
     write_layout, write_tarball, DirBlobFetcher, LayoutWrite, NoRemoteBlobs, OutputError, TarballImage,
 };
@@ -589,10 +589,7 @@ fn failed_output_leaves_nothing_behind() {
     assert!(matches!(err, OutputError::BlobMismatch { .. }), "{err}");
     assert!(!layout.join("index.json").exists());
 
-    let dests = [Destination {
-        repository: "index.docker.io/library/x".into(),
-        tag: "latest".into(),
-    }];
+    let dests = [kaniko::registry::Reference::parse("x").unwrap()];
     write_digest_file(&fx.work.join("d"), image.digest()).unwrap();
     write_image_name_tag_with_digest_file(&fx.work.join("t"), &dests, image.digest()).unwrap();
     assert_eq!(

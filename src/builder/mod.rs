@@ -197,7 +197,8 @@ pub async fn execute(
         global_args: prepared.plan.global_args.clone(),
         now,
         layer_options: LayerOptions {
-            mtime_override: request.reproducible_epoch.map(|e| u64::try_from(e).unwrap_or(0)),
+            // A reproducible build stamps every entry with its timestamp, the epoch.
+            mtime_override: request.reproducible_epoch.map(|_| now),
             compression: request.format.compression,
             level: request.format.compression_level,
             ..LayerOptions::default()

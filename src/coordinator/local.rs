@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use tracing::Instrument;
 
 use super::{CoordinatorError, Driver};
-use crate::builder::native::emulated_run;
+use crate::builder::native::NativeCheck;
 use crate::builder::BuildRequest;
 use crate::cancel::Cancellation;
 use crate::index::PlatformImage;
@@ -22,33 +22,16 @@ use crate::sandbox::{Isolation, SandboxError};
 /// Builds each platform here.
 pub struct LocalDriver<'a> {
     /// The build every platform runs ([`BuildRequest::for_platform`] makes each one's).
-    build: &'a BuildRequest,
-    platforms: &'a [Platform],
-    require_native_nodes: bool,
-    isolation: Result<Isolation, SandboxError>,
-    host: Platform,
-    cancel: &'a Cancellation,
+    pub build: &'a BuildRequest,
+    pub platforms: &'a [Platform],
+    /// Refuse a platform whose RUN steps would need emulation.
+    pub require_native_nodes: bool,
+    pub isolation: Result<Isolation, SandboxError>,
+    pub host: Platform,
+    pub cancel: &'a Cancellation,
 }
 
-impl<'a> LocalDriver<'a> {
-    pub fn new(
-        build: &'a BuildRequest,
-        platforms: &'a [Platform],
-        require_native_nodes: bool,
-        isolation: Result<Isolation, SandboxError>,
-        host: Platform,
-        cancel: &'a Cancellation,
-    ) -> Self {
-        Self {
-            build,
-            platforms,
-            require_native_nodes,
-            isolation,
-            host,
-            cancel,
-        }
-    }
-
+impl LocalDriver<'_> {
     /// How many platforms build at once: one per core, except in container isolation, where the
     /// build's root filesystem is the container's own `/` and two builds would overwrite each other.
     pub fn concurrency(&self, platforms: usize, cores: usize) -> usize {
@@ -84,16 +67,19 @@ impl Driver for LocalDriver<'_> {
     }
 
     async fn validate(&mut self, _registry: &RegistryClient) -> Result<(), CoordinatorError> {
-        for platform in self.platforms {
-            if self.host.matches(platform) {
-                continue;
-            }
-            let at = emulated_run(&self.build.for_platform(platform), &self.host).map_err(|e| {
-                CoordinatorError::Build {
-                    platform: platform.to_string(),
-                    source: Box::new(e),
-                }
-            })?;
+        let foreign: Vec<&Platform> = self.platforms.iter().filter(|p| !self.host.matches(p)).collect();
+        let Some(first) = foreign.first() else {
+            return Ok(());
+        };
+        let failed = |platform: &Platform, e| CoordinatorError::Build {
+            platform: platform.to_string(),
+            source: Box::new(e),
+        };
+        let check = NativeCheck::open(self.build).map_err(|e| failed(first, e))?;
+        for platform in foreign {
+            let at = check
+                .emulated_run(&self.build.for_platform(platform), &self.host)
+                .map_err(|e| failed(platform, e))?;
             match at {
                 None => {
                     tracing::info!(%platform, host = %self.host, "no RUN executes under this platform: building it natively")

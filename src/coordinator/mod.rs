@@ -162,14 +162,14 @@ pub async fn build_multi_platform(
     };
     match &request.driver {
         DriverRequest::Local { require_native_nodes } => {
-            let mut driver = LocalDriver::new(
-                &request.build,
-                &request.platforms,
-                *require_native_nodes,
+            let mut driver = LocalDriver {
+                build: &request.build,
+                platforms: &request.platforms,
+                require_native_nodes: *require_native_nodes,
                 isolation,
-                crate::platform::Platform::host(),
+                host: crate::platform::Platform::host(),
                 cancel,
-            );
+            };
             run(&mut driver, &registry, &target).await
         }
         DriverRequest::Ci(inputs) => {

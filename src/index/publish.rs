@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use super::assemble::BuiltIndex;
 use super::IndexError;
-use crate::output::publish::{destination_name, write_records, Publication, RecordFiles, Subject};
+use crate::output::publish::{write_records, Publication, RecordFiles, Subject};
 use crate::output::record::index_platforms;
 use crate::registry::{Reference, RegistryClient};
 
@@ -33,8 +33,7 @@ pub async fn publish_index(
             registry
                 .put_manifest(dest, &built.bytes, &built.descriptor.media_type)
                 .await?;
-            let name = destination_name(dest);
-            tracing::info!(destination = %format!("{}:{}", name.repository, name.tag), digest = %built.digest(), platforms = built.index.manifests.len(), "pushed the image index");
+            tracing::info!(destination = %dest.repo_tag(), digest = %built.digest(), platforms = built.index.manifests.len(), "pushed the image index");
         }
     } else {
         let mut out = std::io::stdout().lock();

@@ -16,15 +16,7 @@ use std::path::Path;
 use super::atomic_file::AtomicFile;
 use super::OutputError;
 use crate::image::Digest;
-
-/// One pushed destination as the digest files name it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Destination {
-    /// Fully qualified repository, e.g. `index.docker.io/bob/image`.
-    pub repository: String,
-    /// The tag pushed (kaniko defaults it to `latest`).
-    pub tag: String,
-}
+use crate::registry::Reference;
 
 /// `--digest-file`: the image digest alone, no newline.
 pub fn write_digest_file(path: &Path, digest: &Digest) -> Result<(), OutputError> {
@@ -34,12 +26,12 @@ pub fn write_digest_file(path: &Path, digest: &Digest) -> Result<(), OutputError
 /// `--image-name-with-digest-file`: `<repository>@<digest>` per destination, each line ended by `\n`.
 pub fn write_image_name_with_digest_file(
     path: &Path,
-    destinations: &[Destination],
+    destinations: &[Reference],
     digest: &Digest,
 ) -> Result<(), OutputError> {
     let text: String = destinations
         .iter()
-        .map(|d| format!("{}@{digest}\n", d.repository))
+        .map(|d| format!("{}@{digest}\n", d.repository_url()))
         .collect();
     AtomicFile::write_all_to(path, text.as_bytes())
 }
@@ -48,12 +40,12 @@ pub fn write_image_name_with_digest_file(
 /// ended by `\n`.
 pub fn write_image_name_tag_with_digest_file(
     path: &Path,
-    destinations: &[Destination],
+    destinations: &[Reference],
     digest: &Digest,
 ) -> Result<(), OutputError> {
     let text: String = destinations
         .iter()
-        .map(|d| format!("{}:{}@{digest}\n", d.repository, d.tag))
+        .map(|d| format!("{}@{digest}\n", d.repo_tag()))
         .collect();
     AtomicFile::write_all_to(path, text.as_bytes())
 }
@@ -66,15 +58,9 @@ mod tests {
     fn formats_match_kaniko() {
         let dir = tempfile::tempdir().unwrap();
         let digest = Digest::of(b"manifest");
-        let dests = vec![
-            Destination {
-                repository: "gcr.io/foo/bar".into(),
-                tag: "123".into(),
-            },
-            Destination {
-                repository: "index.docker.io/bob/image".into(),
-                tag: "latest".into(),
-            },
+        let dests = [
+            Reference::parse("gcr.io/foo/bar:123").unwrap(),
+            Reference::parse("bob/image").unwrap(),
         ];
         let p = dir.path().join("nested/digest");
         write_digest_file(&p, &digest).unwrap();

@@ -1,14 +1,14 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
 //! The records every command writes about what it published, image or index alike: kaniko's digest
-//! files and the metadata record, with the destinations named one way
+//! files and the metadata record, with the destinations named one way, by [`Reference`]
 //! (`registry/repository:tag`, or `registry/repository@digest` for a push by digest).
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::digest_file::{self, Destination};
+use super::digest_file;
 use super::record::BuildRecord;
 use super::OutputError;
 use crate::image::{Descriptor, Digest};
@@ -59,48 +59,42 @@ pub struct Publication<'a> {
     pub subject: Subject,
 }
 
-/// `destination` as the records name it: fully qualified repository and its tag (`latest` by
-/// default).
-pub fn destination_name(destination: &Reference) -> Destination {
-    Destination {
-        repository: destination.repository_url(),
-        tag: destination.tag_or_default().to_string(),
-    }
-}
-
 /// Writes every record file that was asked for.
 pub fn write_records(files: &RecordFiles, published: &Publication<'_>) -> Result<(), OutputError> {
     let digest = &published.descriptor.digest;
-    let named: Vec<Destination> = published.destinations.iter().map(destination_name).collect();
     if let Some(p) = &files.digest_file {
         digest_file::write_digest_file(p, digest)?;
     }
     if let Some(p) = &files.image_name_with_digest_file {
-        digest_file::write_image_name_with_digest_file(p, &named, digest)?;
+        digest_file::write_image_name_with_digest_file(p, published.destinations, digest)?;
     }
     if let Some(p) = &files.image_name_tag_with_digest_file {
-        digest_file::write_image_name_tag_with_digest_file(p, &named, digest)?;
+        digest_file::write_image_name_tag_with_digest_file(p, published.destinations, digest)?;
     }
     if let Some(p) = &files.metadata_file {
-        metadata_record(published, &named).write(p)?;
+        metadata_record(published).write(p)?;
     }
     Ok(())
 }
 
-fn metadata_record(published: &Publication<'_>, named: &[Destination]) -> BuildRecord {
+fn metadata_record(published: &Publication<'_>) -> BuildRecord {
     let digest = &published.descriptor.digest;
+    let destinations = published.destinations;
     let names = match published.in_destinations {
         false => Vec::new(),
-        true => named
+        true => destinations
             .iter()
-            .map(|n| match published.by_digest {
-                true => format!("{}@{digest}", n.repository),
-                false => format!("{}:{}", n.repository, n.tag),
+            .map(|d| match published.by_digest {
+                true => format!("{}@{digest}", d.repository_url()),
+                false => d.repo_tag(),
             })
             .collect(),
     };
     let mut record = BuildRecord::new(
-        named.first().map(|n| n.repository.clone()).unwrap_or_default(),
+        destinations
+            .first()
+            .map(Reference::repository_url)
+            .unwrap_or_default(),
         digest.clone(),
         published.descriptor.size,
         published.descriptor.media_type.clone(),
