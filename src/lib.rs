@@ -15,6 +15,7 @@
 //! The library is silent: it emits `tracing` events and only the binary installs a subscriber.
 
 pub mod builder;
+pub mod cache;
 pub mod cancel;
 pub mod cli;
 pub mod context;

@@ -19,6 +19,10 @@ use crate::registry::{Reference, RegistryClient};
 pub struct StageImage {
     pub assembler: ImageAssembler,
     pub view: Option<std::sync::Arc<LoadedView>>,
+    /// Where the stage's layer cache chain starts or ended: the pulled image's manifest digest for
+    /// the platform, the parent stage's final key, scratch and the platform. `None` when no
+    /// step after this point may be cached (an input the keys cannot see came in).
+    pub cache_key: Option<crate::cache::CacheKey>,
 }
 
 /// Pulls `name` for `platform`: manifest (following an index), config; layers stay remote.
@@ -56,6 +60,9 @@ pub async fn pull(
     Ok(StageImage {
         assembler,
         view: None,
+        cache_key: Some(crate::cache::CacheKey::from_base_manifest(
+            &resolved.manifest.digest.to_string(),
+        )),
     })
 }
 

@@ -286,6 +286,7 @@ fn scratch_stage(platform: &Platform) -> StageImage {
     StageImage {
         assembler,
         view: Some(Arc::new(LoadedView::default())),
+        cache_key: Some(crate::cache::CacheKey::scratch(&platform.to_string())),
     }
 }
 

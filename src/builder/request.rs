@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::CacheOptions;
 use crate::image::OciMode;
 use crate::output::publish::RecordFiles;
 use crate::platform::Platform;
@@ -38,6 +39,8 @@ pub struct BuildRequest {
     pub snapshot: SnapshotOptions,
     pub outputs: Outputs,
     pub registry: RegistryOptions,
+    /// The layer cache (`--cache*`).
+    pub cache: CacheOptions,
     /// kaniko's directory, where the build's working files live (`--kaniko-dir`). It belongs to the
     /// machine that runs the build, so a serialized request leaves it out and the receiving side
     /// fills in its own.

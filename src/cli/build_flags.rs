@@ -175,6 +175,9 @@ pub struct BuildFlags {
     pub force_compression: bool,
 
     #[command(flatten)]
+    pub cache: CacheFlags,
+
+    #[command(flatten)]
     pub registry: RegistryFlags,
 
     #[command(flatten)]
@@ -196,11 +199,56 @@ pub struct BuildFlags {
             "ignore_paths", "skip_push_permission_check", "insecure", "insecure_pull",
             "insecure_registries", "skip_tls_verify", "skip_tls_verify_pull",
             "skip_tls_verify_registries", "registry_mirrors", "registry_certificates",
-            "push_retry", "image_download_retry",
+            "push_retry", "image_download_retry", "cache", "cache_repo", "cache_ttl",
+            "cache_copy_layers", "cache_run_layers", "compressed_caching", "no_push_cache",
+            "arch_cache_repo_suffix",
         ]
     )]
     pub build_request: Option<String>,
 
     #[command(flatten)]
     pub log: LogFlags,
+}
+
+/// The layer cache's flags (kaniko's names and defaults; docs/caching.md).
+#[derive(Debug, Clone, Args, Default)]
+pub struct CacheFlags {
+    /// Cache layers: look each RUN (and with --cache-copy-layers, COPY/ADD) step up in the cache
+    /// repository, reuse the hits and store the steps that ran.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Cache")]
+    pub cache: bool,
+
+    /// Where cache entries live: a registry repository, or `oci:DIR` for an OCI image layout.
+    /// Default: `<first destination's repository>/cache`.
+    #[arg(long, value_name = "REPO", help_heading = "Cache")]
+    pub cache_repo: Option<String>,
+
+    /// Directory of base images saved by `kaniko warmer`, and of layer blobs kept across builds.
+    #[arg(long, default_value = crate::cache::options::DEFAULT_CACHE_DIR, value_name = "DIR", help_heading = "Cache")]
+    pub cache_dir: std::path::PathBuf,
+
+    /// Cache entries older than this are misses (Go-style duration: `336h`, `30m`, `90s`).
+    #[arg(long, default_value = "336h", value_name = "DURATION", help_heading = "Cache")]
+    pub cache_ttl: String,
+
+    /// Cache COPY and ADD layers too (off by default, as in kaniko: they are cheap to redo).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Cache")]
+    pub cache_copy_layers: bool,
+
+    /// Cache RUN layers.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true", help_heading = "Cache")]
+    pub cache_run_layers: bool,
+
+    /// Accepted for kaniko's pipelines: snapshots stream to disk, so memory stays flat either way.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true", help_heading = "Cache")]
+    pub compressed_caching: bool,
+
+    /// Look steps up in the cache but do not store new entries.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Cache")]
+    pub no_push_cache: bool,
+
+    /// One cache repository per architecture: `<cache repo>-amd64`, `<cache repo>-arm64`, also in
+    /// each platform's build of a multi-platform run and in each leg of a CI matrix.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Cache")]
+    pub arch_cache_repo_suffix: bool,
 }

@@ -11,6 +11,7 @@ use super::shared_flags::{IndexFlags, K8sFlags, LogFlags, RegistryFlags};
 use super::BuildFlags;
 use crate::builder::request::{ImageFormat, Outputs, SnapshotOptions, Source};
 use crate::builder::BuildRequest;
+use crate::cache::{CacheOptions, CacheRepo};
 use crate::coordinator::{
     DriverKind, DriverRequest, K8sSettings, MatrixInputs, MultiPlatformRequest, PodLog,
 };
@@ -73,6 +74,8 @@ pub enum SettingsError {
     Annotation { value: String },
     #[error("--legacy-manifest-list: a Docker manifest list has no annotations; drop --index-annotations or publish an OCI index")]
     LegacyAnnotations,
+    #[error("{0}")]
+    Cache(String),
     #[error("invalid --build-request: {0}")]
     BuildRequest(#[source] serde_json::Error),
 }
@@ -242,7 +245,36 @@ fn build_request(
             },
         },
         registry: registry_options(&flags.registry)?,
+        cache: cache_options(&flags.cache)?,
         kaniko_dir: flags.kaniko_dir.clone(),
+    })
+}
+
+/// Validates the cache flags.
+pub fn cache_options(flags: &super::build_flags::CacheFlags) -> Result<CacheOptions, SettingsError> {
+    let ttl = humantime::parse_duration(&flags.cache_ttl).map_err(|e| {
+        SettingsError::Cache(format!(
+            "invalid --cache-ttl {:?}: {e} (expected a duration such as 336h or 30m)",
+            flags.cache_ttl
+        ))
+    })?;
+    let repo = flags
+        .cache_repo
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .map(CacheRepo::parse)
+        .transpose()
+        .map_err(|e| SettingsError::Cache(format!("invalid --cache-repo: {e}")))?;
+    Ok(CacheOptions {
+        enabled: flags.cache,
+        repo,
+        dir: flags.cache_dir.clone(),
+        ttl_secs: ttl.as_secs(),
+        copy_layers: flags.cache_copy_layers,
+        run_layers: flags.cache_run_layers,
+        compressed: flags.compressed_caching,
+        push: !flags.no_push_cache,
+        arch_suffix: flags.arch_cache_repo_suffix,
     })
 }
 
@@ -735,6 +767,17 @@ mod tests {
                 push_retry: 5,
                 image_download_retry: 2,
                 retry_timing: Default::default(),
+            },
+            cache: CacheOptions {
+                enabled: true,
+                repo: Some(CacheRepo::Registry("r.example/team/cache".into())),
+                dir: "/var/kaniko-cache".into(),
+                ttl_secs: 3600,
+                copy_layers: true,
+                run_layers: false,
+                compressed: false,
+                push: false,
+                arch_suffix: true,
             },
             kaniko_dir: "/kaniko".into(),
         }

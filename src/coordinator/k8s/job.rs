@@ -212,6 +212,7 @@ mod tests {
             reproducible_epoch: Some(1_700_000_000),
             format: ImageFormat::default(),
             snapshot: SnapshotOptions::default(),
+            cache: Default::default(),
             outputs: Outputs {
                 destinations: vec![Reference::parse("registry.example.com/team/app:1").unwrap()],
                 push: true,

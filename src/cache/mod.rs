@@ -1,0 +1,13 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! The layer cache: what a step's layer is keyed by ([`key`]), how an entry is stored
+//! ([`entry`]) in a registry repository or an OCI layout ([`store`]), and the settings
+//! ([`options`]). The builder computes the keys of a stage before any step runs, probes them
+//! together, and takes the longest run of hits; docs/caching.md has the whole design.
+
+pub mod entry;
+pub mod key;
+pub mod options;
+
+pub use key::{CacheKey, KeyParts};
+pub use options::{CacheOptions, CacheRepo};
