@@ -72,7 +72,7 @@ impl CopySpec {
 }
 
 /// Where `COPY --from` reads: another stage's image or a pulled one.
-enum FromImage {
+pub(super) enum FromImage {
     Stage(usize),
     Image(String),
 }
@@ -303,7 +303,7 @@ fn resolve_owner(view: &LoadedView, spec: &str) -> Result<(u32, u32), String> {
     db.resolve(spec).map_err(|e| e.to_string())
 }
 
-fn resolve_from(stage: &StageRun<'_>, from: &str) -> FromImage {
+pub(super) fn resolve_from(stage: &StageRun<'_>, from: &str) -> FromImage {
     let df = stage.shared.dockerfile;
     if let Ok(i) = from.parse::<usize>() {
         if i < df.stages.len() {
@@ -478,7 +478,7 @@ fn content_of(view: &FsView, full: &str) -> (SourceKind, Content) {
 
 /// A context source and everything below it that the ignore rules and --exclude keep. Context files
 /// are owned by root in the image, as docker build does.
-fn context_source(
+pub(super) fn context_source(
     ctx: &context::BuildContext,
     entry: &ContextEntry,
     excludes: &IgnoreMatcher,
@@ -531,7 +531,7 @@ fn dev_minor(rdev: u64) -> u32 {
     libc::minor(rdev as libc::dev_t)
 }
 
-fn is_local_archive(entry: &ContextEntry) -> bool {
+pub(super) fn is_local_archive(entry: &ContextEntry) -> bool {
     entry.metadata.kind == EntryKind::File && context::is_archive_file(&entry.abs_path).unwrap_or(false)
 }
 

@@ -6,11 +6,13 @@
 //! pushed or written until every stage has succeeded. The build's input is a [`BuildRequest`].
 
 pub mod context_image;
+pub mod cache_keys;
 pub mod copy;
 pub mod copy_plan;
 pub mod error;
 pub mod fsview;
 pub mod images;
+pub mod layer_cache;
 pub mod layers;
 pub mod native;
 pub mod plan;
@@ -62,6 +64,8 @@ pub struct Shared<'a> {
     pub layer_options: LayerOptions,
     /// How RUN is isolated, or why no mode works here (reported only if a RUN comes up).
     pub isolation: Result<Isolation, SandboxError>,
+    /// The layer cache, when `--cache` is on.
+    pub layer_cache: Option<layer_cache::LayerCache>,
 }
 
 /// A finished build.
@@ -204,6 +208,7 @@ pub async fn execute(
             ..LayerOptions::default()
         },
         isolation: prepared.isolation.clone(),
+        layer_cache: layer_cache::LayerCache::open(request, registry),
     };
     let plan = &prepared.plan.plan;
     let mut done: BTreeMap<usize, StageImage> = BTreeMap::new();
@@ -230,6 +235,7 @@ pub async fn execute(
                     }
                 };
                 let mut run = StageRun::new(&shared, &done, &mut cache, platform, i, base);
+                run.plan_cache().await;
                 run.run_onbuild_triggers().await?;
                 for instruction in &stage.instructions {
                     run.step(instruction).await?;
@@ -248,6 +254,12 @@ pub async fn execute(
         )
         .await?;
         done.insert(i, image);
+    }
+    if let Some(cache) = &shared.layer_cache {
+        // Entries go up while the build runs; the last ones are waited for here.
+        let started = std::time::Instant::now();
+        cache.finish().await;
+        measure::phase("cache pushes", started.elapsed());
     }
     let mut target = done.remove(&plan.target).ok_or_else(|| BuildError::Internal {
         message: format!("target stage {} was not built", plan.target),

@@ -8,6 +8,7 @@
 pub mod entry;
 pub mod key;
 pub mod options;
+pub mod store;
 
 pub use key::{CacheKey, KeyParts};
 pub use options::{CacheOptions, CacheRepo};

@@ -227,6 +227,12 @@ impl ImageAssembler {
         });
     }
 
+    /// Appends a layer whose blob is already somewhere (a cache entry), with its history entry.
+    pub fn append_located_layer(&mut self, layer: AssembledLayer, history: History) {
+        self.config.push_layer(layer.diff_id.clone(), history);
+        self.layers.push(layer);
+    }
+
     /// Records a step that produced no layer.
     pub fn append_history(&mut self, history: History) {
         self.config.push_empty_layer_history(history);

@@ -50,6 +50,8 @@ measure_kinds! {
     Snapshot => "snapshot",
     /// An image was looked up among those the build already pulled.
     Cache => "cache",
+    /// A layer step was looked up in the layer cache (`--cache`).
+    LayerCache => "layer_cache",
     /// A registry request was retried.
     Retry => "retry",
     /// A phase of the build ended.
@@ -130,6 +132,17 @@ pub fn snapshot_scanned(files: u64, took: Duration) {
 /// An image was looked up among those this build already pulled.
 pub fn image_cache(hit: bool) {
     tracing::info!(target: METRICS_TARGET, kind = MeasureKind::Cache.as_str(), hit);
+}
+
+/// A layer step was looked up in the layer cache: `Some(true)` a hit, `Some(false)` a miss,
+/// `None` not cached (by option, or an input the key cannot see). `stage` and `step` name it.
+pub fn layer_cache(stage: &str, step: &str, hit: Option<bool>) {
+    let result = match hit {
+        Some(true) => "hit",
+        Some(false) => "miss",
+        None => "uncached",
+    };
+    tracing::info!(target: METRICS_TARGET, kind = MeasureKind::LayerCache.as_str(), stage, step, result);
 }
 
 /// A registry request is retried, for `reason` (a status code or `transport`).

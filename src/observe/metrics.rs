@@ -62,6 +62,11 @@ pub struct Counts {
     pub files_scanned: u64,
     pub cache_hits: u64,
     pub cache_misses: u64,
+    pub layer_cache_hits: u64,
+    pub layer_cache_misses: u64,
+    pub layer_cache_uncached: u64,
+    /// Each layer step's lookup: stage, step and result.
+    pub layer_cache_steps: Vec<BTreeMap<&'static str, String>>,
     pub retries: BTreeMap<String, u64>,
     pub phases: BTreeMap<String, f64>,
     pub stages: Vec<Timed>,
@@ -153,6 +158,19 @@ impl Metrics {
                 Some(true) => c.cache_hits += 1,
                 _ => c.cache_misses += 1,
             },
+            MeasureKind::LayerCache => {
+                let text = |k: &str| fields.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                match text("result").as_str() {
+                    "hit" => c.layer_cache_hits += 1,
+                    "miss" => c.layer_cache_misses += 1,
+                    _ => c.layer_cache_uncached += 1,
+                }
+                c.layer_cache_steps.push(BTreeMap::from([
+                    ("stage", text("stage")),
+                    ("step", text("step")),
+                    ("result", text("result")),
+                ]));
+            }
             MeasureKind::Retry => {
                 let reason = fields.get("reason").and_then(Value::as_str).unwrap_or("unknown");
                 *c.retries.entry(reason.to_string()).or_default() += 1;
@@ -299,6 +317,21 @@ impl Metrics {
                 "Images that had to be fetched.",
                 c.cache_misses,
             ),
+            (
+                "kaniko_layer_cache_hits_total",
+                "Layer steps taken from the layer cache (--cache).",
+                c.layer_cache_hits,
+            ),
+            (
+                "kaniko_layer_cache_misses_total",
+                "Layer steps looked up in the layer cache and not found.",
+                c.layer_cache_misses,
+            ),
+            (
+                "kaniko_layer_cache_uncached_total",
+                "Layer steps not cached (by option, or after an input no key can see).",
+                c.layer_cache_uncached,
+            ),
         ]);
         let scanned: Vec<(String, String)> = c
             .snapshots
@@ -441,6 +474,7 @@ mod tests {
             MeasureKind::LayerWritten => measure::layer_written(7, 3),
             MeasureKind::Snapshot => measure::snapshot_scanned(7, Duration::from_millis(5)),
             MeasureKind::Cache => measure::image_cache(true),
+            MeasureKind::LayerCache => measure::layer_cache("build", "RUN true", Some(true)),
             MeasureKind::Retry => measure::retry("503"),
             MeasureKind::Phase => measure::phase("context", Duration::from_millis(5)),
             MeasureKind::Step => measure::step_done(Duration::from_millis(5), true),

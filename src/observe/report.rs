@@ -86,6 +86,12 @@ pub fn build(metrics: &Metrics) -> Value {
         },
         "layers_written": c.layers_written,
         "cache": { "hits": c.cache_hits, "misses": c.cache_misses },
+        "layer_cache": {
+            "hits": c.layer_cache_hits,
+            "misses": c.layer_cache_misses,
+            "uncached": c.layer_cache_uncached,
+            "steps": c.layer_cache_steps,
+        },
         "retries": c.retries,
     })
 }

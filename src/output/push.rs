@@ -39,11 +39,13 @@ pub async fn push_image(
                 registry: host,
                 repository,
             } => {
+                let source = Reference::parse(&format!("{host}/{repository}"))?.with_digest(digest.clone());
                 if registry.blob_exists(destination, digest).await?.is_some() {
                     BlobPush::Existed
+                } else if registry.mount_blob(destination, digest, &source).await? {
+                    // Same registry: no byte leaves it (a fully cached build downloads nothing).
+                    BlobPush::Mounted
                 } else {
-                    let source =
-                        Reference::parse(&format!("{host}/{repository}"))?.with_digest(digest.clone());
                     let cached = blobs.join(digest.hex());
                     if !cached.exists() {
                         registry.get_blob_to_file(&source, digest, &cached).await?;

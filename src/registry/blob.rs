@@ -297,6 +297,56 @@ impl RegistryClient {
         Ok(response)
     }
 
+    /// Asks the registry to mount `digest` from `from` (another repository of the same registry)
+    /// into `reference`'s repository, without sending any bytes. `false` when it declined (an upload
+    /// session it opened instead is cancelled): the caller uploads the blob.
+    pub async fn mount_blob(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        from: &Reference,
+    ) -> Result<bool, RegistryError> {
+        if from.registry() != reference.registry() || from.repository() == reference.repository() {
+            return Ok(false);
+        }
+        let op = Operation::new(
+            format!("mounting blob {digest} from {} into", from.repository()),
+            reference.registry(),
+            reference.repository(),
+        );
+        let mut target = Target::push(reference);
+        target.scopes.push(pull_scope(from.repository()));
+        let location = self
+            .with_retry(&op, Direction::Push, || async {
+                let response = self
+                    .send(&target, |ep| {
+                        let mut url = Self::api_url(ep, &format!("/v2/{}/blobs/uploads/", target.repository))?;
+                        url.query_pairs_mut()
+                            .append_pair("mount", &digest.to_string())
+                            .append_pair("from", from.repository());
+                        Ok(ep.http.post(url).header(CONTENT_LENGTH, 0))
+                    })
+                    .await?;
+                match response.status() {
+                    StatusCode::CREATED => Ok(None),
+                    StatusCode::ACCEPTED => Ok(Some(upload_location(&response, &op)?)),
+                    _ => Err(status_failure(response).await),
+                }
+            })
+            .await?;
+        let Some(session) = location else {
+            tracing::debug!(operation = %op, "blob mounted");
+            measure::blob_not_uploaded(true);
+            return Ok(true);
+        };
+        // Best effort: an abandoned session only costs the registry a little until it expires.
+        let _ = self
+            .send(&target, |ep| Ok(ep.http.delete(session.clone())))
+            .await;
+        tracing::debug!(operation = %op, "mount declined");
+        Ok(false)
+    }
+
     /// Pushes a blob unless the repository already has it. With `mount_from` (another repository of
     /// the same registry that has the blob) a cross-repository mount is asked for first; a registry that
     /// answers the mount with 202 gets the blob uploaded in the session it opened.

@@ -1,0 +1,148 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! The parts of each layer step's cache key, from what is known before the step runs: the
+//! expanded instruction with every flag, the state a RUN sees (environment, USER, WORKDIR, SHELL,
+//! the build args declared in scope), the files a COPY or ADD takes from the context (after
+//! .dockerignore and --exclude: name, type, mode after --chmod, link target, content hash), the
+//! key of a stage or the digest of an image it copies from, and the settings that change a
+//! layer's bytes. `None` means the step cannot be keyed (an ADD of a URL without --checksum, a
+//! source that cannot be read): it and every later step of the stage are not cached.
+
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+use sha2::{Digest as _, Sha256};
+
+use super::copy::{context_source, is_local_archive, resolve_from, CopySpec, FromImage};
+use super::copy_plan::{Content, SourceKind};
+use super::stage::StageRun;
+use crate::cache::KeyParts;
+use crate::context::IgnoreMatcher;
+use crate::dockerfile::{Run, Source};
+
+/// Settings that change the bytes of any layer a step writes.
+fn layer_settings(stage: &StageRun<'_>, parts: &mut KeyParts) {
+    let request = stage.shared.request;
+    parts.push(
+        "snapshot settings",
+        format!("{:?} reproducible={:?}", request.snapshot, request.reproducible_epoch),
+    );
+}
+
+/// RUN: the command and everything it runs with.
+pub fn run(stage: &StageRun<'_>, run: &Run) -> KeyParts {
+    let mut parts = KeyParts::new("RUN").part("instruction", format!("{run:?}"));
+    let env: Vec<String> = stage
+        .image
+        .assembler
+        .config()
+        .config
+        .as_ref()
+        .map(|c| c.env_pairs().map(|(k, v)| format!("{k}={v}")).collect())
+        .unwrap_or_default();
+    parts.push("environment", env.join("\0"));
+    parts.push("user", stage.user());
+    parts.push("workdir", stage.workdir());
+    parts.push("shell", stage.shell().join("\0"));
+    // Only the arguments declared in this stage so far reach the command: one passed with
+    // --build-arg but never declared here changes nothing.
+    let args: Vec<String> = stage.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    parts.push("build args in scope", args.join("\0"));
+    let isolation = match &stage.shared.isolation {
+        Ok(i) => i.to_string(),
+        Err(_) => "none".into(),
+    };
+    parts.push("isolation", isolation);
+    layer_settings(stage, &mut parts);
+    parts
+}
+
+/// WORKDIR: the directory and the user it is created for.
+pub fn workdir(stage: &StageRun<'_>, path: &str) -> KeyParts {
+    let mut parts = KeyParts::new("WORKDIR")
+        .part("path", path)
+        .part("user", stage.user());
+    layer_settings(stage, &mut parts);
+    parts
+}
+
+/// COPY and ADD: the instruction and what it copies. Pulls an image named by `--from` (once per
+/// build; the copy itself reuses it).
+pub async fn copy(stage: &mut StageRun<'_>, spec: &CopySpec) -> Option<KeyParts> {
+    let kind = if spec.is_add { "ADD" } else { "COPY" };
+    let mut parts = KeyParts::new(kind)
+        .part("instruction", format!("{spec:?}"))
+        .part("workdir", stage.workdir());
+    layer_settings(stage, &mut parts);
+    if let Some(from) = &spec.from {
+        let key = match resolve_from(stage, from) {
+            FromImage::Stage(i) => stage.done.get(&i)?.cache_key.clone(),
+            FromImage::Image(name) => {
+                let platform = stage.platform.clone();
+                let registry = stage.shared.registry;
+                stage.cache.get(registry, &name, &platform).await.ok()?.cache_key.clone()
+            }
+        };
+        parts.push("source stage or image", key?.hex());
+        return Some(parts);
+    }
+    parts.push("sources", context_listing(stage, spec)?);
+    Some(parts)
+}
+
+/// One line per copied entry, sources in order, each source's entries sorted.
+fn context_listing(stage: &StageRun<'_>, spec: &CopySpec) -> Option<String> {
+    let context = stage.shared.context;
+    let excludes = IgnoreMatcher::new(&spec.excludes, "--exclude").ok()?;
+    let chmod = spec.chmod.as_deref().and_then(|m| u32::from_str_radix(m, 8).ok());
+    let mut out = String::new();
+    for source in &spec.sources {
+        let Source::Path(p) = source else {
+            // A heredoc's body is part of the instruction.
+            continue;
+        };
+        if spec.is_add && (p.starts_with("http://") || p.starts_with("https://")) {
+            // The checksum (in the instruction) is the content's identity; without one the
+            // content is unknown until downloaded.
+            spec.checksum.as_ref()?;
+            continue;
+        }
+        for entry in context.resolve_sources(p).ok()? {
+            let entry = context.follow_source_link(entry).ok()?;
+            if spec.is_add && spec.unpack && is_local_archive(&entry) {
+                let hash = hash_file(&entry.abs_path)?;
+                let _ = writeln!(out, "archive\t{}\t{hash}", entry.file_name().to_string_lossy());
+                continue;
+            }
+            let matched = context_source(context, &entry, &excludes).ok()?;
+            let mut lines: Vec<Option<String>> = matched
+                .entries
+                .par_iter()
+                .map(|e| {
+                    let (kind, hash) = match (&e.kind, &e.content) {
+                        (SourceKind::File { .. }, Content::Disk(path)) => ("file".to_string(), hash_file(path)?),
+                        (k, _) => (format!("{k:?}"), String::new()),
+                    };
+                    let mode = match (&e.kind, chmod) {
+                        (SourceKind::Symlink(_), _) | (_, None) => e.mode & 0o7777,
+                        (_, Some(m)) => m,
+                    };
+                    Some(format!("{}/{}\t{kind}\t{mode:o}\t{hash}", matched.name, e.rel))
+                })
+                .collect();
+            lines.sort();
+            for line in lines {
+                out.push_str(&line?);
+                out.push('\n');
+            }
+        }
+    }
+    Some(out)
+}
+
+fn hash_file(path: &std::path::Path) -> Option<String> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).ok()?;
+    Some(hex::encode(hasher.finalize()))
+}

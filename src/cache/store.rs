@@ -1,0 +1,341 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Where entries are kept: a registry repository, or an OCI image layout on disk. Both answer the
+//! same questions: is there a usable entry for this key (a probe), where is its layer, store this
+//! entry, and which entry was stored last after this parent (for `--debug-cache`).
+//!
+//! A probe never fails a build: an unreachable repository, a corrupt or foreign manifest under our
+//! tag, a missing layer blob or an expired entry is a miss, with the reason for the log.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::entry::{self, Entry, EntryConfig, EntryLayer};
+use super::key::CacheKey;
+use super::options::CacheRepo;
+use crate::image::media_type::OCI_MANIFEST;
+use crate::image::{Descriptor, Digest, LayerLocation};
+use crate::registry::{BlobSource, Reference, RegistryClient, RegistryError};
+
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// Builds on one machine may share a layout: index.json is rewritten only under this lock (the
+/// same name `kaniko cache prune` locks).
+pub const LAYOUT_LOCK: &str = "index.json.lock";
+
+/// Why storing an entry failed (a warning for the build, never its failure).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not an OCI image layout: {reason}")]
+    NotALayout { path: PathBuf, reason: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What a probe found.
+#[derive(Debug, Clone)]
+pub enum Probe {
+    Hit(Entry),
+    Miss,
+    /// An entry older than the TTL (seconds of age).
+    Expired(u64),
+    /// Something under the tag that cannot be used, and why.
+    Unusable(String),
+}
+
+/// A new entry to store: its config and, when the step wrote one, its layer file.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub config: EntryConfig,
+    pub layer: Option<(PathBuf, EntryLayer)>,
+}
+
+/// A cache repository or layout, opened for one build.
+#[derive(Debug, Clone)]
+pub struct CacheStore {
+    place: Place,
+    ttl_secs: u64,
+    now: u64,
+}
+
+#[derive(Debug, Clone)]
+enum Place {
+    Registry {
+        client: RegistryClient,
+        /// The repository (tagged by each use).
+        repo: Reference,
+    },
+    Layout {
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexDoc {
+    schema_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media_type: Option<String>,
+    #[serde(default)]
+    manifests: Vec<Descriptor>,
+}
+
+impl CacheStore {
+    /// Opens `repo`; entries older than `ttl_secs` (at `now`, seconds since the epoch) are misses.
+    pub fn open(repo: &CacheRepo, client: &RegistryClient, ttl_secs: u64, now: u64) -> Result<Self, RegistryError> {
+        let place = match repo {
+            CacheRepo::Registry(r) => Place::Registry {
+                client: client.clone(),
+                repo: Reference::parse(r)?,
+            },
+            CacheRepo::Layout(dir) => Place::Layout { dir: dir.clone() },
+        };
+        Ok(Self { place, ttl_secs, now })
+    }
+
+    /// Looks `key` up.
+    pub async fn probe(&self, key: &CacheKey) -> Probe {
+        let found = match &self.place {
+            Place::Registry { client, repo } => registry_probe(client, repo, key).await,
+            Place::Layout { dir } => tokio::task::block_in_place(|| layout_probe(dir, key)),
+        };
+        match found {
+            Probe::Hit(e) if self.now.saturating_sub(e.created) > self.ttl_secs => {
+                Probe::Expired(self.now.saturating_sub(e.created))
+            }
+            other => other,
+        }
+    }
+
+    /// Where a hit's layer blob is, for the image and for downloads.
+    pub fn location_of(&self, layer: &EntryLayer) -> LayerLocation {
+        match &self.place {
+            Place::Registry { repo, .. } => LayerLocation::Remote {
+                registry: repo.registry().to_string(),
+                repository: repo.repository().to_string(),
+            },
+            Place::Layout { dir } => LayerLocation::File(layout_blob(dir, &layer.descriptor.digest)),
+        }
+    }
+
+    /// Stores `new` under its key, and as the newest entry after its parent.
+    pub async fn put(&self, new: &NewEntry) -> Result<(), StoreError> {
+        let config_bytes = entry::config_bytes(&new.config);
+        let config = Descriptor::new(
+            entry::CONFIG_MEDIA_TYPE,
+            Digest::of(&config_bytes),
+            config_bytes.len() as u64,
+        );
+        let manifest = entry::manifest_bytes(&new.config, &config, new.layer.as_ref().map(|(_, l)| l));
+        let mut tags = vec![entry::tag(&new.config.key)];
+        if let Some(parent) = &new.config.parent {
+            tags.push(entry::after_tag(parent));
+        }
+        match &self.place {
+            Place::Registry { client, repo } => {
+                if let Some((path, layer)) = &new.layer {
+                    client
+                        .push_blob(repo, &layer.descriptor.digest, BlobSource::File(path), None)
+                        .await?;
+                }
+                client
+                    .push_blob(repo, &config.digest, BlobSource::Bytes(&config_bytes), None)
+                    .await?;
+                for tag in &tags {
+                    client.put_manifest(&repo.with_tag(tag)?, &manifest, OCI_MANIFEST).await?;
+                }
+                Ok(())
+            }
+            Place::Layout { dir } => tokio::task::block_in_place(|| {
+                layout_put(dir, new, (&config, &config_bytes), &manifest, &tags)
+            }),
+        }
+    }
+
+    /// The config of the newest entry stored after `parent`, if any can be read.
+    pub async fn latest_after(&self, parent: &CacheKey) -> Option<EntryConfig> {
+        let tag = entry::after_tag(parent);
+        let (manifest, read_config): (Vec<u8>, Box<dyn Fn(&Digest) -> Option<Vec<u8>> + Send + Sync>) =
+            match &self.place {
+                Place::Registry { client, repo } => {
+                    let m = client.get_destination_manifest(&repo.with_tag(&tag).ok()?).await.ok()?;
+                    let doc: serde_json::Value = serde_json::from_slice(&m.bytes).ok()?;
+                    let digest: Digest = doc["config"]["digest"].as_str()?.parse().ok()?;
+                    let bytes = client.get_destination_blob_bytes(repo, &digest, 1 << 20).await.ok()?;
+                    return serde_json::from_slice(&bytes).ok();
+                }
+                Place::Layout { dir } => {
+                    let index = read_index(dir).ok()?;
+                    let d = index
+                        .manifests
+                        .iter()
+                        .find(|d| d.annotations.get(REF_NAME) == Some(&tag))?;
+                    let dir = dir.clone();
+                    (
+                        fs_err::read(layout_blob(&dir, &d.digest)).ok()?,
+                        Box::new(move |digest| fs_err::read(layout_blob(&dir, digest)).ok()),
+                    )
+                }
+            };
+        let doc: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
+        let digest: Digest = doc["config"]["digest"].as_str()?.parse().ok()?;
+        serde_json::from_slice(&read_config(&digest)?).ok()
+    }
+}
+
+async fn registry_probe(client: &RegistryClient, repo: &Reference, key: &CacheKey) -> Probe {
+    let tagged = match repo.with_tag(&entry::tag(key)) {
+        Ok(r) => r,
+        Err(e) => return Probe::Unusable(e.to_string()),
+    };
+    let manifest = match client.get_destination_manifest(&tagged).await {
+        Ok(m) => m,
+        Err(e) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => return Probe::Miss,
+        Err(e) => return Probe::Unusable(e.to_string()),
+    };
+    let found = match entry::parse_manifest(&manifest.bytes, key) {
+        Ok(e) => e,
+        Err(e) => return Probe::Unusable(format!("{tagged}: {e}")),
+    };
+    if let Some(layer) = &found.layer {
+        match client.blob_exists(repo, &layer.descriptor.digest).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Probe::Unusable(format!(
+                    "{tagged}: its layer {} is missing from the repository",
+                    layer.descriptor.digest
+                ))
+            }
+            Err(e) => return Probe::Unusable(e.to_string()),
+        }
+    }
+    Probe::Hit(found)
+}
+
+fn layout_blob(dir: &Path, digest: &Digest) -> PathBuf {
+    dir.join("blobs").join(digest.algorithm()).join(digest.hex())
+}
+
+fn read_index(dir: &Path) -> Result<IndexDoc, StoreError> {
+    let path = dir.join("index.json");
+    match fs_err::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::NotALayout {
+            path: dir.to_path_buf(),
+            reason: format!("index.json: {e}"),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IndexDoc::default()),
+        Err(e) => Err(io(&path)(e)),
+    }
+}
+
+fn layout_probe(dir: &Path, key: &CacheKey) -> Probe {
+    let index = match read_index(dir) {
+        Ok(i) => i,
+        Err(e) => return Probe::Unusable(e.to_string()),
+    };
+    let tag = entry::tag(key);
+    let Some(d) = index.manifests.iter().find(|d| d.annotations.get(REF_NAME) == Some(&tag)) else {
+        return Probe::Miss;
+    };
+    let path = layout_blob(dir, &d.digest);
+    let bytes = match fs_err::read(&path) {
+        Ok(b) if Digest::of(&b) == d.digest => b,
+        Ok(_) => return Probe::Unusable(format!("{}: content does not match its digest", path.display())),
+        Err(e) => return Probe::Unusable(e.to_string()),
+    };
+    let found = match entry::parse_manifest(&bytes, key) {
+        Ok(e) => e,
+        Err(e) => return Probe::Unusable(format!("{}: {e}", path.display())),
+    };
+    if let Some(layer) = &found.layer {
+        let blob = layout_blob(dir, &layer.descriptor.digest);
+        match fs_err::metadata(&blob) {
+            Ok(m) if m.len() == layer.descriptor.size => {}
+            Ok(_) => return Probe::Unusable(format!("{}: wrong size", blob.display())),
+            Err(e) => return Probe::Unusable(e.to_string()),
+        }
+    }
+    Probe::Hit(found)
+}
+
+/// Writes a blob into the layout unless it is there: a hard link when the source is on the same
+/// filesystem, else a copy, through a temporary name so a partial blob never has a digest name.
+fn put_blob(dir: &Path, digest: &Digest, source: BlobSource<'_>) -> Result<(), StoreError> {
+    let dest = layout_blob(dir, digest);
+    if dest.exists() {
+        return Ok(());
+    }
+    let parent = dest.parent().unwrap_or(dir);
+    fs_err::create_dir_all(parent).map_err(io(parent))?;
+    let temp = parent.join(format!(".{}.{}.tmp", digest.hex(), std::process::id()));
+    match source {
+        BlobSource::File(p) => {
+            if std::fs::hard_link(p, &temp).is_err() {
+                fs_err::copy(p, &temp).map_err(io(&temp))?;
+            }
+        }
+        BlobSource::Bytes(b) => fs_err::write(&temp, b).map_err(io(&temp))?,
+    }
+    fs_err::rename(&temp, &dest).map_err(io(&dest))
+}
+
+fn layout_put(
+    dir: &Path,
+    new: &NewEntry,
+    (config, config_bytes): (&Descriptor, &[u8]),
+    manifest: &[u8],
+    tags: &[String],
+) -> Result<(), StoreError> {
+    fs_err::create_dir_all(dir).map_err(io(dir))?;
+    if let Some((path, layer)) = &new.layer {
+        put_blob(dir, &layer.descriptor.digest, BlobSource::File(path))?;
+    }
+    put_blob(dir, &config.digest, BlobSource::Bytes(config_bytes))?;
+    let manifest_digest = Digest::of(manifest);
+    put_blob(dir, &manifest_digest, BlobSource::Bytes(manifest))?;
+    let lock_path = dir.join(LAYOUT_LOCK);
+    let lock = fs_err::File::create(&lock_path).map_err(io(&lock_path))?;
+    // SAFETY: flock on a descriptor we own; the lock is released when `lock` is closed.
+    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(lock.file()), libc::LOCK_EX) } != 0 {
+        return Err(io(&lock_path)(std::io::Error::last_os_error()));
+    }
+    let marker = dir.join("oci-layout");
+    if !marker.exists() {
+        fs_err::write(&marker, br#"{"imageLayoutVersion":"1.0.0"}"#).map_err(io(&marker))?;
+    }
+    let mut index = read_index(dir)?;
+    index.schema_version = 2;
+    index.media_type = Some(crate::image::media_type::OCI_INDEX.into());
+    index
+        .manifests
+        .retain(|d| !d.annotations.get(REF_NAME).is_some_and(|n| tags.contains(n)));
+    for tag in tags {
+        let mut d = Descriptor::new(OCI_MANIFEST, manifest_digest.clone(), manifest.len() as u64);
+        d.annotations = BTreeMap::from([(REF_NAME.to_string(), tag.clone())]);
+        index.manifests.push(d);
+    }
+    let index_path = dir.join("index.json");
+    let temp = dir.join(format!(".index.json.{}.tmp", std::process::id()));
+    let mut f = fs_err::File::create(&temp).map_err(io(&temp))?;
+    f.write_all(&serde_json::to_vec(&index).expect("an index always serializes"))
+        .map_err(io(&temp))?;
+    f.sync_all().map_err(io(&temp))?;
+    fs_err::rename(&temp, &index_path).map_err(io(&index_path))?;
+    drop(lock);
+    Ok(())
+}
