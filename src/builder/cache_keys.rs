@@ -25,7 +25,10 @@ fn layer_settings(stage: &StageRun<'_>, parts: &mut KeyParts) {
     let request = stage.shared.request;
     parts.push(
         "snapshot settings",
-        format!("{:?} reproducible={:?}", request.snapshot, request.reproducible_epoch),
+        format!(
+            "{:?} reproducible={:?}",
+            request.snapshot, request.reproducible_epoch
+        ),
     );
 }
 
@@ -80,7 +83,13 @@ pub async fn copy(stage: &mut StageRun<'_>, spec: &CopySpec) -> Option<KeyParts>
             FromImage::Image(name) => {
                 let platform = stage.platform.clone();
                 let registry = stage.shared.registry;
-                stage.cache.get(registry, &name, &platform).await.ok()?.cache_key.clone()
+                stage
+                    .cache
+                    .get(registry, &name, &platform)
+                    .await
+                    .ok()?
+                    .cache_key
+                    .clone()
             }
         };
         parts.push("source stage or image", key?.hex());
@@ -120,7 +129,9 @@ fn context_listing(stage: &StageRun<'_>, spec: &CopySpec) -> Option<String> {
                 .par_iter()
                 .map(|e| {
                     let (kind, hash) = match (&e.kind, &e.content) {
-                        (SourceKind::File { .. }, Content::Disk(path)) => ("file".to_string(), hash_file(path)?),
+                        (SourceKind::File { .. }, Content::Disk(path)) => {
+                            ("file".to_string(), hash_file(path)?)
+                        }
                         (k, _) => (format!("{k:?}"), String::new()),
                     };
                     let mode = match (&e.kind, chmod) {

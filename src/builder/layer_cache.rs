@@ -103,7 +103,13 @@ impl LayerCache {
     }
 
     /// Keys one step: `parts` (or `None` when it cannot be keyed) after `parent`.
-    pub fn key_step(&self, parts: Option<KeyParts>, kind: &str, parent: Option<CacheKey>, created_by: String) -> KeyedStep {
+    pub fn key_step(
+        &self,
+        parts: Option<KeyParts>,
+        kind: &str,
+        parent: Option<CacheKey>,
+        created_by: String,
+    ) -> KeyedStep {
         let (key, digests) = match (&parts, &parent) {
             (Some(p), Some(parent)) => (Some(p.finish(Some(parent))), p.digests(Some(parent))),
             _ => (None, Vec::new()),
@@ -132,7 +138,7 @@ impl LayerCache {
         let mut planned = VecDeque::with_capacity(steps.len());
         for (step, probe) in steps.into_iter().zip(probes) {
             let hit = match probe {
-                Some(Probe::Hit(entry)) if in_run => Some(entry),
+                Some(Probe::Hit(entry)) if in_run => Some(*entry),
                 Some(Probe::Hit(_)) => None,
                 Some(Probe::Miss) | None => None,
                 Some(Probe::Expired(age)) => {
@@ -186,12 +192,12 @@ impl LayerCache {
                     step = %step.created_by,
                     previous = %previous.created_by,
                     differing = %differing.join(", "),
-                    "cache miss: these key parts differ from the newest entry stored after the same parent"
+                    "why the cache missed: these key parts differ from the newest entry stored after the same parent"
                 );
             }
             None => tracing::debug!(
                 step = %step.created_by,
-                "cache miss: no entry was ever stored after this step's parent (the base image, an earlier step or this stage's start changed)"
+                "why the cache missed: no entry was ever stored after this step's parent (the base image, an earlier step or this stage's start changed)"
             ),
         }
     }
@@ -252,5 +258,6 @@ impl LayerCache {
 }
 
 fn short(key: &Option<CacheKey>) -> String {
-    key.as_ref().map_or_else(|| "-".into(), |k| k.hex()[..12].to_string())
+    key.as_ref()
+        .map_or_else(|| "-".into(), |k| k.hex()[..12].to_string())
 }

@@ -5,8 +5,8 @@
 //! assembles the target stage's image, [`publish`] pushes it and writes the outputs. Nothing is
 //! pushed or written until every stage has succeeded. The build's input is a [`BuildRequest`].
 
-pub mod context_image;
 pub mod cache_keys;
+pub mod context_image;
 pub mod copy;
 pub mod copy_plan;
 pub mod error;

@@ -11,9 +11,9 @@ use super::copy::{self, CopySpec};
 use super::error::InstructionError;
 use super::images::{ImageCache, StageImage};
 use super::layer_cache::{KeyedStep, PlannedStep};
-use crate::cache::{CacheKey, KeyParts};
 use super::rootfs::StageFs;
 use super::{BuildError, Shared};
+use crate::cache::{CacheKey, KeyParts};
 use crate::dockerfile::{
     parse_instruction, resolve_arg, CommandLine, Healthcheck as DfHealthcheck, Instruction, InstructionKind,
     KeyValue,
@@ -259,7 +259,11 @@ impl<'a> StageRun<'a> {
     }
 
     /// Takes a step's layer from the cache instead of running it.
-    async fn use_hit(&mut self, hit: crate::cache::entry::Entry, created_by: String) -> Result<(), BuildError> {
+    async fn use_hit(
+        &mut self,
+        hit: crate::cache::entry::Entry,
+        created_by: String,
+    ) -> Result<(), BuildError> {
         let Some(cache) = self.shared.layer_cache.as_ref() else {
             return Err(BuildError::Internal {
                 message: "a cache hit without a cache".into(),
@@ -282,7 +286,8 @@ impl<'a> StageRun<'a> {
             || crate::image::media_type::layer_compression(&assembled.descriptor.media_type) != Some(wanted);
         if needs_file {
             let shared = self.shared;
-            let mut one = crate::image::ImageAssembler::scratch(self.image.assembler.format(), &self.platform);
+            let mut one =
+                crate::image::ImageAssembler::scratch(self.image.assembler.format(), &self.platform);
             one.append_located_layer(assembled.clone(), self.history(String::new(), false));
             let local = super::images::local_layers(shared.registry, shared.workspace, &one).await?;
             let (path, media_type) = local.into_iter().next().ok_or_else(|| BuildError::Internal {
@@ -497,8 +502,16 @@ impl<'a> StageRun<'a> {
                     .on_build
                     .push(ob.expression.clone());
             }
-            InstructionKind::Copy(c) => return self.copy_step(CopySpec::from_copy(c), instruction, created_by).await,
-            InstructionKind::Add(a) => return self.copy_step(CopySpec::from_add(a), instruction, created_by).await,
+            InstructionKind::Copy(c) => {
+                return self
+                    .copy_step(CopySpec::from_copy(c), instruction, created_by)
+                    .await
+            }
+            InstructionKind::Add(a) => {
+                return self
+                    .copy_step(CopySpec::from_add(a), instruction, created_by)
+                    .await
+            }
             InstructionKind::Run(run) => {
                 if keying {
                     let parts = super::cache_keys::run(self, &run);
@@ -534,7 +547,12 @@ impl<'a> StageRun<'a> {
     }
 
     /// COPY or ADD: keyed in the key pass, taken from the cache on a hit, else run and stored.
-    async fn copy_step(&mut self, spec: CopySpec, instruction: &Instruction, created_by: String) -> Result<(), BuildError> {
+    async fn copy_step(
+        &mut self,
+        spec: CopySpec,
+        instruction: &Instruction,
+        created_by: String,
+    ) -> Result<(), BuildError> {
         let kind = if spec.is_add { "ADD" } else { "COPY" };
         if self.keying.is_some() {
             let parts = super::cache_keys::copy(self, &spec).await;

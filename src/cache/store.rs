@@ -50,7 +50,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 /// What a probe found.
 #[derive(Debug, Clone)]
 pub enum Probe {
-    Hit(Entry),
+    Hit(Box<Entry>),
     Miss,
     /// An entry older than the TTL (seconds of age).
     Expired(u64),
@@ -97,7 +97,12 @@ struct IndexDoc {
 
 impl CacheStore {
     /// Opens `repo`; entries older than `ttl_secs` (at `now`, seconds since the epoch) are misses.
-    pub fn open(repo: &CacheRepo, client: &RegistryClient, ttl_secs: u64, now: u64) -> Result<Self, RegistryError> {
+    pub fn open(
+        repo: &CacheRepo,
+        client: &RegistryClient,
+        ttl_secs: u64,
+        now: u64,
+    ) -> Result<Self, RegistryError> {
         let place = match repo {
             CacheRepo::Registry(r) => Place::Registry {
                 client: client.clone(),
@@ -157,7 +162,9 @@ impl CacheStore {
                     .push_blob(repo, &config.digest, BlobSource::Bytes(&config_bytes), None)
                     .await?;
                 for tag in &tags {
-                    client.put_manifest(&repo.with_tag(tag)?, &manifest, OCI_MANIFEST).await?;
+                    client
+                        .put_manifest(&repo.with_tag(tag)?, &manifest, OCI_MANIFEST)
+                        .await?;
                 }
                 Ok(())
             }
@@ -170,32 +177,36 @@ impl CacheStore {
     /// The config of the newest entry stored after `parent`, if any can be read.
     pub async fn latest_after(&self, parent: &CacheKey) -> Option<EntryConfig> {
         let tag = entry::after_tag(parent);
-        let (manifest, read_config): (Vec<u8>, Box<dyn Fn(&Digest) -> Option<Vec<u8>> + Send + Sync>) =
-            match &self.place {
-                Place::Registry { client, repo } => {
-                    let m = client.get_destination_manifest(&repo.with_tag(&tag).ok()?).await.ok()?;
-                    let doc: serde_json::Value = serde_json::from_slice(&m.bytes).ok()?;
-                    let digest: Digest = doc["config"]["digest"].as_str()?.parse().ok()?;
-                    let bytes = client.get_destination_blob_bytes(repo, &digest, 1 << 20).await.ok()?;
-                    return serde_json::from_slice(&bytes).ok();
-                }
-                Place::Layout { dir } => {
-                    let index = read_index(dir).ok()?;
-                    let d = index
-                        .manifests
-                        .iter()
-                        .find(|d| d.annotations.get(REF_NAME) == Some(&tag))?;
-                    let dir = dir.clone();
-                    (
-                        fs_err::read(layout_blob(&dir, &d.digest)).ok()?,
-                        Box::new(move |digest| fs_err::read(layout_blob(&dir, digest)).ok()),
-                    )
-                }
-            };
-        let doc: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
-        let digest: Digest = doc["config"]["digest"].as_str()?.parse().ok()?;
-        serde_json::from_slice(&read_config(&digest)?).ok()
+        let config_bytes = match &self.place {
+            Place::Registry { client, repo } => {
+                let m = client
+                    .get_destination_manifest(&repo.with_tag(&tag).ok()?)
+                    .await
+                    .ok()?;
+                let digest = config_digest(&m.bytes)?;
+                client
+                    .get_destination_blob_bytes(repo, &digest, 1 << 20)
+                    .await
+                    .ok()?
+            }
+            Place::Layout { dir } => {
+                let index = read_index(dir).ok()?;
+                let d = index
+                    .manifests
+                    .iter()
+                    .find(|d| d.annotations.get(REF_NAME) == Some(&tag))?;
+                let digest = config_digest(&fs_err::read(layout_blob(dir, &d.digest)).ok()?)?;
+                fs_err::read(layout_blob(dir, &digest)).ok()?
+            }
+        };
+        serde_json::from_slice(&config_bytes).ok()
     }
+}
+
+/// The config digest a manifest names.
+fn config_digest(manifest: &[u8]) -> Option<Digest> {
+    let doc: serde_json::Value = serde_json::from_slice(manifest).ok()?;
+    doc["config"]["digest"].as_str()?.parse().ok()
 }
 
 async fn registry_probe(client: &RegistryClient, repo: &Reference, key: &CacheKey) -> Probe {
@@ -224,7 +235,7 @@ async fn registry_probe(client: &RegistryClient, repo: &Reference, key: &CacheKe
             Err(e) => return Probe::Unusable(e.to_string()),
         }
     }
-    Probe::Hit(found)
+    Probe::Hit(Box::new(found))
 }
 
 fn layout_blob(dir: &Path, digest: &Digest) -> PathBuf {
@@ -249,7 +260,11 @@ fn layout_probe(dir: &Path, key: &CacheKey) -> Probe {
         Err(e) => return Probe::Unusable(e.to_string()),
     };
     let tag = entry::tag(key);
-    let Some(d) = index.manifests.iter().find(|d| d.annotations.get(REF_NAME) == Some(&tag)) else {
+    let Some(d) = index
+        .manifests
+        .iter()
+        .find(|d| d.annotations.get(REF_NAME) == Some(&tag))
+    else {
         return Probe::Miss;
     };
     let path = layout_blob(dir, &d.digest);
@@ -270,7 +285,7 @@ fn layout_probe(dir: &Path, key: &CacheKey) -> Probe {
             Err(e) => return Probe::Unusable(e.to_string()),
         }
     }
-    Probe::Hit(found)
+    Probe::Hit(Box::new(found))
 }
 
 /// Writes a blob into the layout unless it is there: a hard link when the source is on the same

@@ -73,7 +73,11 @@ impl Component {
         if target == RUN_OUTPUT_TARGET {
             return Component::BuildSteps;
         }
-        if has("builder::images") || has("builder::layer_cache") || has("builder::cache_keys") || first == "cache" {
+        if has("builder::images")
+            || has("builder::layer_cache")
+            || has("builder::cache_keys")
+            || first == "cache"
+        {
             return Component::Cache;
         }
         if has("builder::rootfs")

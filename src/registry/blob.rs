@@ -320,7 +320,8 @@ impl RegistryClient {
             .with_retry(&op, Direction::Push, || async {
                 let response = self
                     .send(&target, |ep| {
-                        let mut url = Self::api_url(ep, &format!("/v2/{}/blobs/uploads/", target.repository))?;
+                        let mut url =
+                            Self::api_url(ep, &format!("/v2/{}/blobs/uploads/", target.repository))?;
                         url.query_pairs_mut()
                             .append_pair("mount", &digest.to_string())
                             .append_pair("from", from.repository());
@@ -340,9 +341,7 @@ impl RegistryClient {
             return Ok(true);
         };
         // Best effort: an abandoned session only costs the registry a little until it expires.
-        let _ = self
-            .send(&target, |ep| Ok(ep.http.delete(session.clone())))
-            .await;
+        let _ = self.send(&target, |ep| Ok(ep.http.delete(session.clone()))).await;
         tracing::debug!(operation = %op, "mount declined");
         Ok(false)
     }
