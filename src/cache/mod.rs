@@ -8,6 +8,10 @@
 pub mod entry;
 pub mod key;
 pub mod options;
+pub mod prune;
+mod prune_layout;
 
 pub use key::{CacheKey, KeyParts};
 pub use options::{CacheOptions, CacheRepo};
+pub use prune::{prune, PruneError, PruneReport, PruneRequest};
+pub use prune_layout::BlobSweep;
