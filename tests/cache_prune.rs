@@ -536,3 +536,44 @@ fn a_missing_layout_or_a_bad_flag_fails_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("invalid --cache-ttl"), "{text}");
 }
+
+/// Builds add their entries to a layout under `index.json.lock`: a prune waits for it before it
+/// reads and rewrites the index.
+#[test]
+fn layout_prune_waits_for_the_lock_builds_hold() {
+    let work = tempfile::tempdir().unwrap();
+    let mut layout = Layout::new(work.path().join("cache"));
+    let old = TestEntry::new("old", now() - 20 * DAY, Some(b"layer"));
+    layout.put_entry(&old, &[old.tag()]);
+    let index_path = layout.dir.join("index.json");
+    let before = fs_err::read(&index_path).unwrap();
+
+    let lock = std::fs::File::create(layout.dir.join("index.json.lock")).unwrap();
+    lock.lock().unwrap();
+    let repo = format!("oci:{}", layout.dir.display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaniko"))
+        .args([
+            "cache",
+            "prune",
+            "--cache-repo",
+            &repo,
+            "--yes",
+            "--log-format",
+            "text",
+        ])
+        .env_remove("KANIKO_DIR")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "prune finished while a build held the lock"
+    );
+    assert_eq!(fs_err::read(&index_path).unwrap(), before);
+    drop(lock);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(layout.umoci_tags().is_empty());
+    assert!(!layout.blob(&old.digest()).exists());
+}
