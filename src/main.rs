@@ -19,6 +19,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Aggregate(flags) => run_aggregate(&flags),
+        Command::Cache(kaniko::cli::CacheCommand::Prune(flags)) => run_prune(&flags),
         Command::Local(flags) => run_build(&flags, Some("local")),
         Command::K8s(flags) => run_build(&flags, Some("k8s")),
         Command::Build(flags) => run_build(&flags, None),
@@ -31,20 +32,63 @@ fn log_format(flags: &kaniko::cli::shared_flags::LogFlags) -> LogFormat {
     LogFormat::from_name(&flags.log_format).unwrap_or(LogFormat::Text)
 }
 
+/// The validated settings of a command and the logging they ask for, or the exit code of
+/// reporting why there are none.
+fn observed<T, E>(
+    settings: Result<T, E>,
+    observe: fn(&T) -> &kaniko::observe::settings::ObserveSettings,
+    format: LogFormat,
+) -> Result<(T, kaniko::observe::logging::Observer), ExitCode>
+where
+    anyhow::Error: From<E>,
+{
+    let invocation = settings.map_err(|e| report(&anyhow::Error::from(e), format))?;
+    let observer = kaniko::observe::logging::init(observe(&invocation), false)
+        .map_err(|e| report(&anyhow::Error::new(e), format))?;
+    Ok((invocation, observer))
+}
+
 fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
     let format = log_format(&flags.log);
-    let invocation = match kaniko::cli::aggregate_settings::AggregateInvocation::from_flags(flags) {
-        Ok(s) => s,
-        Err(e) => return report(&anyhow::Error::from(e), format),
-    };
-    let observer = match kaniko::observe::logging::init(&invocation.observe, false) {
-        Ok(o) => o,
-        Err(e) => return report(&anyhow::Error::from(e), format),
+    let settings = kaniko::cli::aggregate_settings::AggregateInvocation::from_flags(flags);
+    let (invocation, observer) = match observed(settings, |i| &i.observe, format) {
+        Ok(started) => started,
+        Err(code) => return code,
     };
     let result = (|| -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let built = runtime.block_on(kaniko::coordinator::aggregate(invocation.request))?;
         tracing::info!(digest = %built.digest(), "image index ready");
+        Ok(())
+    })();
+    finish(observer, result, format)
+}
+
+/// `kaniko cache prune`: the report goes to stdout (it is the command's output), logs to stderr.
+fn run_prune(flags: &kaniko::cli::PruneFlags) -> ExitCode {
+    let format = log_format(&flags.log);
+    let settings = kaniko::cli::prune_settings::PruneInvocation::from_flags(flags);
+    let (invocation, observer) = match observed(settings, |i| &i.observe, format) {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
+    let result = (|| -> anyhow::Result<()> {
+        let client = kaniko::registry::RegistryClient::new(
+            &invocation.registry,
+            kaniko::registry::Keychain::from_env(),
+        )?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let pruned = runtime.block_on(kaniko::cache::prune(&invocation.request, &client))?;
+        print!("{pruned}");
+        if !pruned.deleted {
+            if pruned.would_change() {
+                println!(
+                    "Dry run: nothing was deleted. Run again with --yes to delete what is listed above."
+                );
+            } else {
+                println!("Nothing to delete.");
+            }
+        }
         Ok(())
     })();
     finish(observer, result, format)

@@ -297,7 +297,12 @@ fn put_blob(dir: &Path, digest: &Digest, source: BlobSource<'_>) -> Result<(), S
     }
     let parent = dest.parent().unwrap_or(dir);
     fs_err::create_dir_all(parent).map_err(io(parent))?;
-    let temp = parent.join(format!(".{}.{}.tmp", digest.hex(), std::process::id()));
+    let temp = parent.join(format!(
+        ".{}.{}.{:08x}.tmp",
+        digest.hex(),
+        std::process::id(),
+        fastrand::u32(..)
+    ));
     match source {
         BlobSource::File(p) => {
             if std::fs::hard_link(p, &temp).is_err() {
@@ -317,18 +322,20 @@ fn layout_put(
     tags: &[String],
 ) -> Result<(), StoreError> {
     fs_err::create_dir_all(dir).map_err(io(dir))?;
-    if let Some((path, layer)) = &new.layer {
-        put_blob(dir, &layer.descriptor.digest, BlobSource::File(path))?;
-    }
-    put_blob(dir, &config.digest, BlobSource::Bytes(config_bytes))?;
-    let manifest_digest = Digest::of(manifest);
-    put_blob(dir, &manifest_digest, BlobSource::Bytes(manifest))?;
+    // Blobs are written under the lock too: a prune holding it may be deleting a blob this entry
+    // shares with an expired one.
     let lock_path = dir.join(LAYOUT_LOCK);
     let lock = fs_err::File::create(&lock_path).map_err(io(&lock_path))?;
     // SAFETY: flock on a descriptor we own; the lock is released when `lock` is closed.
     if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(lock.file()), libc::LOCK_EX) } != 0 {
         return Err(io(&lock_path)(std::io::Error::last_os_error()));
     }
+    if let Some((path, layer)) = &new.layer {
+        put_blob(dir, &layer.descriptor.digest, BlobSource::File(path))?;
+    }
+    put_blob(dir, &config.digest, BlobSource::Bytes(config_bytes))?;
+    let manifest_digest = Digest::of(manifest);
+    put_blob(dir, &manifest_digest, BlobSource::Bytes(manifest))?;
     let marker = dir.join("oci-layout");
     if !marker.exists() {
         fs_err::write(&marker, br#"{"imageLayoutVersion":"1.0.0"}"#).map_err(io(&marker))?;

@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 /// Subcommand names; anything else in first position is taken as `build`'s arguments.
-const SUBCOMMANDS: &[&str] = &["build", "aggregate", "local", "k8s", "version", "help"];
+const SUBCOMMANDS: &[&str] = &["build", "aggregate", "local", "k8s", "cache", "version", "help"];
 
 /// Inserts `build` after the program name when the invocation is kaniko's executor style.
 ///
@@ -79,6 +79,7 @@ mod tests {
         );
         assert_eq!(rw(&["kaniko", "--help"]), ["kaniko", "--help"]);
         assert_eq!(rw(&["kaniko", "aggregate"]), ["kaniko", "aggregate"]);
+        assert_eq!(rw(&["kaniko", "cache", "prune"]), ["kaniko", "cache", "prune"]);
         assert_eq!(rw(&["kaniko"]), ["kaniko"]);
     }
 }

@@ -24,11 +24,17 @@ pub fn markdown() -> String {
             .map(|s| s.to_string())
             .unwrap_or_default()
     );
-    for sub in cmd
-        .get_subcommands()
-        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
-    {
-        let _ = writeln!(out, "## `kaniko {}`\n", sub.get_name());
+    let visible = |s: &&clap::Command| !s.is_hide_set() && s.get_name() != "help";
+    // Groups (`kaniko cache`) are followed by their own subcommands (`kaniko cache prune`).
+    let mut sections: Vec<(String, &clap::Command)> = Vec::new();
+    for sub in cmd.get_subcommands().filter(visible) {
+        sections.push((sub.get_name().to_string(), sub));
+        for nested in sub.get_subcommands().filter(visible) {
+            sections.push((format!("{} {}", sub.get_name(), nested.get_name()), nested));
+        }
+    }
+    for (name, sub) in sections {
+        let _ = writeln!(out, "## `kaniko {name}`\n");
         if let Some(about) = sub.get_about() {
             let _ = writeln!(out, "{about}\n");
         }

@@ -7,7 +7,9 @@ pub mod aggregate_flags;
 pub mod aggregate_settings;
 pub mod argv;
 pub mod build_flags;
+pub mod cache_flags;
 pub mod docs;
+pub mod prune_settings;
 pub mod settings;
 pub mod shared_flags;
 
@@ -15,6 +17,7 @@ use clap::{Parser, Subcommand};
 
 pub use aggregate_flags::AggregateFlags;
 pub use build_flags::BuildFlags;
+pub use cache_flags::{CacheCommand, PruneFlags};
 
 /// `kaniko`: daemonless, unprivileged container image builder.
 #[derive(Debug, Parser)]
@@ -45,6 +48,9 @@ pub enum Command {
     /// Build each platform in a Kubernetes Job pinned to a node of its architecture and publish an
     /// image index; `build --multi-platform` with the k8s driver.
     K8s(Box<BuildFlags>),
+    /// Look after a layer cache (`kaniko cache prune`).
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Print the version, git commit and target triple.
     Version,
 }

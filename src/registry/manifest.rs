@@ -379,7 +379,7 @@ fn is_image_manifest_type(d: &Descriptor) -> bool {
     media_type::is_image_manifest(&d.media_type)
 }
 
-fn header_str(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(super) fn header_str(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get(name)
@@ -419,7 +419,11 @@ fn media_type_of(content_type: Option<&str>, bytes: &[u8]) -> String {
 }
 
 /// Reads a body of at most `limit` bytes; a broken stream is a transport failure (worth retrying).
-async fn read_bounded(response: reqwest::Response, limit: usize, op: &Operation) -> Result<Vec<u8>, Failure> {
+pub(super) async fn read_bounded(
+    response: reqwest::Response,
+    limit: usize,
+    op: &Operation,
+) -> Result<Vec<u8>, Failure> {
     let url = response.url().to_string();
     let host = response.url().host_str().unwrap_or_default().to_string();
     if response.content_length().is_some_and(|n| n > limit as u64) {

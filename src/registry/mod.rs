@@ -20,6 +20,7 @@ mod options;
 mod reference;
 mod response;
 mod retry;
+mod tags;
 pub(crate) mod tls;
 mod token;
 mod transport;
@@ -37,3 +38,4 @@ pub use options::{
 };
 pub use reference::{Reference, DEFAULT_TAG, DOCKER_HUB_API_HOST, DOCKER_HUB_REGISTRY};
 pub use retry::{RetryPolicy, RetryTiming, DEFAULT_RETRIES};
+pub use tags::TAG_PAGE_SIZE;

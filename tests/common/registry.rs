@@ -104,7 +104,18 @@ impl Registry {
         Self::launch(dir, Some(secured), false)
     }
 
+    /// Plain-HTTP registry without authentication that refuses deletes
+    /// (`storage.delete.enabled: false`, docker-registry's own default).
+    pub fn start_without_deletes() -> Registry {
+        let dir = tempdir("kaniko-registry-nodelete-");
+        Self::launch_with(dir, None, false, false)
+    }
+
     fn launch(dir: TempDir, secured: Option<Secured>, die_with_parent: bool) -> Registry {
+        Self::launch_with(dir, secured, die_with_parent, true)
+    }
+
+    fn launch_with(dir: TempDir, secured: Option<Secured>, die_with_parent: bool, deletes: bool) -> Registry {
         if !Path::new(REGISTRY_BIN).exists() {
             panic!("{REGISTRY_BIN} is missing: run hack/setup.sh");
         }
@@ -112,7 +123,7 @@ impl Registry {
         let config = dir.path().join("config.yml");
         for attempt in 1..=PORT_ATTEMPTS {
             let port = free_port();
-            fs_err::write(&config, config_yaml(dir.path(), port, secured.as_ref()))
+            fs_err::write(&config, config_yaml(dir.path(), port, secured.as_ref(), deletes))
                 .expect("write registry config");
             let log = fs_err::File::create(&log_path).expect("create registry log");
             let log_err = log.file().try_clone().expect("clone registry log handle");
@@ -358,7 +369,7 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
-fn config_yaml(dir: &Path, port: u16, secured: Option<&Secured>) -> String {
+fn config_yaml(dir: &Path, port: u16, secured: Option<&Secured>, deletes: bool) -> String {
     let storage = dir.join("storage");
     let mut yaml = format!(
         "version: 0.1
@@ -371,7 +382,7 @@ storage:
   filesystem:
     rootdirectory: {storage}
   delete:
-    enabled: true
+    enabled: {deletes}
   maintenance:
     uploadpurging:
       enabled: false
