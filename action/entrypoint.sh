@@ -8,6 +8,8 @@
 #   build      one platform per job (a matrix leg): `kaniko build --custom-platform P`; with push,
 #              `--push-by-digest --metadata-file`, and the metadata file is copied into the digests
 #              directory (INPUT_DIGESTS, default $RUNNER_TEMP/kaniko-digests) for upload-artifact.
+#              With cache: true, `--cache=true --arch-cache-repo-suffix` (each leg its own cache
+#              repository), plus --cache-repo and --cache-ttl when given.
 #   aggregate  `kaniko aggregate --digests-from DIR` over the downloaded digests directory: one OCI
 #              image index (a Docker manifest list with oci-mode: docker) pushed to every tag.
 #
@@ -45,13 +47,14 @@ lines() { printf '%s\n' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//'
 # The items of a list input separated by newlines or commas (tags, platforms), as build-push-action reads them.
 items() { lines "$(printf '%s\n' "$1" | tr ',' '\n')"; }
 
-# Whether a boolean input is true; `default` when it is empty.
+# Whether a boolean input is true; `default` when it is empty. `name` (optional) names the input in
+# the error.
 is_true() {
   local value=${1:-$2}
   case "${value,,}" in
     true | yes | 1) return 0 ;;
     false | no | 0) return 1 ;;
-    *) fail "expected true or false, got '$1'" ;;
+    *) fail "${3:+$3: }expected true or false, got '$1'" ;;
   esac
 }
 
@@ -242,6 +245,23 @@ extra_args() {
   set +f
 }
 
+# Appends the layer cache's flags to ARGS (docs/caching.md). A leg builds one architecture, and one
+# architecture's layers never serve another, so each leg gets its own cache repository:
+# <cache repo>-amd64, <cache repo>-arm64 (--arch-cache-repo-suffix).
+cache_args() {
+  if ! is_true "${INPUT_CACHE:-}" false cache; then
+    if [ -n "${INPUT_CACHE_REPO:-}${INPUT_CACHE_TTL:-}" ]; then
+      log "warning: cache-repo and cache-ttl do nothing without cache: true"
+    fi
+    return
+  fi
+  ARGS+=(--cache=true --arch-cache-repo-suffix)
+  [ -z "${INPUT_CACHE_REPO:-}" ] || ARGS+=("--cache-repo=$INPUT_CACHE_REPO")
+  [ -z "${INPUT_CACHE_TTL:-}" ] || ARGS+=("--cache-ttl=$INPUT_CACHE_TTL")
+  local repo=${INPUT_CACHE_REPO:-"<repository of the first tag>/cache"}
+  log "layer cache: on, entries in $repo-<architecture>"
+}
+
 build() {
   local platform pair kaniko tag line digests_dir
   local platforms
@@ -267,8 +287,9 @@ build() {
   while IFS= read -r line; do ARGS+=(--build-arg "$line"); done < <(lines "${INPUT_BUILD_ARGS:-}")
   while IFS= read -r line; do ARGS+=(--label "$line"); done < <(lines "${INPUT_LABELS:-}")
   [ -z "${INPUT_TARGET:-}" ] || ARGS+=(--target "$INPUT_TARGET")
+  cache_args
   local push=false
-  if is_true "${INPUT_PUSH:-}" false; then
+  if is_true "${INPUT_PUSH:-}" false push; then
     push=true
     [ ${#tags[@]} -gt 0 ] || fail "push needs tags: they name the repositories the image is pushed to (by digest)"
     ARGS+=(--push-by-digest)

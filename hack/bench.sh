@@ -7,8 +7,16 @@
 # median wall time of each builder, the ratio ours/docker and our peak RSS, then the median per-RUN
 # snapshot time on a 100,000-file tree, as a markdown table (also written to target/bench/results.md).
 #
+# The warm-* cases measure rebuilds with the layer cache (--cache=true --cache-copy-layers=true, the
+# cache repository in the bench registry, a fresh --kaniko-dir and --cache-dir each run, as on a new CI
+# runner): one cold cached build fills the cache and is not counted, then every counted run is a
+# rebuild that pushes the image. warm-rebuild and warm-run50 change nothing (every step should hit);
+# warm-onefile changes one source file before each run (only the steps after that COPY should run).
+# For them the report also gives the steps that ran and hit (the `cache miss` / `cache hit` records).
+#
 # Usage: hack/bench.sh               (every case, BENCH_RUNS=3 runs each)
 #        BENCH_CASES=run50,rebuild BENCH_RUNS=5 hack/bench.sh
+#        BENCH_CASES=warm-rebuild,warm-onefile BENCH_RUNS=1 hack/bench.sh   (quick check of the cache)
 #        BENCH_DOCKER_RUNS=1 BENCH_DOCKER_TIMEOUT=1200 hack/bench.sh   (slow engines)
 # Needs root (chroot isolation) and the packages hack/setup.sh installs. The base images are made from
 # Debian's busybox-static and served by a throw-away docker-registry on a loopback port; nothing
@@ -22,7 +30,7 @@ RUNS=${BENCH_RUNS:-3}
 DOCKER_RUNS=${BENCH_DOCKER_RUNS:-$RUNS}
 # Seconds after which a docker build is stopped and reported as "more than" that (0: no limit).
 DOCKER_TIMEOUT=${BENCH_DOCKER_TIMEOUT:-0}
-CASES=${BENCH_CASES:-copy50k,run1g,run50,stages6,rebuild}
+CASES=${BENCH_CASES:-copy50k,run1g,run50,stages6,rebuild,warm-rebuild,warm-run50,warm-onefile}
 OUT=${BENCH_OUT:-$ROOT/target/bench/results.md}
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -195,6 +203,34 @@ EOF
   many_files "$c/rebuild/app" 2000
   printf 'FROM %s\nCOPY app /app\nRUN find /app -type f | wc -l > /app/count\nENV APP=/app\nCMD ["cat", "/app/count"]\n' \
     "$BASE" >"$c/rebuild/Dockerfile"
+
+  # The layer cache: the small service and the 50-step case rebuilt with nothing changed ...
+  cp -a "$c/rebuild" "$c/warm-rebuild"
+  cp -a "$c/run50" "$c/warm-run50"
+  # ... and a service whose dependency steps come before its sources, rebuilt after one source file
+  # changed: 4 cached steps, of which the last 2 (COPY app, RUN) should run.
+  cp -a "$c/rebuild" "$c/warm-onefile"
+  mkdir -p "$c/warm-onefile/deps"
+  seq 1 200 | sed 's/^/lib/' >"$c/warm-onefile/deps/requirements.txt"
+  cat >"$c/warm-onefile/Dockerfile" <<'EOF'
+FROM {{BASE}}
+COPY deps /deps
+RUN mkdir -p /opt/lib && while read -r lib; do echo "$lib" > "/opt/lib/$lib"; done < /deps/requirements.txt
+COPY app /app
+RUN find /app -type f | wc -l > /app/count
+ENV APP=/app
+CMD ["cat", "/app/count"]
+EOF
+  sed -i "s|{{BASE}}|$BASE|" "$c/warm-onefile/Dockerfile"
+}
+
+is_warm() { case $1 in warm-*) return 0 ;; *) return 1 ;; esac; }
+
+# The change warm-onefile makes before each build: new content for one source file.
+change_one_file() {
+  local case=$1 run=$2
+  [ "$case" = warm-onefile ] || return 0
+  printf 'changed for run %s at %s\n' "$run" "$(date +%s%N)" >"$WORK/cases/$case/app/d1/f000"
 }
 
 # --- running ----------------------------------------------------------------------------------
@@ -218,6 +254,28 @@ ours() {
     --insecure-registry "$REGISTRY" --isolation chroot --kaniko-dir "$WORK/kaniko" --cleanup \
     --log-format json -v debug
   rm -rf "$WORK/kaniko"
+}
+
+# A build with the layer cache on, pushed to the bench registry (the cache repository is the default,
+# <destination repository>/cache). Mode `timed` times it; `fill` runs it untimed to fill the cache.
+ours_cached() {
+  local case=$1 run=$2 mode=$3
+  local ctx=$WORK/cases/$case
+  local cmd=("$KANIKO" build --context "$ctx" --dockerfile "$ctx/Dockerfile"
+    --destination "$REGISTRY/bench/$case:$run" --cache=true --cache-copy-layers=true
+    --cache-dir "$WORK/cache-dir" --insecure-registry "$REGISTRY" --isolation chroot
+    --kaniko-dir "$WORK/kaniko" --cleanup --log-format json -v debug)
+  mkdir -p "$WORK/cache-dir"
+  if [ "$mode" = fill ]; then
+    "${cmd[@]}" >"$WORK/logs/$case.fill.log" 2>&1 || {
+      echo "hack/bench.sh: the cold cached build of $case failed" >&2
+      tail -n 30 "$WORK/logs/$case.fill.log" >&2
+      exit 1
+    }
+  else
+    timed "$WORK/results/$case.ours" "$WORK/logs/$case.ours.$run.log" "${cmd[@]}"
+  fi
+  rm -rf "$WORK/kaniko" "$WORK/cache-dir"
 }
 
 docker_build() {
@@ -257,14 +315,31 @@ run_case() {
   local with=""
   [ "$DOCKER" = 1 ] && with=" and docker build"
   log "case $case: $RUNS runs with kaniko-rs$with"
-  for run in $(seq 1 "$RUNS"); do
-    ours "$case" "$run"
-  done
+  if is_warm "$case"; then
+    # The cold cached build fills the cache repository and is not counted.
+    ours_cached "$case" fill fill
+    for run in $(seq 1 "$RUNS"); do
+      change_one_file "$case" "ours-$run"
+      ours_cached "$case" "$run" timed
+    done
+  else
+    for run in $(seq 1 "$RUNS"); do
+      ours "$case" "$run"
+    done
+  fi
   [ "$DOCKER" = 1 ] || return 0
-  if [ "$case" = rebuild ]; then
-    # The first build fills the cache and is not counted; every counted run is a full cache hit.
+  case $case in
+    # docker's no-change rebuild is the rebuild case's; filling its cache for the 50-step case takes
+    # more than 20 minutes on a slow engine. warm-onefile is compared: docker re-runs the same steps.
+    warm-rebuild | warm-run50) return 0 ;;
+  esac
+  if [ "$case" = rebuild ] || is_warm "$case"; then
+    # The first build fills docker's cache and is not counted; every counted run rebuilds from it.
     docker_build "$case" warm "" && : >"$WORK/results/$case.docker"
-    for run in $(seq 1 "$DOCKER_RUNS"); do docker_build "$case" "$run" ""; done
+    for run in $(seq 1 "$DOCKER_RUNS"); do
+      change_one_file "$case" "docker-$run"
+      docker_build "$case" "$run" ""
+    done
   else
     for run in $(seq 1 "$DOCKER_RUNS"); do
       docker_build "$case" "$run"
@@ -281,6 +356,9 @@ describe_case() {
     run50) echo "50 RUN steps on a 100,000-file base" ;;
     stages6) echo "6 stages, COPY --from" ;;
     rebuild) echo "no-change rebuild" ;;
+    warm-rebuild) echo "no-change rebuild, layer cache" ;;
+    warm-run50) echo "50 RUN steps, no-change rebuild, layer cache" ;;
+    warm-onefile) echo "one source file changed, layer cache" ;;
   esac
 }
 
@@ -303,6 +381,7 @@ report() {
     fi
     echo "| $(describe_case "$case") | $ours | $docker | $ratio | $rss |"
   done
+  warm_report
   if [ -n "$(ls "$WORK"/logs/run50.ours.*.log 2>/dev/null)" ]; then
     # Per-RUN snapshot cost on the 100,000-file tree: the debug "snapshot" events of the RUN steps
     # that changed nothing (no layer) and of those that changed one file.
@@ -313,6 +392,33 @@ report() {
     snap=$(cat "$WORK"/logs/run50.ours.*.log | grep '"message":"snapshot"' | grep '"layer":"sha256' |
       sed -n 's/.*"elapsed_ms":\([0-9]*\).*/\1/p' | median)
     echo "Median snapshot with one changed file, layer written: ${snap} ms"
+  fi
+}
+
+# Per warm case: the steps that ran (cache misses) and hit in each counted run; and how the 50-step
+# no-change rebuild compares with the small service's (the target: within 1.5x).
+warm_report() {
+  local case log ran hit runs small big
+  for case in ${CASES//,/ }; do
+    is_warm "$case" || continue
+    runs=
+    for log in "$WORK"/logs/"$case".ours.*.log; do
+      [ -f "$log" ] || continue
+      ran=$(grep -c '"message":"cache miss"' "$log" || true)
+      hit=$(grep -c '"message":"cache hit"' "$log" || true)
+      runs="$runs${runs:+, }$ran ran/$hit hit"
+    done
+    if [ -n "$runs" ]; then
+      echo
+      echo "$(describe_case "$case"), cached steps per run: $runs"
+    fi
+  done
+  if [ -s "$WORK/results/warm-rebuild.ours" ] && [ -s "$WORK/results/warm-run50.ours" ]; then
+    small=$(cut -d' ' -f1 "$WORK/results/warm-rebuild.ours" | median)
+    big=$(cut -d' ' -f1 "$WORK/results/warm-run50.ours" | median)
+    echo
+    echo "No-change rebuild with the cache, 50-step case / small service:" \
+      "$(awk -v a="$big" -v b="$small" 'BEGIN {if (b > 0) printf "%.2f", a/b; else print "-"}')x (target: at most 1.5x)"
   fi
 }
 

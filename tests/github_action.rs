@@ -313,6 +313,9 @@ fn action_yml_hands_every_input_to_the_script_and_every_output_back() {
         "mode",
         "digests",
         "oci-mode",
+        "cache",
+        "cache-repo",
+        "cache-ttl",
         "binary",
         "extra-args",
     ] {
@@ -429,6 +432,19 @@ fn reusable_workflow_follows_the_multi_runner_recipe() {
     let call = &workflow["on"]["workflow_call"];
     assert!(call.is_object(), "not a reusable workflow: {workflow:#}");
     assert_multi_runner_recipe(&workflow, "./.kaniko-action");
+    // The cache inputs reach the action's build step (its per-architecture repositories).
+    let build_steps = workflow["jobs"]["build"]["steps"]
+        .as_array()
+        .expect("build steps");
+    let with = &find_step(build_steps, "./.kaniko-action")["with"];
+    for name in ["cache", "cache-repo", "cache-ttl"] {
+        assert!(
+            call["inputs"][name].is_object(),
+            "the workflow lacks the input {name}"
+        );
+        assert_eq!(with[name], format!("${{{{ inputs.{name} }}}}"), "{with:#}");
+    }
+    assert_eq!(call["inputs"]["cache"]["default"], false);
     // The action it checks out is this release's, and the merge job publishes its digest.
     assert_eq!(
         call["inputs"]["kaniko-ref"]["default"],
@@ -478,6 +494,8 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
     let mut inputs = common_inputs(&amd64_job);
     inputs.push(("platforms", "linux/amd64".to_owned()));
     inputs.push(("binary", binary.to_owned()));
+    inputs.push(("cache", "true".to_owned()));
+    inputs.push(("cache-ttl", "24h".to_owned()));
     let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let amd64 = amd64_job
         .step(
@@ -503,13 +521,22 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
             && c.contains("--push-by-digest")),
         "kaniko did not run through sudo -E with --isolation=chroot: {sudo:#?}"
     );
+    // cache: true turns the cache on in a repository of this leg's own (default repository).
+    assert!(
+        sudo.iter().any(|c| c.starts_with(&format!("-E {binary} build "))
+            && c.contains(" --cache=true --arch-cache-repo-suffix --cache-ttl=24h ")
+            && !c.contains("--cache-repo")),
+        "the cache flags did not reach kaniko: {sudo:#?}"
+    );
 
     // linux/arm64 on an ARM64 runner without the restriction, with the release binary downloaded:
     // the platform comes from RUNNER_ARCH, the isolation from what the kernel allows here.
     let arm64_job = RunnerJob::new("ARM64");
     let unrestricted = sysctl_file(&arm64_job.path("home"), "0");
     let release = fake_release(arm64_job.root.path(), "aarch64-unknown-linux-musl", None);
-    let inputs = common_inputs(&arm64_job);
+    let mut inputs = common_inputs(&arm64_job);
+    inputs.push(("cache", "true".to_owned()));
+    inputs.push(("cache-repo", format!("{repo}/layers")));
     let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let arm64 = arm64_job
         .step(
@@ -535,6 +562,20 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
         arm64
             .log
             .contains(&format!("running: {} build ", downloaded.display())),
+        "{}",
+        arm64.log
+    );
+    assert!(
+        arm64.log.contains(&format!(
+            " --cache=true --arch-cache-repo-suffix --cache-repo={repo}/layers "
+        )),
+        "the cache flags did not reach kaniko:\n{}",
+        arm64.log
+    );
+    assert!(
+        arm64
+            .log
+            .contains(&format!("entries in {repo}/layers-<architecture>")),
         "{}",
         arm64.log
     );
@@ -701,6 +742,36 @@ fn build_mode_builds_one_platform_per_job() {
     let step = job.step(&[("push", "true"), ("binary", env!("CARGO_BIN_EXE_kaniko"))], &[]);
     assert!(!step.success, "{}", step.log);
     assert!(step.log.contains("push needs tags"), "{}", step.log);
+}
+
+#[test]
+fn cache_inputs_are_checked_and_do_nothing_without_cache() {
+    let job = RunnerJob::new("X64");
+    write_context(&job.path("workspace"), "scratch");
+    let binary = env!("CARGO_BIN_EXE_kaniko");
+    let step = job.step(&[("cache", "maybe"), ("binary", binary)], &[]);
+    assert!(!step.success, "{}", step.log);
+    assert!(
+        step.log.contains("cache: expected true or false, got 'maybe'"),
+        "{}",
+        step.log
+    );
+    // cache-repo alone does not turn the cache on: a warning, and no cache flag reaches kaniko.
+    let step = job
+        .step(&[("cache-repo", "oci:/tmp/nowhere"), ("binary", binary)], &[])
+        .assert_ok();
+    assert!(
+        step.log
+            .contains("cache-repo and cache-ttl do nothing without cache: true"),
+        "{}",
+        step.log
+    );
+    let running = step
+        .log
+        .lines()
+        .find(|l| l.contains("running: "))
+        .unwrap_or_else(|| panic!("no command line logged:\n{}", step.log));
+    assert!(!running.contains("--cache"), "{running}");
 }
 
 #[test]

@@ -14,6 +14,7 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -141,6 +142,32 @@ fn lines(job: &Value, key: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// An executor that records its arguments (one call per line of the returned log) and runs
+/// `binary` with them: what the templates' script lines hand to kaniko, after the shell's expansion.
+fn recording_executor(dir: &Path, binary: &Path) -> (String, PathBuf) {
+    let log = dir.join("executor-calls.log");
+    let wrapper = dir.join("executor");
+    fs_err::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >>{}\nexec {} \"$@\"\n",
+            shell_quote(&log.to_string_lossy()),
+            shell_quote(&binary.to_string_lossy())
+        ),
+    )
+    .expect("write executor wrapper");
+    fs_err::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod wrapper");
+    (wrapper.to_string_lossy().into_owned(), log)
+}
+
+fn calls(log: &Path) -> Vec<String> {
+    fs_err::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A project on a GitLab instance whose container registry is `ci`.
@@ -304,11 +331,18 @@ fn multiarch_template_builds_each_architecture_and_aggregates_an_index() {
         assert_eq!(job["variables"]["KANIKO_ISOLATION"], "container");
     }
 
-    let project = Project::new(&[
-        ("KANIKO_EXECUTOR", env!("CARGO_BIN_EXE_kaniko")),
+    let bin = tempfile::tempdir().expect("tempdir");
+    let (executor, executor_log) = recording_executor(bin.path(), Path::new(env!("CARGO_BIN_EXE_kaniko")));
+    let mut project = Project::new(&[
+        ("KANIKO_EXECUTOR", executor.as_str()),
         ("KANIKO_EXTRA_TAGS", "latest"),
         ("KANIKO_ARGS", "--label ci=gitlab --build-arg VERSION=2.0"),
+        ("KANIKO_CACHE", "true"),
     ]);
+    let cache_repo = format!("{}/buildcache", project.image);
+    project
+        .project_vars
+        .push(("KANIKO_CACHE_REPO".into(), cache_repo.clone()));
     let combos = matrix_combinations(&build);
     let archs: Vec<&str> = combos
         .iter()
@@ -350,11 +384,30 @@ fn multiarch_template_builds_each_architecture_and_aggregates_an_index() {
         assert_eq!(config["config"]["Labels"]["version"], "2.0", "{config:#}");
         legs.push((arch, digest));
     }
+    // KANIKO_CACHE turned the cache on in each build job, one cache repository per architecture;
+    // the aggregate job builds nothing and gets no cache flag.
+    let build_calls = calls(&executor_log);
+    assert_eq!(build_calls.len(), 2, "{build_calls:#?}");
+    for (call, arch) in build_calls.iter().zip(&archs) {
+        assert!(
+            call.contains(&format!("--custom-platform linux/{arch} ")),
+            "{call}"
+        );
+        assert!(
+            call.contains(&format!(
+                " --cache=true --cache-repo={cache_repo} --arch-cache-repo-suffix "
+            )),
+            "the cache flags did not reach the executor: {call}"
+        );
+    }
     // Pushed by digest: the tag appears only with the index.
     let tagged = format!("{}:1a2b3c4d", project.image);
     assert!(!project.ci.exists(&tagged), "a build job created the tag");
 
     let project_dir = project.run_job(&aggregate, &[], &[store]);
+    let aggregate_call = &calls(&executor_log)[2];
+    assert!(aggregate_call.starts_with("aggregate "), "{aggregate_call}");
+    assert!(!aggregate_call.contains("--cache"), "{aggregate_call}");
     let expected: Vec<(&str, &str)> = legs.iter().map(|(a, d)| (*a, d.as_str())).collect();
     let (digest, _) = project.ci.assert_index(&tagged, &expected);
     let (latest, _) = project
@@ -381,15 +434,30 @@ fn single_arch_template_builds_like_kaniko() {
             .any(|l| l.starts_with("$KANIKO_EXECUTOR --context ")),
         "kaniko's executor invocation: {script:#?}"
     );
-    // `/kaniko/executor` with no subcommand, as kaniko's images are used.
+    // `/kaniko/executor` with no subcommand, as kaniko's images are used: the recording wrapper
+    // runs a binary named `executor` too.
     let bin = tempfile::tempdir().expect("tempdir");
-    let executor = bin.path().join("executor");
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaniko"), &executor).expect("symlink executor");
-    let executor = executor.to_string_lossy().into_owned();
-    let mut project = Project::new(&[("KANIKO_EXECUTOR", executor.as_str())]);
+    let real = bin.path().join("real");
+    fs_err::create_dir(&real).expect("create dir");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaniko"), real.join("executor"))
+        .expect("symlink executor");
+    let (executor, executor_log) = recording_executor(bin.path(), &real.join("executor"));
+    let mut project = Project::new(&[("KANIKO_EXECUTOR", executor.as_str()), ("KANIKO_CACHE", "true")]);
     project.predefined.push(("CI_COMMIT_TAG".into(), "v1.2.3".into()));
 
     let project_dir = project.run_job(&job, &[], &[]);
+    // KANIKO_CACHE turned the cache on, in the default repository ($KANIKO_IMAGE_NAME/cache).
+    let call = calls(&executor_log);
+    assert_eq!(call.len(), 1, "{call:#?}");
+    assert!(call[0].starts_with("--context "), "{call:#?}");
+    assert!(
+        call[0].split_whitespace().any(|w| w == "--cache=true"),
+        "{call:#?}"
+    );
+    assert!(
+        !call[0].contains("--cache-repo") && !call[0].contains("--arch-cache-repo-suffix"),
+        "{call:#?}"
+    );
     let reference = format!("{}:v1.2.3", project.image);
     let manifest: serde_json::Value = serde_json::from_slice(&project.ci.raw(&reference)).expect("manifest");
     assert!(
