@@ -4,10 +4,14 @@
 //! ([`entry`]) in a registry repository or an OCI layout ([`store`]), and the settings
 //! ([`options`]). The builder computes the keys of a stage before any step runs, probes them
 //! together, and takes the longest run of hits; docs/caching.md has the whole design.
+//! Base images and layer blobs kept on this machine are the cache directory ([`dir`]), which
+//! `kaniko warmer` ([`warmer`]) fills.
 
+pub mod dir;
 pub mod entry;
 pub mod key;
 pub mod options;
+pub mod warmer;
 
 pub use key::{CacheKey, KeyParts};
 pub use options::{CacheOptions, CacheRepo};

@@ -10,11 +10,14 @@ pub mod build_flags;
 pub mod docs;
 pub mod settings;
 pub mod shared_flags;
+pub mod warmer_flags;
+pub mod warmer_settings;
 
 use clap::{Parser, Subcommand};
 
 pub use aggregate_flags::AggregateFlags;
 pub use build_flags::BuildFlags;
+pub use warmer_flags::WarmerFlags;
 
 /// `kaniko`: daemonless, unprivileged container image builder.
 #[derive(Debug, Parser)]
@@ -45,6 +48,9 @@ pub enum Command {
     /// Build each platform in a Kubernetes Job pinned to a node of its architecture and publish an
     /// image index; `build --multi-platform` with the k8s driver.
     K8s(Box<BuildFlags>),
+    /// Pull base images into the cache directory (an OCI layout) that builds with --cache-dir
+    /// start from without a registry round trip; kaniko's warmer.
+    Warmer(Box<WarmerFlags>),
     /// Print the version, git commit and target triple.
     Version,
 }
