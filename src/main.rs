@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         }
         Command::Aggregate(flags) => run_aggregate(&flags),
         Command::Cache(kaniko::cli::CacheCommand::Prune(flags)) => run_prune(&flags),
+        Command::Warmer(flags) => run_warmer(&flags),
         Command::Local(flags) => run_build(&flags, Some("local")),
         Command::K8s(flags) => run_build(&flags, Some("k8s")),
         Command::Build(flags) => run_build(&flags, None),
@@ -49,18 +50,59 @@ where
 }
 
 fn run_aggregate(flags: &kaniko::cli::AggregateFlags) -> ExitCode {
-    let format = log_format(&flags.log);
-    let settings = kaniko::cli::aggregate_settings::AggregateInvocation::from_flags(flags);
-    let (invocation, observer) = match observed(settings, |i| &i.observe, format) {
-        Ok(started) => started,
-        Err(code) => return code,
+    use kaniko::cli::aggregate_settings::AggregateInvocation;
+    let invocation = AggregateInvocation::from_flags(flags);
+    run_command(
+        &flags.log,
+        invocation,
+        |i| &i.observe,
+        |invocation, runtime| {
+            let built = runtime.block_on(kaniko::coordinator::aggregate(invocation.request))?;
+            tracing::info!(digest = %built.digest(), "image index ready");
+            Ok(())
+        },
+    )
+}
+
+fn run_warmer(flags: &kaniko::cli::WarmerFlags) -> ExitCode {
+    use kaniko::cli::warmer_settings::WarmerInvocation;
+    let invocation = WarmerInvocation::from_flags(flags, &|k| std::env::var(k).ok());
+    run_command(
+        &flags.log,
+        invocation,
+        |i| &i.observe,
+        |invocation, runtime| {
+            let keychain = kaniko::registry::Keychain::from_env();
+            let registry = kaniko::registry::RegistryClient::new(&invocation.registry, keychain)?;
+            let warmed = runtime.block_on(kaniko::cache::warmer::warm(&invocation.request, &registry))?;
+            let pulled = warmed.iter().filter(|w| w.pulled).count();
+            tracing::info!(pulled, kept = warmed.len() - pulled, "cache directory warmed");
+            Ok(())
+        },
+    )
+}
+
+/// A command that builds nothing here: its validated settings, logging, then `work` on a runtime.
+fn run_command<S>(
+    log: &kaniko::cli::shared_flags::LogFlags,
+    settings: Result<S, kaniko::cli::settings::SettingsError>,
+    observe: impl FnOnce(&S) -> &kaniko::observe::settings::ObserveSettings,
+    work: impl FnOnce(S, &tokio::runtime::Runtime) -> anyhow::Result<()>,
+) -> ExitCode {
+    let format = log_format(log);
+    let settings = match settings {
+        Ok(s) => s,
+        Err(e) => return report(&anyhow::Error::from(e), format),
     };
-    let result = (|| -> anyhow::Result<()> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        let built = runtime.block_on(kaniko::coordinator::aggregate(invocation.request))?;
-        tracing::info!(digest = %built.digest(), "image index ready");
-        Ok(())
-    })();
+    let observer = match kaniko::observe::logging::init(observe(&settings), false) {
+        Ok(o) => o,
+        Err(e) => return report(&anyhow::Error::from(e), format),
+    };
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| work(settings, &runtime));
     finish(observer, result, format)
 }
 

@@ -82,10 +82,10 @@ pub async fn copy(stage: &mut StageRun<'_>, spec: &CopySpec) -> Option<KeyParts>
             FromImage::Stage(i) => stage.done.get(&i)?.cache_key.clone(),
             FromImage::Image(name) => {
                 let platform = stage.platform.clone();
-                let registry = stage.shared.registry;
+                let shared = stage.shared;
                 stage
                     .cache
-                    .get(registry, &name, &platform)
+                    .get(shared, &name, &platform)
                     .await
                     .ok()?
                     .cache_key

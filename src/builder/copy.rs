@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::copy_plan::{plan_copy, Content, CopyOptions, PlannedEntry, SourceEntry, SourceKind, SourceMatch};
 use super::fsview::{FsView, Node, NodeKind};
-use super::images::{ensure_view, local_layers, StageImage};
+use super::images::StageImage;
 use super::layers::{extract_files, LoadedView};
 use super::stage::StageRun;
 use super::users::UserDb;
@@ -84,7 +84,7 @@ pub async fn run(
     spec: CopySpec,
 ) -> Result<LayerBlob, BuildError> {
     let shared = stage.shared;
-    let view = ensure_view(shared.registry, shared.workspace, &mut stage.image).await?;
+    let view = shared.ensure_view(&mut stage.image).await?;
     let owner = match &spec.chown {
         Some(c) => Some(resolve_owner(&view, c).map_err(|m| stage.error(instruction, m))?),
         None => None,
@@ -124,10 +124,10 @@ pub async fn run(
                 })?,
                 FromImage::Image(name) => {
                     let platform = stage.platform.clone();
-                    stage.cache.get(shared.registry, &name, &platform).await?.clone()
+                    stage.cache.get(shared, &name, &platform).await?.clone()
                 }
             };
-            let source_view = ensure_view(shared.registry, shared.workspace, &mut image).await?;
+            let source_view = shared.ensure_view(&mut image).await?;
             for src in &spec.sources {
                 let Source::Path(p) = src else {
                     return Err(stage.error(instruction, "COPY --from cannot take a heredoc".into()));
@@ -233,7 +233,7 @@ pub async fn run(
         .collect();
     let extracted = match (&source_image, wanted.is_empty()) {
         (Some(img), false) => {
-            let files = local_layers(shared.registry, shared.workspace, &img.assembler).await?;
+            let files = shared.local_layers(&img.assembler).await?;
             let dest = scratch.path().join("from");
             tokio::task::block_in_place(|| extract_files(&files, &wanted, &dest))?
         }
@@ -257,7 +257,7 @@ fn record_in_view(stage: &mut StageRun<'_>, view: &LoadedView, planned: &[Planne
 /// Creates WORKDIR's directory when it is missing, owned by the stage's USER; `None` when it exists.
 pub async fn create_workdir(stage: &mut StageRun<'_>, path: &str) -> Result<Option<LayerBlob>, BuildError> {
     let shared = stage.shared;
-    let view = ensure_view(shared.registry, shared.workspace, &mut stage.image).await?;
+    let view = shared.ensure_view(&mut stage.image).await?;
     let resolved = view.view.resolve(path, true)?;
     if view.view.get(&resolved).is_some_and(Node::is_dir) {
         return Ok(None);

@@ -9,8 +9,12 @@ use std::path::PathBuf;
 use super::error::BaseImageError;
 use super::layers::{load_view, LoadedView};
 use super::workspace::Workspace;
-use super::BuildError;
-use crate::image::{ImageAssembler, ImageConfig, ImageManifest, LayerLocation, ManifestFormat};
+use super::{BuildError, Shared};
+use crate::cache::dir::{CacheDir, CachedImage};
+use crate::cache::CacheOptions;
+use crate::image::{
+    AssembledLayer, ImageAssembler, ImageConfig, ImageManifest, LayerLocation, ManifestFormat,
+};
 use crate::platform::Platform;
 use crate::registry::{Reference, RegistryClient};
 
@@ -25,20 +29,25 @@ pub struct StageImage {
     pub cache_key: Option<crate::cache::CacheKey>,
 }
 
-/// Pulls `name` for `platform`: manifest (following an index), config; layers stay remote.
+/// Pulls `name` for `platform`: manifest (following an index), config; layers stay remote. An
+/// image warmed into the cache directory less than the TTL ago is taken from there instead, with
+/// no registry request at all (whether or not --cache is on, as kaniko does).
 pub async fn pull(
     registry: &RegistryClient,
     name: &str,
     platform: &Platform,
+    cache: &CacheOptions,
 ) -> Result<StageImage, BuildError> {
+    if let Some(dir) = CacheDir::open(&cache.dir) {
+        let now = crate::cache::warmer::unix_now();
+        if let Some(found) = dir.lookup(name, platform, cache.ttl_secs, now) {
+            return from_cache_dir(name, found);
+        }
+    }
     let reference = Reference::parse(name)?;
     let resolved = registry.resolve_platform_manifest(&reference, platform).await?;
     let manifest = ImageManifest::parse(&resolved.manifest.bytes).map_err(|e| base_image(name, e))?;
-    let format = if resolved.manifest.media_type == crate::image::media_type::DOCKER_MANIFEST {
-        ManifestFormat::Docker
-    } else {
-        ManifestFormat::Oci
-    };
+    let format = manifest_format(&resolved.manifest.media_type);
     let config_bytes = match resolved.config {
         Some(bytes) => bytes,
         None => {
@@ -66,6 +75,51 @@ pub async fn pull(
     })
 }
 
+/// A base image found in the cache directory: its layers are the directory's blob files.
+fn from_cache_dir(name: &str, found: CachedImage) -> Result<StageImage, BuildError> {
+    let manifest = ImageManifest::parse(&found.manifest.bytes).map_err(|e| base_image(name, e))?;
+    let config = ImageConfig::parse(&found.config).map_err(|e| base_image(name, e))?;
+    let diff_ids = config.rootfs.diff_ids.clone();
+    if diff_ids.len() != manifest.layers.len() {
+        return Err(base_image(
+            name,
+            crate::image::assembled::AssembleError::LayerCountMismatch {
+                manifest_layers: manifest.layers.len(),
+                diff_ids: diff_ids.len(),
+            },
+        ));
+    }
+    let layers = manifest
+        .layers
+        .iter()
+        .zip(diff_ids)
+        .zip(found.layers)
+        .map(|((descriptor, diff_id), path)| AssembledLayer {
+            descriptor: descriptor.clone(),
+            diff_id,
+            location: LayerLocation::File(path),
+        })
+        .collect();
+    let assembler = ImageAssembler::from_layers(manifest_format(&found.manifest.media_type), layers, config)
+        .map_err(|e| base_image(name, e))?;
+    tracing::info!(image = name, digest = %found.manifest.digest, "base image from the cache directory (kaniko warmer)");
+    Ok(StageImage {
+        assembler,
+        view: None,
+        cache_key: Some(crate::cache::CacheKey::from_base_manifest(
+            &found.manifest.digest.to_string(),
+        )),
+    })
+}
+
+fn manifest_format(media_type: &str) -> ManifestFormat {
+    if media_type == crate::image::media_type::DOCKER_MANIFEST {
+        ManifestFormat::Docker
+    } else {
+        ManifestFormat::Oci
+    }
+}
+
 fn base_image(name: &str, source: impl Into<BaseImageError>) -> BuildError {
     BuildError::BaseImage {
         image: name.to_string(),
@@ -73,12 +127,15 @@ fn base_image(name: &str, source: impl Into<BaseImageError>) -> BuildError {
     }
 }
 
-/// Local blob files and media types of an image's layers, downloading remote ones into the workspace.
+/// Local blob files and media types of an image's layers, downloading remote ones: into the
+/// cache directory with --cache (kept for later builds), else into the workspace.
 pub async fn local_layers(
     registry: &RegistryClient,
     workspace: &Workspace,
+    cache: &CacheOptions,
     assembler: &ImageAssembler,
 ) -> Result<Vec<(PathBuf, String)>, BuildError> {
+    let mut blob_dir = None;
     let mut out = Vec::new();
     for layer in assembler.layers() {
         let path = match &layer.location {
@@ -87,13 +144,27 @@ pub async fn local_layers(
                 registry: host,
                 repository,
             } => {
-                let path = workspace.blobs().join(layer.descriptor.digest.hex());
+                let digest = &layer.descriptor.digest;
+                let path = workspace.blobs().join(digest.hex());
                 if !path.exists() {
-                    let reference = Reference::parse(&format!("{host}/{repository}"))?
-                        .with_digest(layer.descriptor.digest.clone());
-                    registry
-                        .get_blob_to_file(&reference, &layer.descriptor.digest, &path)
-                        .await?;
+                    let reference =
+                        Reference::parse(&format!("{host}/{repository}"))?.with_digest(digest.clone());
+                    let dir = blob_dir.get_or_insert_with(|| blob_cache(cache));
+                    match dir {
+                        Some(dir) => {
+                            let cached = dir.blob_path(digest);
+                            if dir.has_blob(digest, layer.descriptor.size) {
+                                tracing::debug!(%digest, cache_dir = %dir.root().display(), "base layer blob from the cache directory");
+                            } else {
+                                tracing::debug!(%digest, cache_dir = %dir.root().display(), "downloading base layer blob into the cache directory");
+                                registry.get_blob_to_file(&reference, digest, &cached).await?;
+                            }
+                            link_blob(&cached, &path)?;
+                        }
+                        None => {
+                            registry.get_blob_to_file(&reference, digest, &path).await?;
+                        }
+                    }
                 }
                 path
             }
@@ -103,20 +174,62 @@ pub async fn local_layers(
     Ok(out)
 }
 
+/// The cache directory downloaded base blobs go to: with --cache, when it exists or can be made.
+fn blob_cache(cache: &CacheOptions) -> Option<CacheDir> {
+    if !cache.enabled {
+        return None;
+    }
+    CacheDir::create(&cache.dir)
+        .inspect_err(|e| tracing::debug!("base layer blobs are not kept across builds: {e}"))
+        .ok()
+}
+
+/// Makes a cache-directory blob visible in the workspace, where the outputs and the push look for
+/// downloaded base blobs: a hard link (immune to the cache directory being pruned meanwhile), or a
+/// symbolic link across file systems.
+fn link_blob(cached: &std::path::Path, path: &std::path::Path) -> Result<(), BuildError> {
+    match fs_err::hard_link(cached, path).or_else(|_| fs_err::os::unix::fs::symlink(cached, path)) {
+        Ok(()) => Ok(()),
+        Err(_) if path.exists() => Ok(()),
+        Err(e) => Err(BuildError::Internal {
+            message: format!("linking the cached blob {} into the build: {e}", cached.display()),
+        }),
+    }
+}
+
 /// Makes sure `image` has its filesystem view, reading the layers' tar headers.
 pub async fn ensure_view(
     registry: &RegistryClient,
     workspace: &Workspace,
+    cache: &CacheOptions,
     image: &mut StageImage,
 ) -> Result<std::sync::Arc<LoadedView>, BuildError> {
     if let Some(v) = &image.view {
         return Ok(v.clone());
     }
-    let files = local_layers(registry, workspace, &image.assembler).await?;
+    let files = local_layers(registry, workspace, cache, &image.assembler).await?;
     let loaded = tokio::task::block_in_place(|| load_view(&files))?;
     let view = std::sync::Arc::new(loaded);
     image.view = Some(view.clone());
     Ok(view)
+}
+
+impl Shared<'_> {
+    /// [`local_layers`] with this build's registry, workspace and cache settings.
+    pub async fn local_layers(
+        &self,
+        assembler: &ImageAssembler,
+    ) -> Result<Vec<(PathBuf, String)>, BuildError> {
+        local_layers(self.registry, self.workspace, &self.request.cache, assembler).await
+    }
+
+    /// [`ensure_view`] with this build's registry, workspace and cache settings.
+    pub async fn ensure_view(
+        &self,
+        image: &mut StageImage,
+    ) -> Result<std::sync::Arc<LoadedView>, BuildError> {
+        ensure_view(self.registry, self.workspace, &self.request.cache, image).await
+    }
 }
 
 /// Images named by `COPY --from=<image>`, pulled once per build.
@@ -128,7 +241,7 @@ pub struct ImageCache {
 impl ImageCache {
     pub async fn get(
         &mut self,
-        registry: &RegistryClient,
+        shared: &Shared<'_>,
         name: &str,
         platform: &Platform,
     ) -> Result<&mut StageImage, BuildError> {
@@ -143,7 +256,7 @@ impl ImageCache {
                 Entry::Vacant(v) => {
                     tracing::debug!(image = name, %platform, "image not pulled yet by this build: pulling");
                     crate::observe::measure::image_cache(false);
-                    v.insert(pull(registry, name, platform).await?)
+                    v.insert(pull(shared.registry, name, platform, &shared.request.cache).await?)
                 }
             },
         )
@@ -153,14 +266,14 @@ impl ImageCache {
 /// `--force-compression`: re-encodes every layer whose compression is not `format.compression`
 /// (base layers included), keeping their content; foreign (non-distributable) layers are left alone.
 pub async fn recompress_layers(
-    registry: &RegistryClient,
-    workspace: &Workspace,
+    shared: &Shared<'_>,
     assembler: &mut ImageAssembler,
     format: &super::request::ImageFormat,
 ) -> Result<(), BuildError> {
     use crate::image::media_type::{self, layer_compression};
     let wanted = format.compression.as_layer_compression();
-    let local = local_layers(registry, workspace, assembler).await?;
+    let local = shared.local_layers(assembler).await?;
+    let workspace = shared.workspace;
     let mut changed = 0;
     for (i, (path, mt)) in local.iter().enumerate() {
         let foreign = mt == media_type::DOCKER_LAYER_FOREIGN_GZIP || mt == media_type::OCI_LAYER_NONDIST_GZIP;

@@ -229,7 +229,7 @@ pub async fn execute(
                     })?,
                     StageRef::Image(name) => {
                         let started = std::time::Instant::now();
-                        let image = images::pull(registry, name, &platform).await?;
+                        let image = images::pull(registry, name, &platform, &request.cache).await?;
                         measure::phase("base images", started.elapsed());
                         image
                     }
@@ -278,11 +278,11 @@ pub async fn execute(
     );
     target.assembler.set_format(format);
     if request.format.force_compression {
-        images::recompress_layers(registry, workspace, &mut target.assembler, &request.format).await?;
+        images::recompress_layers(&shared, &mut target.assembler, &request.format).await?;
     }
     let outputs = &request.outputs;
     if outputs.tar_path.is_some() || outputs.oci_layout_path.is_some() {
-        images::local_layers(registry, workspace, &target.assembler).await?;
+        shared.local_layers(&target.assembler).await?;
     }
     Ok(target.assembler.assemble()?)
 }

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::images::{local_layers, StageImage};
+use super::images::StageImage;
 use super::{BuildError, Shared};
 use crate::observe::measure::{self, Transfer};
 use crate::sandbox::mounts::{
@@ -118,7 +118,7 @@ impl StageFs {
             exclude: exclude.clone(),
             ownership,
         };
-        let layers = local_layers(shared.registry, shared.workspace, &image.assembler).await?;
+        let layers = shared.local_layers(&image.assembler).await?;
         let mounts = if isolation.uses_own_root() {
             let resolver: Vec<&str> = RESOLVER_FILES
                 .iter()

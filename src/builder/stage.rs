@@ -289,7 +289,7 @@ impl<'a> StageRun<'a> {
             let mut one =
                 crate::image::ImageAssembler::scratch(self.image.assembler.format(), &self.platform);
             one.append_located_layer(assembled.clone(), self.history(String::new(), false));
-            let local = super::images::local_layers(shared.registry, shared.workspace, &one).await?;
+            let local = shared.local_layers(&one).await?;
             let (path, media_type) = local.into_iter().next().ok_or_else(|| BuildError::Internal {
                 message: "cached layer has no file".into(),
             })?;

@@ -7,7 +7,16 @@ use std::ffi::OsString;
 use std::path::Path;
 
 /// Subcommand names; anything else in first position is taken as `build`'s arguments.
-const SUBCOMMANDS: &[&str] = &["build", "aggregate", "local", "k8s", "cache", "version", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "build",
+    "aggregate",
+    "local",
+    "k8s",
+    "warmer",
+    "cache",
+    "version",
+    "help",
+];
 
 /// Inserts `build` after the program name when the invocation is kaniko's executor style.
 ///
@@ -21,6 +30,12 @@ pub fn rewrite(mut args: Vec<OsString>) -> Vec<OsString> {
     };
     let is_executor = Path::new(program).file_name().is_some_and(|n| n == "executor");
     let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
+    // kaniko's warmer image runs `/kaniko/warmer --image …`.
+    let is_warmer = Path::new(program).file_name().is_some_and(|n| n == "warmer");
+    if is_warmer && !first.as_deref().is_some_and(|a| SUBCOMMANDS.contains(&a)) {
+        args.insert(1, OsString::from("warmer"));
+        return args;
+    }
     let insert = match first.as_deref() {
         None => is_executor,
         Some(a) if SUBCOMMANDS.contains(&a) => false,
@@ -81,5 +96,14 @@ mod tests {
         assert_eq!(rw(&["kaniko", "aggregate"]), ["kaniko", "aggregate"]);
         assert_eq!(rw(&["kaniko", "cache", "prune"]), ["kaniko", "cache", "prune"]);
         assert_eq!(rw(&["kaniko"]), ["kaniko"]);
+    }
+
+    #[test]
+    fn warmer_name_means_warmer() {
+        assert_eq!(
+            rw(&["/kaniko/warmer", "--image", "a"]),
+            ["/kaniko/warmer", "warmer", "--image", "a"]
+        );
+        assert_eq!(rw(&["/kaniko/warmer", "version"]), ["/kaniko/warmer", "version"]);
     }
 }

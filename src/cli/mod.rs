@@ -12,12 +12,15 @@ pub mod docs;
 pub mod prune_settings;
 pub mod settings;
 pub mod shared_flags;
+pub mod warmer_flags;
+pub mod warmer_settings;
 
 use clap::{Parser, Subcommand};
 
 pub use aggregate_flags::AggregateFlags;
 pub use build_flags::BuildFlags;
 pub use cache_flags::{CacheCommand, PruneFlags};
+pub use warmer_flags::WarmerFlags;
 
 /// `kaniko`: daemonless, unprivileged container image builder.
 #[derive(Debug, Parser)]
@@ -51,6 +54,9 @@ pub enum Command {
     /// Look after a layer cache (`kaniko cache prune`).
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Pull base images into the cache directory (an OCI layout) that builds with --cache-dir
+    /// start from without a registry round trip; kaniko's warmer.
+    Warmer(Box<WarmerFlags>),
     /// Print the version, git commit and target triple.
     Version,
 }

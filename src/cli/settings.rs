@@ -570,7 +570,7 @@ fn valid_arg_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '=')
 }
 
-fn parse_build_args(
+pub(super) fn parse_build_args(
     raw: &[String],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<BTreeMap<String, String>, SettingsError> {
