@@ -408,3 +408,59 @@ fn a_cache_repository_that_refuses_pushes_is_a_warning() {
     assert!(text.contains("could not store a cache entry"), "{text}");
     assert!(text.contains(&locked.host()), "{text}");
 }
+
+/// Regression: an entry whose manifest claims a diff ID its layer does not have is well-formed, so
+/// the probe takes it; the lie shows only when the layer's bytes are read (here by the RUN after
+/// it). The build then starts over without lookups instead of shipping a config with a wrong
+/// diff ID.
+#[test]
+fn an_entry_with_a_wrong_diff_id_is_found_when_read_and_the_build_starts_over() {
+    let dest = destination("cache-diffid");
+    let first = Context::new("FROM {{BASE}}\nRUN echo one > /one\nRUN echo first > /two\n");
+    cached(&first, &dest, &[]);
+    let cache_repo = format!("{}/cache", repository_of(&dest));
+    let host = bases().registry.host();
+    // Every entry with a layer gets a wrong diff ID in its manifest, under the same tag.
+    for tag in tags(&cache_repo)
+        .into_iter()
+        .filter(|t| !t.starts_with("kaniko-rs-v1-after-"))
+    {
+        // With an Accept header: distribution 2.8 answers 404 for an OCI manifest without one.
+        let body = tools::run_ok(std::process::Command::new("curl").args([
+            "-fsS",
+            "-H",
+            "Accept: application/vnd.oci.image.manifest.v1+json",
+            &format!("http://{host}/v2/{cache_repo}/manifests/{tag}"),
+        ]));
+        let mut manifest: serde_json::Value = serde_json::from_slice(&body).expect("manifest");
+        let Some(layer) = manifest["layers"].get_mut(0) else {
+            continue;
+        };
+        layer["annotations"]["dev.kaniko-rs.cache.diff-id"] =
+            serde_json::Value::String(format!("sha256:{}", "0".repeat(64)));
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        fs_err::write(file.path(), serde_json::to_vec(&manifest).unwrap()).unwrap();
+        tools::run_ok(std::process::Command::new("curl").args([
+            "-fsS",
+            "-X",
+            "PUT",
+            "-H",
+            "Content-Type: application/vnd.oci.image.manifest.v1+json",
+            "--data-binary",
+            &format!("@{}", file.path().display()),
+            &format!("http://{host}/v2/{cache_repo}/manifests/{tag}"),
+        ]));
+    }
+    let second = Context::new("FROM {{BASE}}\nRUN echo one > /one\nRUN cat /one > /two\n");
+    let (lookups, built, out) = cached(&second, &dest, &[]);
+    let text = log(&out);
+    assert!(text.contains("is corrupt"), "{text}");
+    assert!(text.contains("building again without cache lookups"), "{text}");
+    assert_eq!(
+        lookups,
+        Lookups { hits: 1, misses: 1 },
+        "the first attempt's lookups: {text}"
+    );
+    assert_eq!(built.text("/two"), "one\n");
+    // umoci checked every diff ID while unpacking the image (Built::read).
+}

@@ -25,6 +25,14 @@ use crate::snapshot::{LayerError, LayerReadError, SnapshotError};
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    #[error(
+        "cache entry layer {digest} is corrupt: its content has diff ID {actual}, the entry says {expected}"
+    )]
+    CorruptCacheEntry {
+        digest: crate::image::Digest,
+        expected: crate::image::Digest,
+        actual: crate::image::Digest,
+    },
     #[error(transparent)]
     Context(#[from] ContextError),
     #[error(transparent)]

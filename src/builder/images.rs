@@ -197,38 +197,33 @@ fn link_blob(cached: &std::path::Path, path: &std::path::Path) -> Result<(), Bui
     }
 }
 
-/// Makes sure `image` has its filesystem view, reading the layers' tar headers.
-pub async fn ensure_view(
-    registry: &RegistryClient,
-    workspace: &Workspace,
-    cache: &CacheOptions,
-    image: &mut StageImage,
-) -> Result<std::sync::Arc<LoadedView>, BuildError> {
-    if let Some(v) = &image.view {
-        return Ok(v.clone());
-    }
-    let files = local_layers(registry, workspace, cache, &image.assembler).await?;
-    let loaded = tokio::task::block_in_place(|| load_view(&files))?;
-    let view = std::sync::Arc::new(loaded);
-    image.view = Some(view.clone());
-    Ok(view)
-}
-
 impl Shared<'_> {
-    /// [`local_layers`] with this build's registry, workspace and cache settings.
+    /// [`local_layers`] with this build's registry, workspace and cache settings; the diff IDs of
+    /// cache hits are checked the first time their bytes are read.
     pub async fn local_layers(
         &self,
         assembler: &ImageAssembler,
     ) -> Result<Vec<(PathBuf, String)>, BuildError> {
-        local_layers(self.registry, self.workspace, &self.request.cache, assembler).await
+        let files = local_layers(self.registry, self.workspace, &self.request.cache, assembler).await?;
+        if let Some(cache) = &self.layer_cache {
+            cache.verify(assembler.layers(), &files)?;
+        }
+        Ok(files)
     }
 
-    /// [`ensure_view`] with this build's registry, workspace and cache settings.
+    /// Makes sure `image` has its filesystem view, reading the layers' tar headers.
     pub async fn ensure_view(
         &self,
         image: &mut StageImage,
     ) -> Result<std::sync::Arc<LoadedView>, BuildError> {
-        ensure_view(self.registry, self.workspace, &self.request.cache, image).await
+        if let Some(v) = &image.view {
+            return Ok(v.clone());
+        }
+        let files = self.local_layers(&image.assembler).await?;
+        let loaded = tokio::task::block_in_place(|| load_view(&files))?;
+        let view = std::sync::Arc::new(loaded);
+        image.view = Some(view.clone());
+        Ok(view)
     }
 }
 

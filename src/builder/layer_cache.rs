@@ -4,19 +4,24 @@
 //! before its first step runs, the longest run of hits from the stage's start is taken, and every
 //! step that runs is stored in the background (a failed store is a warning, never a failed build).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use futures_util::future::join_all;
 
 use super::request::BuildRequest;
+use super::BuildError;
 use crate::cache::entry::{Entry, EntryConfig, EntryLayer};
 use crate::cache::key::{differing_parts, PartDigest, SCHEMA};
 use crate::cache::store::{CacheStore, NewEntry, Probe};
 use crate::cache::{CacheKey, CacheRepo, KeyParts};
-use crate::image::LayerLocation;
+use crate::image::digest::HashingWriter;
+use crate::image::{AssembledLayer, Digest, LayerLocation};
 use crate::registry::RegistryClient;
+use crate::snapshot::layer_reader::open_decompressed;
 use crate::snapshot::LayerBlob;
+use crate::snapshot::LayerReadError;
 
 /// A layer step as the key pass saw it.
 #[derive(Debug, Clone)]
@@ -52,11 +57,15 @@ pub struct LayerCache {
     pushes: Mutex<tokio::task::JoinSet<()>>,
     /// When the build started (wall clock), the creation time of the entries it stores.
     now: u64,
+    /// Whether entries are looked up (off after a corrupt one was found: the build only stores).
+    lookups: bool,
+    /// Hits taken whose bytes have not been read yet: blob digest → the diff ID the entry claims.
+    unverified: Mutex<BTreeMap<Digest, Digest>>,
 }
 
 impl LayerCache {
     /// The cache of `request`, or `None` when it is off or has nowhere to keep entries.
-    pub fn open(request: &BuildRequest, registry: &RegistryClient) -> Option<Self> {
+    pub fn open(request: &BuildRequest, registry: &RegistryClient, lookups: bool) -> Option<Self> {
         // Wall-clock time, even in a reproducible build: it dates entries for the TTL.
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -89,6 +98,8 @@ impl LayerCache {
             run_layers: options.run_layers,
             debug_misses: tracing::enabled!(tracing::Level::DEBUG),
             now,
+            lookups,
+            unverified: Mutex::new(BTreeMap::new()),
             pushes: Mutex::new(tokio::task::JoinSet::new()),
         })
     }
@@ -128,7 +139,7 @@ impl LayerCache {
     /// the stage's start.
     pub async fn plan(&self, stage: &str, steps: Vec<KeyedStep>) -> VecDeque<PlannedStep> {
         let probes = join_all(steps.iter().map(|s| async {
-            match (&s.key, s.cacheable) {
+            match (&s.key, s.cacheable && self.lookups) {
                 (Some(k), true) => Some(self.store.probe(k).await),
                 _ => None,
             }
@@ -154,6 +165,11 @@ impl LayerCache {
                 (Some(_), _, _) => {
                     tracing::info!(stage, step = %step.created_by, key = %short(&step.key), "cache hit");
                     crate::observe::measure::layer_cache(stage, &step.created_by, Some(true));
+                }
+                (None, Some(_), true) if !self.lookups => {
+                    tracing::info!(stage, step = %step.created_by, reason = "lookups off after a corrupt entry", "step not cached");
+                    crate::observe::measure::layer_cache(stage, &step.created_by, None);
+                    in_run = false;
                 }
                 (None, Some(_), true) => {
                     tracing::info!(stage, step = %step.created_by, key = %short(&step.key), "cache miss");
@@ -200,6 +216,46 @@ impl LayerCache {
                 "why the cache missed: no entry was ever stored after this step's parent (the base image, an earlier step or this stage's start changed)"
             ),
         }
+    }
+
+    /// Remembers a hit whose diff ID is checked when its bytes are first read.
+    pub fn note_hit(&self, layer: &EntryLayer) {
+        let mut unverified = self.unverified.lock().unwrap_or_else(|e| e.into_inner());
+        unverified.insert(layer.descriptor.digest.clone(), layer.diff_id.clone());
+    }
+
+    /// Checks the diff ID of every hit among `layers` (with their local files) that has not been
+    /// read before: the entry's claim against the content.
+    pub fn verify(&self, layers: &[AssembledLayer], files: &[(PathBuf, String)]) -> Result<(), BuildError> {
+        for (layer, (path, media_type)) in layers.iter().zip(files) {
+            let expected = {
+                let unverified = self.unverified.lock().unwrap_or_else(|e| e.into_inner());
+                match unverified.get(&layer.descriptor.digest) {
+                    Some(d) => d.clone(),
+                    None => continue,
+                }
+            };
+            let actual = tokio::task::block_in_place(|| -> Result<Digest, LayerReadError> {
+                let mut reader = open_decompressed(path, media_type)?;
+                let mut hasher = HashingWriter::new(std::io::sink());
+                std::io::copy(&mut reader, &mut hasher).map_err(|source| LayerReadError::Entry {
+                    path: path.clone(),
+                    entry: PathBuf::new(),
+                    source,
+                })?;
+                Ok(hasher.finish().1)
+            })?;
+            if actual != expected {
+                return Err(BuildError::CorruptCacheEntry {
+                    digest: layer.descriptor.digest.clone(),
+                    expected,
+                    actual,
+                });
+            }
+            let mut unverified = self.unverified.lock().unwrap_or_else(|e| e.into_inner());
+            unverified.remove(&layer.descriptor.digest);
+        }
+        Ok(())
     }
 
     /// Where a hit's layer is.

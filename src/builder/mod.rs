@@ -133,7 +133,15 @@ async fn build(
             registry.check_push_permission(dest).await?;
         }
     }
-    let image = execute(request, &prepared, &registry, workspace).await?;
+    let image = match execute(request, &prepared, &registry, workspace, true).await {
+        // Found only when a hit's bytes were needed, after the hits were chosen: the build starts
+        // over without taking any, storing fresh entries over the bad one.
+        Err(e @ BuildError::CorruptCacheEntry { .. }) => {
+            tracing::warn!(error = %e, "building again without cache lookups");
+            execute(request, &prepared, &registry, workspace, false).await?
+        }
+        other => other?,
+    };
     let digest = image.digest().clone();
     tracing::info!(%digest, "built image");
     publish(&request.outputs, &registry, &image, workspace).await?;
@@ -183,12 +191,13 @@ pub async fn prepare(
 }
 
 /// Runs the planned stages and assembles the target stage's image (its layers on disk or in the
-/// registry; nothing pushed yet).
+/// registry; nothing pushed yet). Without `cache_lookups` the layer cache only stores.
 pub async fn execute(
     request: &BuildRequest,
     prepared: &Prepared,
     registry: &RegistryClient,
     workspace: &Workspace,
+    cache_lookups: bool,
 ) -> Result<AssembledImage, BuildError> {
     let now = request.timestamp();
     let dockerfile = &prepared.sources.dockerfile;
@@ -208,7 +217,7 @@ pub async fn execute(
             ..LayerOptions::default()
         },
         isolation: prepared.isolation.clone(),
-        layer_cache: layer_cache::LayerCache::open(request, registry),
+        layer_cache: layer_cache::LayerCache::open(request, registry, cache_lookups),
     };
     let plan = &prepared.plan.plan;
     let mut done: BTreeMap<usize, StageImage> = BTreeMap::new();

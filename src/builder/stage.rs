@@ -275,6 +275,7 @@ impl<'a> StageRun<'a> {
             return Ok(());
         };
         let location = cache.location(&layer);
+        cache.note_hit(&layer);
         let mut assembled = crate::image::AssembledLayer {
             descriptor: layer.descriptor,
             diff_id: layer.diff_id,

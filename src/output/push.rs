@@ -6,7 +6,9 @@
 
 use std::path::Path;
 
-use crate::image::{AssembledImage, LayerLocation};
+use futures_util::StreamExt;
+
+use crate::image::{AssembledImage, AssembledLayer, LayerLocation};
 use crate::registry::{BlobPush, BlobSource, Reference, RegistryClient, RegistryError};
 
 /// Counts of what a push did, for logs.
@@ -16,6 +18,9 @@ pub struct PushStats {
     pub mounted: usize,
     pub uploaded: usize,
 }
+
+/// Layer blobs handled at once by one push.
+const CONCURRENT_BLOBS: usize = 4;
 
 /// Pushes `image` to `destination` (a tag or digest reference). Base layers that only live in their
 /// source repository are mounted when it is on the same registry, else downloaded into `blobs` and
@@ -27,38 +32,16 @@ pub async fn push_image(
     blobs: &Path,
 ) -> Result<PushStats, RegistryError> {
     let mut stats = PushStats::default();
-    for layer in &image.layers {
-        let digest = &layer.descriptor.digest;
-        let outcome = match &layer.location {
-            LayerLocation::File(path) => {
-                registry
-                    .push_blob(destination, digest, BlobSource::File(path), None)
-                    .await?
-            }
-            LayerLocation::Remote {
-                registry: host,
-                repository,
-            } => {
-                let source = Reference::parse(&format!("{host}/{repository}"))?.with_digest(digest.clone());
-                if registry.blob_exists(destination, digest).await?.is_some() {
-                    BlobPush::Existed
-                } else if registry.mount_blob(destination, digest, &source).await? {
-                    // Same registry: no byte leaves it (a fully cached build downloads nothing).
-                    BlobPush::Mounted
-                } else {
-                    let cached = blobs.join(digest.hex());
-                    if !cached.exists() {
-                        registry.get_blob_to_file(&source, digest, &cached).await?;
-                    }
-                    let same_registry = source.registry() == destination.registry();
-                    let mount = same_registry.then_some(&source);
-                    registry
-                        .push_blob(destination, digest, BlobSource::File(&cached), mount)
-                        .await?
-                }
-            }
-        };
-        match outcome {
+    // Blobs go up a few at a time: a layer's existence check, mount or upload waits on the
+    // registry, not on us. The manifest goes up only after every blob is there.
+    // The futures are made first: a closure in the stream would make the build task's future
+    // not provably `Send` (a higher-ranked lifetime the compiler cannot see through).
+    let pushes: Vec<_> = (image.layers.iter())
+        .map(|layer| push_layer(registry, layer, destination, blobs))
+        .collect();
+    let mut outcomes = futures_util::stream::iter(pushes).buffer_unordered(CONCURRENT_BLOBS);
+    while let Some(outcome) = outcomes.next().await {
+        match outcome? {
             BlobPush::Existed => stats.existed += 1,
             BlobPush::Mounted => stats.mounted += 1,
             BlobPush::Uploaded => stats.uploaded += 1,
@@ -80,4 +63,43 @@ pub async fn push_image(
         )
         .await?;
     Ok(stats)
+}
+
+/// Makes one layer blob present in `destination`'s repository.
+async fn push_layer(
+    registry: &RegistryClient,
+    layer: &AssembledLayer,
+    destination: &Reference,
+    blobs: &Path,
+) -> Result<BlobPush, RegistryError> {
+    let digest = &layer.descriptor.digest;
+    match &layer.location {
+        LayerLocation::File(path) => {
+            registry
+                .push_blob(destination, digest, BlobSource::File(path), None)
+                .await
+        }
+        LayerLocation::Remote {
+            registry: host,
+            repository,
+        } => {
+            let source = Reference::parse(&format!("{host}/{repository}"))?.with_digest(digest.clone());
+            if registry.blob_exists(destination, digest).await?.is_some() {
+                return Ok(BlobPush::Existed);
+            }
+            if registry.mount_blob(destination, digest, &source).await? {
+                // Same registry: no byte leaves it (a fully cached build downloads nothing).
+                return Ok(BlobPush::Mounted);
+            }
+            let cached = blobs.join(digest.hex());
+            if !cached.exists() {
+                registry.get_blob_to_file(&source, digest, &cached).await?;
+            }
+            let same_registry = source.registry() == destination.registry();
+            let mount = same_registry.then_some(&source);
+            registry
+                .push_blob(destination, digest, BlobSource::File(&cached), mount)
+                .await
+        }
+    }
 }
