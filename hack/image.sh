@@ -53,6 +53,8 @@ chmod 1777 "$CONTEXT/rootfs/kaniko"
 chmod 0755 "$CONTEXT/rootfs" "$CONTEXT/rootfs/kaniko/ssl" "$CONTEXT/rootfs/kaniko/ssl/certs" \
   "$CONTEXT/rootfs/kaniko/.docker" "$CONTEXT/rootfs-debug" "$CONTEXT/rootfs-debug/busybox" "$CONTEXT/rootfs-debug/bin"
 install -m 0755 "$BINARY" "$CONTEXT/rootfs/kaniko/executor"
+# kaniko's warmer image runs /kaniko/warmer; the binary under that name means `kaniko warmer`.
+ln -s executor "$CONTEXT/rootfs/kaniko/warmer"
 install -m 0644 "$CA_BUNDLE" "$CONTEXT/rootfs/kaniko/ssl/certs/ca-certificates.crt"
 install -m 0755 "$BUSYBOX" "$CONTEXT/rootfs-debug/busybox/busybox"
 # Applets as relative symlinks next to the binary: COPY keeps symlinks, so no RUN is needed to install them.

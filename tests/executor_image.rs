@@ -158,6 +158,7 @@ fn executor_image_holds_only_the_binary_certificates_and_docker_config_dir() {
             "/kaniko/ssl",
             "/kaniko/ssl/certs",
             "/kaniko/ssl/certs/ca-certificates.crt",
+            "/kaniko/warmer",
             "/workspace",
         ],
         "{}",
@@ -169,6 +170,22 @@ fn executor_image_holds_only_the_binary_certificates_and_docker_config_dir() {
     assert_eq!(
         (binary.kind, binary.mode, binary.uid, binary.gid),
         (EntryKind::File, 0o755, 0, 0)
+    );
+    let warmer = snapshot.entry("/kaniko/warmer");
+    assert_eq!(warmer.kind, EntryKind::Symlink, "{}", snapshot.render());
+    // kaniko's warmer invocation: the link runs `kaniko warmer`.
+    let help = tools::run_ok(tools::docker_cmd().args([
+        "run",
+        "--rm",
+        "--entrypoint",
+        "/kaniko/warmer",
+        &executor,
+        "--help",
+    ]));
+    let help = String::from_utf8_lossy(&help);
+    assert!(
+        help.contains("--dockerfile") && help.contains("--cache-dir"),
+        "{help}"
     );
     let bundle = fs_err::read_to_string(
         work.path()
