@@ -263,6 +263,8 @@ fn cache_keeps_base_layer_blobs_across_builds() {
     let host = registry.host();
     let cache = tempfile::tempdir().unwrap();
     let dir = cache.path().join("cache");
+    // A build keeps blobs only in a cache directory that exists: it never creates /cache itself.
+    fs_err::create_dir_all(&dir).unwrap();
     let layers = cache.path().join("layers");
     let layer = images.layout.amd64.layer_digest.clone();
     let layer_hex = layer.strip_prefix("sha256:").unwrap();

@@ -45,7 +45,17 @@ fn destination(name: &str) -> String {
 /// `kaniko build --cache=true` of `ctx` to `dest` with `args`; returns the log's lookups and the
 /// pushed image.
 fn cached(ctx: &Context, dest: &str, args: &[&str]) -> (Lookups, Built, Output) {
-    let mut all = vec!["--destination", dest, "--cache=true", "--cache-copy-layers=true"];
+    // Never the machine's /cache: a test leaves nothing outside its temporary directories.
+    let cache_dir = tempfile::tempdir().expect("cache dir");
+    let cache_dir = cache_dir.path().to_str().expect("UTF-8 temp path");
+    let mut all = vec![
+        "--destination",
+        dest,
+        "--cache=true",
+        "--cache-copy-layers=true",
+        "--cache-dir",
+        cache_dir,
+    ];
     all.extend_from_slice(args);
     let out = kaniko_ok(ctx, &all);
     (lookups(&out), Built::read(dest), out)
@@ -320,8 +330,11 @@ fn arch_suffix_gives_each_platform_its_own_repository() {
     let ctx = Context::new("FROM {{INDEX}}\nCOPY a.txt /a\n").file("a.txt", "a\n");
     let dest = destination("cache-arch");
     let repo = repository_of(&dest);
+    let cache_dir = tempfile::tempdir().expect("cache dir");
     let suffixed = |extra: &[&str]| {
         let mut args = vec![
+            "--cache-dir",
+            cache_dir.path().to_str().expect("UTF-8 temp path"),
             "--destination",
             dest.as_str(),
             "--cache=true",

@@ -158,6 +158,11 @@ pub async fn local_layers(
                             } else {
                                 tracing::debug!(%digest, cache_dir = %dir.root().display(), "downloading base layer blob into the cache directory");
                                 registry.get_blob_to_file(&reference, digest, &cached).await?;
+                                // Other users' builds on this machine read it too.
+                                let _ = fs_err::set_permissions(
+                                    &cached,
+                                    std::os::unix::fs::PermissionsExt::from_mode(0o644),
+                                );
                             }
                             link_blob(&cached, &path)?;
                         }
@@ -174,14 +179,21 @@ pub async fn local_layers(
     Ok(out)
 }
 
-/// The cache directory downloaded base blobs go to: with --cache, when it exists or can be made.
+/// The cache directory downloaded base blobs go to: with --cache, when the directory exists (the
+/// warmer or the user made it; a build never creates `/cache` on its own) and we may write to it.
 fn blob_cache(cache: &CacheOptions) -> Option<CacheDir> {
     if !cache.enabled {
         return None;
     }
-    CacheDir::create(&cache.dir)
-        .inspect_err(|e| tracing::debug!("base layer blobs are not kept across builds: {e}"))
-        .ok()
+    let Some(dir) = CacheDir::open(&cache.dir) else {
+        tracing::debug!(cache_dir = %cache.dir.display(), "base layer blobs are not kept across builds: no cache directory");
+        return None;
+    };
+    let usable = CacheDir::create(&cache.dir).is_ok() && dir.writable();
+    if !usable {
+        tracing::debug!(cache_dir = %cache.dir.display(), "base layer blobs are not kept across builds: the cache directory is not writable here");
+    }
+    usable.then_some(dir)
 }
 
 /// Makes a cache-directory blob visible in the workspace, where the outputs and the push look for

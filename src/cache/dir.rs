@@ -122,7 +122,20 @@ impl CacheDir {
     /// Whether the blob is present with the expected size. Names are digests and blobs only
     /// appear under them after a complete, verified write, so the size is all there is to check.
     pub fn has_blob(&self, digest: &Digest, size: u64) -> bool {
-        fs_err::metadata(self.blob_path(digest)).is_ok_and(|m| m.len() == size)
+        // Readable by us, not only present: another user's build may have left it.
+        std::fs::File::open(self.blob_path(digest))
+            .and_then(|f| f.metadata())
+            .is_ok_and(|m| m.len() == size)
+    }
+
+    /// Whether this process can add blobs (a directory another user made may be read-only to us).
+    pub fn writable(&self) -> bool {
+        use std::os::unix::ffi::OsStrExt as _;
+        let Ok(path) = std::ffi::CString::new(self.root.join("blobs/sha256").as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: access() reads a NUL-terminated path and touches nothing else.
+        unsafe { libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
     }
 
     /// Stores a small blob (manifest, config) under its digest.
