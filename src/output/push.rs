@@ -19,8 +19,9 @@ pub struct PushStats {
     pub uploaded: usize,
 }
 
-/// Layer blobs handled at once by one push.
-const CONCURRENT_BLOBS: usize = 4;
+/// Layer blobs handled at once by one push: existence checks and mounts are round trips, and a
+/// no-change rebuild of a 50-layer image is mostly those (docs/performance.md, warm rebuilds).
+const CONCURRENT_BLOBS: usize = 8;
 
 /// Pushes `image` to `destination` (a tag or digest reference). Base layers that only live in their
 /// source repository are mounted when it is on the same registry, else downloaded into `blobs` and
