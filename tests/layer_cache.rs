@@ -8,8 +8,10 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::process::Output;
 
+use common::file_server::FileServer;
 use common::kaniko::{bases, kaniko_ok, unique_repo, Built, Context};
 use common::registry::Registry;
 use common::tools;
@@ -476,4 +478,32 @@ fn an_entry_with_a_wrong_diff_id_is_found_when_read_and_the_build_starts_over() 
     );
     assert_eq!(built.text("/two"), "one\n");
     // umoci checked every diff ID while unpacking the image (Built::read).
+}
+
+#[test]
+fn add_of_a_url_is_cached_only_with_a_checksum() {
+    use sha2::Digest as _;
+    let data = b"downloaded payload\n".to_vec();
+    let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&data)));
+    let server = FileServer::start(BTreeMap::from([("/data.bin".to_owned(), data.clone())]));
+    let url = server.url();
+    let dest = destination("cache-url");
+    let pinned = Context::new(&format!(
+        "FROM {{{{BASE}}}}\nADD --checksum={digest} {url}/data.bin /pinned.bin\nRUN cp /pinned.bin /copied\n"
+    ));
+    cached(&pinned, &dest, &[]);
+    let (lookups, built, out) = cached(&pinned, &dest, &[]);
+    assert_eq!(lookups, Lookups { hits: 2, misses: 0 }, "{}", log(&out));
+    assert_eq!(built.file("/copied"), data);
+    // Without a checksum the content is unknown until downloaded: neither the ADD nor anything
+    // after it is looked up or stored, so a changed download can never meet an old entry.
+    let unpinned = Context::new(&format!(
+        "FROM {{{{BASE}}}}\nADD {url}/data.bin /unpinned.bin\nRUN cp /unpinned.bin /copied\n"
+    ));
+    for _ in 0..2 {
+        let (lookups, built, out) = cached(&unpinned, &dest, &[]);
+        assert_eq!(lookups, Lookups { hits: 0, misses: 0 }, "{}", log(&out));
+        assert_eq!(log(&out).matches("step not cached").count(), 2, "{}", log(&out));
+        assert_eq!(built.file("/copied"), data);
+    }
 }
