@@ -130,8 +130,41 @@ fn every_instruction_kind_hits_and_a_reproducible_rebuild_has_the_same_digest() 
         cold.misses, 7,
         "WORKDIR, COPY, ADD, RUN, RUN, COPY --from, RUN: {cold:?}"
     );
-    let (warm, built, out) = cached(&ctx, &dest, &["--reproducible"]);
+    let observed = tempfile::tempdir().expect("report dir");
+    let report = observed.path().join("report.json");
+    let metrics = observed.path().join("metrics.prom");
+    let (warm, built, out) = cached(
+        &ctx,
+        &dest,
+        &[
+            "--reproducible",
+            "--report-file",
+            report.to_str().unwrap(),
+            "--metrics-file",
+            metrics.to_str().unwrap(),
+        ],
+    );
     assert_eq!(warm, Lookups { hits: 7, misses: 0 }, "{}", log(&out));
+    // The same hits in the report (per step) and the metrics.
+    let report: serde_json::Value = serde_json::from_slice(&fs_err::read(&report).unwrap()).unwrap();
+    assert_eq!(report["layer_cache"]["hits"], 7, "{report}");
+    assert_eq!(report["layer_cache"]["misses"], 0, "{report}");
+    let steps = report["layer_cache"]["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 7, "{report}");
+    assert!(steps.iter().all(|s| s["result"] == "hit"), "{report}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["step"] == "COPY --from=build /app/both /both # buildkit"),
+        "{report}"
+    );
+    let metrics = fs_err::read_to_string(&metrics).unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("kaniko_layer_cache_hits_total") && l.ends_with(" 7")),
+        "{metrics}"
+    );
     assert_eq!(
         digest_of(&built),
         digest_of(&uncached),
