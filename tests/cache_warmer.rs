@@ -299,3 +299,66 @@ fn cache_keeps_base_layer_blobs_across_builds() {
     assert!(log.contains("base layer blob from the cache directory"), "{log}");
     assert_eq!(gets(&registry, &blob_path), downloads, "{}", registry.logs());
 }
+
+/// `kaniko cache prune --cache-repo oci:<cache dir>` on the warmer's directory: the base layer
+/// blobs builds kept there (referenced by nothing) go once they are old, the warmed images stay
+/// usable with their registry gone, Docker-format ones included.
+#[test]
+fn pruning_the_cache_dir_drops_kept_blobs_and_keeps_warmed_images() {
+    let (registry, images) = started();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().join("cache");
+    let dir_arg = dir.to_str().unwrap();
+    warmer_ok(
+        &registry,
+        &[
+            "--image",
+            &images.amd64,
+            "--image",
+            &images.docker_v2,
+            "--cache-dir",
+            dir_arg,
+        ],
+    );
+    // A blob a build kept (nothing in index.json lists it), made old.
+    let loose = dir.join("blobs/sha256").join("ab".repeat(32));
+    fs_err::write(&loose, b"a kept base layer").unwrap();
+    let old = |path: &Path| {
+        tools::run_ok(Command::new("touch").args(["-h", "-d", "2 hours ago"]).arg(path));
+    };
+    for item in fs_err::read_dir(dir.join("blobs/sha256")).unwrap() {
+        old(&item.unwrap().path());
+    }
+    let prune = |yes: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaniko"));
+        cmd.args([
+            "cache",
+            "prune",
+            "--cache-repo",
+            &format!("oci:{dir_arg}"),
+            "--log-format",
+            "text",
+        ]);
+        if yes {
+            cmd.arg("--yes");
+        }
+        let out = tools::run(&mut cmd);
+        assert!(out.status.success(), "{}", text(&out));
+        text(&out)
+    };
+    let blobs = || fs_err::read_dir(dir.join("blobs/sha256")).unwrap().count();
+    let before = blobs();
+    prune(false);
+    assert!(loose.exists(), "a dry run deletes nothing");
+    let report = prune(true);
+    assert!(!loose.exists(), "{report}");
+    assert_eq!(blobs(), before - 1, "only the kept blob goes: {report}");
+
+    let host = registry.host();
+    drop(registry);
+    for base in [&images.amd64, &images.docker_v2] {
+        let ctx = Context::new(&format!("FROM {base}\nRUN echo hi > /x\n"));
+        let (out, log) = build(&ctx, &host, &["--cache-dir", dir_arg, "--no-push"]);
+        assert!(out.status.success(), "{base} after the prune:\n{log}");
+    }
+}

@@ -297,6 +297,17 @@ impl Sweep {
 fn referenced_blobs(dir: &Path, remaining: &[Value]) -> (BTreeSet<Digest>, Option<String>) {
     let mut referenced = BTreeSet::new();
     let mut stack: Vec<Digest> = remaining.iter().filter_map(descriptor_digest).collect();
+    // A warmed image in a --cache-dir also keeps the manifest (and index) exactly as its registry
+    // served it: the layer cache keys on that digest, and the index lists a translation.
+    for entry in remaining {
+        for annotation in [super::dir::MANIFEST_ANNOTATION, super::dir::INDEX_ANNOTATION] {
+            let digest = entry["annotations"][annotation]
+                .as_str()
+                .and_then(|d| d.parse::<Digest>().ok());
+            // On the stack, not straight into the set: its own children count too.
+            stack.extend(digest);
+        }
+    }
     while let Some(digest) = stack.pop() {
         if !referenced.insert(digest.clone()) {
             continue;
