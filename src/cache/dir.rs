@@ -13,8 +13,8 @@
 //! kept as a blob beside it, because the build keys its layer cache on that digest.
 //!
 //! Blobs are written under a temporary name and renamed, and `index.json` is replaced last under
-//! an exclusive lock on the directory, so a reader never sees an entry whose blobs are missing and
-//! two warmers do not lose each other's entries. Layer blobs the build downloads with `--cache`
+//! an exclusive lock (`index.json.lock`, shared with `kaniko cache prune`), so a reader never sees
+//! an entry whose blobs are missing and two warmers do not lose each other's entries. Layer blobs the build downloads with `--cache`
 //! land in the same `blobs/sha256/` (content-addressed, never expiring).
 
 use std::collections::BTreeMap;
@@ -324,15 +324,22 @@ impl CacheDir {
             .map_err(|e| self.invalid(format!("index.json: {e}")))
     }
 
-    /// An exclusive lock on the directory, held while `index.json` is read, changed and replaced.
+    /// An exclusive lock, held while `index.json` is read, changed and replaced: the same lock file
+    /// layer-cache layouts and `kaniko cache prune` take, so a prune never runs in the middle.
     fn lock(&self) -> Result<std::fs::File, CacheDirError> {
+        let path = self.root.join(super::store::LAYOUT_LOCK);
         let io_err = |source| CacheDirError::Io {
-            path: self.root.clone(),
+            path: path.clone(),
             source,
         };
-        let dir = std::fs::File::open(&self.root).map_err(io_err)?;
-        dir.lock().map_err(io_err)?;
-        Ok(dir)
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err)?;
+        file.lock().map_err(io_err)?;
+        Ok(file)
     }
 
     fn invalid(&self, reason: String) -> CacheDirError {
