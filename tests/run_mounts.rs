@@ -1,0 +1,186 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! `RUN --mount` with the real binary, pushed to the shared registry and read back: tmpfs, bind
+//! (context, another stage, rw), cache (persistence across builds, locked sharing across
+//! concurrent builds), in chroot and rootless isolation; that nothing under a mount target reaches
+//! the image; and the errors for unsupported types and bad values.
+
+mod common;
+
+use common::kaniko::{build_err, build_ok, kaniko, Context};
+
+const MODES: [&str; 2] = ["--isolation=chroot", "--isolation=rootless"];
+
+#[test]
+fn tmpfs_is_there_during_run_and_empty_in_the_image() {
+    let ctx = Context::new(
+        "FROM {{BASE}}\nRUN --mount=type=tmpfs,target=/scratch,size=1m \
+         echo x > /scratch/f && grep -c tmpfs /proc/mounts > /mounts.txt && \
+         df -k /scratch | tail -1 | awk '{print $2}' > /size.txt && ls /scratch > /seen.txt\n",
+    );
+    for isolation in MODES {
+        let b = build_ok(&ctx, "mount-tmpfs", &[isolation]);
+        assert_eq!(b.text("/seen.txt"), "f\n", "{isolation}");
+        assert_eq!(b.text("/size.txt"), "1024\n", "{isolation}");
+        assert!(
+            b.paths_under("/scratch").is_empty(),
+            "{isolation}: {:?}",
+            b.paths_under("/scratch")
+        );
+    }
+}
+
+#[test]
+fn bind_from_the_context_is_read_only_honours_dockerignore_and_stays_out_of_the_image() {
+    let ctx = Context::new(
+        "FROM {{BASE}}\nRUN --mount=source=src,target=/src cat /src/a.txt > /copied.txt && \
+         (touch /src/new 2>/dev/null && echo writable || echo readonly) > /ro.txt && \
+         ls /src > /listing.txt\n\
+         RUN --mount=target=/ctx,source=. ls /ctx > /root-listing.txt\n\
+         RUN --mount=src=src/a.txt,dst=/one.txt cat /one.txt > /file.txt\n",
+    )
+    .file("src/a.txt", "from the context\n")
+    .file("src/secret.key", "ignored\n")
+    .file(".dockerignore", "src/*.key\n");
+    for isolation in MODES {
+        let b = build_ok(&ctx, "mount-bind", &[isolation]);
+        assert_eq!(b.text("/copied.txt"), "from the context\n", "{isolation}");
+        assert_eq!(b.text("/ro.txt"), "readonly\n", "{isolation}");
+        assert_eq!(b.text("/listing.txt"), "a.txt\n", "{isolation}");
+        assert!(b.text("/root-listing.txt").contains("src\n"), "{isolation}");
+        assert_eq!(b.text("/file.txt"), "from the context\n", "{isolation}");
+        assert!(
+            b.paths_under("/src").is_empty(),
+            "{isolation}: {:?}",
+            b.paths_under("/src")
+        );
+        assert!(b.paths_under("/ctx").is_empty(), "{isolation}");
+    }
+    let escape = Context::new("FROM {{BASE}}\nRUN --mount=source=../..,target=/x true\n");
+    let err = build_err(&escape, &["--isolation=chroot"]);
+    assert!(err.contains("--mount source ../.."), "{err}");
+}
+
+#[test]
+fn bind_from_a_stage_and_rw_writes_are_discarded() {
+    let ctx = Context::new(
+        "FROM {{BASE}} AS build\nRUN mkdir -p /out && echo built > /out/artifact\n\
+         FROM {{BASE}}\nRUN --mount=from=build,source=/out,target=/in,rw \
+         cat /in/artifact > /got.txt && echo scribble > /in/artifact && echo more > /in/extra\n\
+         RUN --mount=from=build,source=/out,target=/in cat /in/artifact > /again.txt && ls /in > /again-list.txt\n",
+    );
+    for isolation in MODES {
+        let b = build_ok(&ctx, "mount-from", &[isolation]);
+        assert_eq!(b.text("/got.txt"), "built\n", "{isolation}");
+        assert_eq!(b.text("/again.txt"), "built\n", "{isolation}");
+        assert_eq!(b.text("/again-list.txt"), "artifact\n", "{isolation}");
+        assert!(
+            b.paths_under("/in").is_empty(),
+            "{isolation}: {:?}",
+            b.paths_under("/in")
+        );
+        assert!(
+            b.paths_under("/out").is_empty(),
+            "the stage's files are not in the final image"
+        );
+    }
+}
+
+#[test]
+fn a_cache_mount_persists_between_builds_and_never_reaches_the_image() {
+    let cache_dir = tempfile::tempdir().unwrap();
+    let dir = cache_dir.path().to_str().unwrap();
+    let ctx = Context::new(
+        "FROM {{BASE}}\nARG N\nRUN --mount=type=cache,target=/var/cache/app,id=app,mode=0700,uid=1000 \
+         echo \"build $N\" >> /var/cache/app/log && cat /var/cache/app/log > /seen.txt && \
+         stat -c '%a %u' /var/cache/app > /meta.txt\n",
+    );
+    for isolation in MODES {
+        let _ = std::fs::remove_dir_all(cache_dir.path().join("run-cache"));
+        let first = build_ok(
+            &ctx,
+            "mount-cache",
+            &[isolation, "--cache-dir", dir, "--build-arg", "N=1"],
+        );
+        assert_eq!(first.text("/seen.txt"), "build 1\n", "{isolation}");
+        let second = build_ok(
+            &ctx,
+            "mount-cache",
+            &[isolation, "--cache-dir", dir, "--build-arg", "N=2"],
+        );
+        assert_eq!(second.text("/seen.txt"), "build 1\nbuild 2\n", "{isolation}");
+        assert!(second.paths_under("/var/cache/app").is_empty(), "{isolation}");
+        if isolation.ends_with("chroot") {
+            assert_eq!(second.text("/meta.txt"), "700 1000\n");
+        }
+    }
+    // One tree per platform, below --cache-dir.
+    let platforms: Vec<_> = std::fs::read_dir(cache_dir.path().join("run-cache"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(platforms, ["linux_amd64"]);
+}
+
+#[test]
+fn locked_sharing_serializes_concurrent_builds() {
+    let cache_dir = tempfile::tempdir().unwrap();
+    let dir = cache_dir.path().to_str().unwrap().to_string();
+    let dockerfile = "FROM {{BASE}}\nARG N\nRUN --mount=type=cache,target=/c,id=serial,sharing=locked \
+         echo start-$N >> /c/log && sleep 2 && echo end-$N >> /c/log\n";
+    let ctxs: Vec<Context> = (0..2).map(|_| Context::new(dockerfile)).collect();
+    std::thread::scope(|s| {
+        for (i, ctx) in ctxs.iter().enumerate() {
+            let dir = dir.clone();
+            s.spawn(move || {
+                let n = format!("N={i}");
+                let out = kaniko(
+                    ctx,
+                    &[
+                        "--no-push",
+                        "--isolation=chroot",
+                        "--cache-dir",
+                        &dir,
+                        "--build-arg",
+                        &n,
+                    ],
+                );
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            });
+        }
+    });
+    let root = cache_dir.path().join("run-cache/linux_amd64");
+    let cache = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().is_dir())
+        .unwrap()
+        .path();
+    let log = std::fs::read_to_string(cache.join("log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 4, "{log}");
+    for pair in lines.chunks(2) {
+        let n = pair[0].strip_prefix("start-").expect("a start line");
+        assert_eq!(pair[1], format!("end-{n}"), "interleaved:\n{log}");
+    }
+}
+
+#[test]
+fn errors_name_the_line_and_the_unsupported_cases() {
+    // Container mode's refusal is a unit test (src/builder/run_mounts.rs): reaching it here would
+    // need --force on a host that is no container.
+    let secret = Context::new("FROM {{BASE}}\nRUN --mount=type=secret,id=x true\n");
+    let err = build_err(&secret, &["--isolation=chroot"]);
+    assert!(
+        err.contains("RUN --mount=type=secret is not supported yet"),
+        "{err}"
+    );
+    let bad = Context::new("FROM {{BASE}}\n\nRUN --mount=type=cache,target=/c,sharing=sometimes true\n");
+    let err = build_err(&bad, &["--isolation=chroot"]);
+    assert!(err.contains("Dockerfile:3:1") && err.contains("sharing"), "{err}");
+    let expanded =
+        Context::new("FROM {{BASE}}\nARG K=colour\nRUN --mount=type=tmpfs,target=/t,$K=blue true\n");
+    let err = build_err(&expanded, &["--isolation=chroot"]);
+    assert!(err.contains(":3:") && err.contains("colour"), "{err}");
+}
