@@ -48,8 +48,7 @@ pub fn parse_all(
 ) -> Result<Vec<RunMount>, BuildError> {
     let mut out = Vec::new();
     for raw in &run.mounts {
-        let mount =
-            parse_run_mount(raw).map_err(|e| stage.error(instruction, format!("invalid --mount: {e}")))?;
+        let mount = parse_run_mount(raw).map_err(|e| stage.error(instruction, e.to_string()))?;
         if let RunMount::NotSupported { kind } = &mount {
             return Err(BuildError::Unsupported {
                 at: stage.location(instruction),

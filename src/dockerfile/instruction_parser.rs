@@ -125,9 +125,8 @@ pub(crate) fn build(
             let mounts = flags.list("mount");
             // Values that use variables are checked again once expanded, when the step runs.
             for m in mounts.iter().filter(|m| !m.contains('$')) {
-                super::run_mount::parse_run_mount(m).map_err(|e| {
-                    Problem::new(ErrorKind::Flag, format!("invalid --mount: {}", e.message), e.text)
-                })?;
+                super::run_mount::parse_run_mount(m)
+                    .map_err(|e| Problem::new(ErrorKind::Flag, e.message, e.text))?;
             }
             InstructionKind::Run(Run {
                 mounts,

@@ -128,13 +128,13 @@ fn size(value: &str) -> Result<u64, MountSpecError> {
         "k" => 10,
         "m" => 20,
         "g" => 30,
-        _ => return Err(err("invalid tmpfs size", value)),
+        _ => return Err(err("invalid --mount size", value)),
     };
     digits
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(1u64 << shift))
-        .ok_or_else(|| err("invalid tmpfs size", value))
+        .ok_or_else(|| err("invalid --mount size", value))
 }
 
 /// Parses one `--mount` value (already expanded).
