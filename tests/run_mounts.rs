@@ -187,3 +187,49 @@ fn errors_name_the_line_and_the_unsupported_cases() {
     let err = build_err(&expanded, &["--isolation=chroot"]);
     assert!(err.contains(":3:") && err.contains("colour"), "{err}");
 }
+
+/// A bind mount's content is part of RUN's layer-cache key; a cache mount's content is not.
+#[test]
+fn the_layer_cache_sees_bind_mount_content_but_not_cache_mounts() {
+    let cache_dir = tempfile::tempdir().unwrap();
+    let dir = cache_dir.path().to_str().unwrap();
+    let ctx = Context::new(
+        "FROM {{BASE}}\nRUN --mount=type=cache,target=/c date +%s%N >> /c/stamps && echo ran > /cached.txt\n\
+         RUN --mount=source=data,target=/d cat /d/v > /v.txt\n",
+    )
+    .file("data/v", "one\n");
+    let dest = format!(
+        "{}/{}:latest",
+        common::kaniko::bases().registry.host(),
+        common::kaniko::unique_repo("mount-key")
+    );
+    let build = || {
+        let out = common::kaniko::kaniko_ok(
+            &ctx,
+            &[
+                "--destination",
+                &dest,
+                "--isolation=chroot",
+                "--cache=true",
+                "--cache-dir",
+                dir,
+            ],
+        );
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let count = |what: &str| log.lines().filter(|l| l.contains(what)).count();
+        (count("cache hit stage="), count("cache miss stage="))
+    };
+    assert_eq!(build(), (0, 2));
+    assert_eq!(
+        build(),
+        (2, 0),
+        "the cache mount's new stamp must not change any key"
+    );
+    std::fs::write(ctx.dir().join("data/v"), "two\n").unwrap();
+    assert_eq!(build(), (1, 1), "the bind mount's content changed");
+    assert_eq!(common::kaniko::Built::read(&dest).text("/v.txt"), "two\n");
+}
