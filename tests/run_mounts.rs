@@ -233,3 +233,28 @@ fn the_layer_cache_sees_bind_mount_content_but_not_cache_mounts() {
     assert_eq!(build(), (1, 1), "the bind mount's content changed");
     assert_eq!(common::kaniko::Built::read(&dest).text("/v.txt"), "two\n");
 }
+
+/// `from=` an image, a relative target, a cache seeded from a stage, and a private cache that is
+/// in use giving the step a fresh, empty directory.
+#[test]
+fn image_sources_relative_targets_seeded_and_private_caches() {
+    let cache_dir = tempfile::tempdir().unwrap();
+    let dir = cache_dir.path().to_str().unwrap();
+    let ctx = Context::new(
+        "FROM {{BASE}} AS seed\nRUN mkdir -p /s && echo seeded > /s/first\n\
+         FROM {{BASE}}\nWORKDIR /w\n\
+         RUN --mount=from={{BASE}},source=/etc,target=base-etc cat base-etc/group | head -1 > /group.txt\n\
+         RUN --mount=type=cache,id=seeded,target=/c,from=seed,source=/s cat /c/first > /seed.txt\n\
+         RUN --mount=type=cache,id=p,target=/p1,sharing=private --mount=type=cache,id=p,target=/p2,sharing=private \
+         touch /p1/mine && ls /p2 > /p2.txt\n",
+    );
+    let b = build_ok(&ctx, "mount-more", &["--isolation=chroot", "--cache-dir", dir]);
+    assert_eq!(b.text("/group.txt"), "root:x:0:\n");
+    assert!(b.paths_under("/w/base-etc").is_empty());
+    assert_eq!(b.text("/seed.txt"), "seeded\n");
+    assert_eq!(
+        b.text("/p2.txt"),
+        "",
+        "the second private user got a fresh directory"
+    );
+}
