@@ -194,8 +194,13 @@ pub async fn execute(
     let mut mounts = stage.fs_mounts()?;
     // Held until the command is done: scratch copies and cache locks.
     let requested = super::run_mounts::prepare(stage, instruction, &run_mounts).await?;
-    tokio::task::block_in_place(|| crate::sandbox::mounts::prepare_targets(&root, &requested.mounts))
-        .map_err(|e| stage.error(instruction, format!("RUN --mount: {e}")))?;
+    let stubs = super::run_mounts::missing_stubs(&root, &requested.mounts);
+    let prepared =
+        tokio::task::block_in_place(|| crate::sandbox::mounts::prepare_targets(&root, &requested.mounts));
+    if let Err(e) = prepared {
+        super::run_mounts::remove_stubs(&stubs);
+        return Err(stage.error(instruction, format!("RUN --mount: {e}")));
+    }
     mounts.extend(requested.mounts.iter().cloned());
 
     let argv = match &run.command {
@@ -248,14 +253,14 @@ pub async fn execute(
         label: format!("[{} line {}]", stage.stage_name(), instruction.location.line),
         tail_lines: TAIL_LINES,
     };
-    let report = crate::sandbox::process::run(&spec)
-        .await
-        .map_err(|source| BuildError::RunStart {
-            at: at.clone(),
-            stage: stage.stage_name(),
-            source,
-        })?;
+    let report = crate::sandbox::process::run(&spec).await;
+    tokio::task::block_in_place(|| super::run_mounts::remove_stubs(&stubs));
     drop(requested);
+    let report = report.map_err(|source| BuildError::RunStart {
+        at: at.clone(),
+        stage: stage.stage_name(),
+        source,
+    })?;
     if report.success() {
         return Ok(());
     }

@@ -2,7 +2,8 @@
 
 //! `RUN --mount`: turns the typed mounts of a RUN into sandbox mounts of its private mount
 //! namespace, so nothing under a target reaches the snapshot (the parent only ever sees the empty
-//! target directory, which BuildKit leaves in the image too).
+//! target directory). Targets that did not exist before the step are removed after it when still
+//! empty, parent times kept, as BuildKit's mount stub cleaner does, so they are not in the layer.
 //!
 //! - `tmpfs`: a fresh tmpfs (`size=` as mount data).
 //! - `bind`: a copy of the source taken for this step, read-only unless `rw` (then the writes go
@@ -58,6 +59,60 @@ pub fn parse_all(
         out.push(mount);
     }
     Ok(out)
+}
+
+/// The paths a RUN's mount targets will create in the stage filesystem (each target and its
+/// missing parents, deepest first), so [`remove_stubs`] can take them away again as BuildKit does.
+pub fn missing_stubs(root: &Path, mounts: &[Mount]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for m in mounts {
+        let mut path = root.join(&m.target);
+        while path != root && std::fs::symlink_metadata(&path).is_err() {
+            out.push(path.clone());
+            match path.parent() {
+                Some(p) => path = p.to_path_buf(),
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// Removes the stubs that are still empty after the command, keeping their parent's timestamps
+/// (the layer must not change because a mount point came and went).
+pub fn remove_stubs(stubs: &[PathBuf]) {
+    for stub in stubs {
+        let Ok(meta) = std::fs::symlink_metadata(stub) else {
+            continue;
+        };
+        let empty = if meta.is_dir() {
+            std::fs::read_dir(stub).is_ok_and(|mut d| d.next().is_none())
+        } else {
+            meta.len() == 0
+        };
+        let Some(parent) = stub.parent().filter(|_| empty) else {
+            continue;
+        };
+        let times = std::fs::metadata(parent).and_then(|m| {
+            Ok(std::fs::FileTimes::new()
+                .set_accessed(m.accessed()?)
+                .set_modified(m.modified()?))
+        });
+        let removed = if meta.is_dir() {
+            std::fs::remove_dir(stub)
+        } else {
+            std::fs::remove_file(stub)
+        };
+        if let Err(e) = removed {
+            tracing::warn!("removing the mount point {}: {e}", stub.display());
+            continue;
+        }
+        if let Ok(times) = times {
+            if let Err(e) = std::fs::File::open(parent).and_then(|f| f.set_times(times)) {
+                tracing::warn!("restoring the times of {}: {e}", parent.display());
+            }
+        }
+    }
 }
 
 /// Mounts go into the command's private mount namespace, which container mode does not make.
@@ -444,6 +499,33 @@ mod tests {
         );
         assert!(check_isolation(&[tmpfs], Isolation::Chroot).is_ok());
         assert!(check_isolation(&[], Isolation::Container).is_ok());
+    }
+
+    #[test]
+    fn new_mount_points_are_removed_when_empty() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("usr")).unwrap();
+        let mount = |t: &str| Mount {
+            target: PathBuf::from(t),
+            kind: MountKind::Tmpfs { data: String::new() },
+            file: false,
+        };
+        let mounts = [mount("usr/a/b"), mount("usr/c"), mount("kept")];
+        let stubs = missing_stubs(root, &mounts);
+        assert_eq!(stubs.len(), 4, "{stubs:?}");
+        crate::sandbox::mounts::prepare_targets(root, &mounts).unwrap();
+        let before = std::fs::metadata(root.join("usr")).unwrap().mtime_nsec();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(root.join("kept/written-by-the-command"), "x").unwrap();
+        remove_stubs(&stubs);
+        assert!(!root.join("usr/a").exists() && !root.join("usr/c").exists());
+        assert!(
+            root.join("kept").is_dir(),
+            "a stub the command wrote into is the command's"
+        );
+        assert_eq!(std::fs::metadata(root.join("usr")).unwrap().mtime_nsec(), before);
     }
 
     #[test]
