@@ -16,10 +16,17 @@ fn tmpfs_is_there_during_run_and_empty_in_the_image() {
     let ctx = Context::new(
         "FROM {{BASE}}\nRUN --mount=type=tmpfs,target=/scratch,size=1m \
          echo x > /scratch/f && grep -c tmpfs /proc/mounts > /mounts.txt && \
-         df -k /scratch | tail -1 | awk '{print $2}' > /size.txt && ls /scratch > /seen.txt\n",
+         df -k /scratch | tail -1 | awk '{print $2}' > /size.txt && ls /scratch > /seen.txt\n\
+         RUN --mount=type=tmpfs,target=/var/new/t --mount=type=cache,target=/c2 touch /var/new/t/x /c2/y\n",
     );
     for isolation in MODES {
         let b = build_ok(&ctx, "mount-tmpfs", &[isolation]);
+        let layers = b.manifest["layers"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            layers, 2,
+            "{isolation}: a RUN that only writes into mounts adds no layer"
+        );
+        assert!(!b.snapshot.entries.contains_key("/var/new"), "{isolation}");
         assert_eq!(b.text("/seen.txt"), "f\n", "{isolation}");
         assert_eq!(b.text("/size.txt"), "1024\n", "{isolation}");
         assert!(

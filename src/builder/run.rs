@@ -194,11 +194,11 @@ pub async fn execute(
     let mut mounts = stage.fs_mounts()?;
     // Held until the command is done: scratch copies and cache locks.
     let requested = super::run_mounts::prepare(stage, instruction, &run_mounts).await?;
-    let stubs = super::run_mounts::missing_stubs(&root, &requested.mounts);
+    let stubs = super::run_mounts::MountStubs::find(&root, &requested.mounts);
     let prepared =
         tokio::task::block_in_place(|| crate::sandbox::mounts::prepare_targets(&root, &requested.mounts));
     if let Err(e) = prepared {
-        super::run_mounts::remove_stubs(&stubs);
+        stubs.remove();
         return Err(stage.error(instruction, format!("RUN --mount: {e}")));
     }
     mounts.extend(requested.mounts.iter().cloned());
@@ -254,7 +254,8 @@ pub async fn execute(
         tail_lines: TAIL_LINES,
     };
     let report = crate::sandbox::process::run(&spec).await;
-    tokio::task::block_in_place(|| super::run_mounts::remove_stubs(&stubs));
+    let restored = tokio::task::block_in_place(|| stubs.remove());
+    stage.ensure_fs(isolation).await?.accept_ctime(&restored);
     drop(requested);
     let report = report.map_err(|source| BuildError::RunStart {
         at: at.clone(),

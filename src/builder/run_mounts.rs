@@ -61,57 +61,86 @@ pub fn parse_all(
     Ok(out)
 }
 
-/// The paths a RUN's mount targets will create in the stage filesystem (each target and its
-/// missing parents, deepest first), so [`remove_stubs`] can take them away again as BuildKit does.
-pub fn missing_stubs(root: &Path, mounts: &[Mount]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for m in mounts {
-        let mut path = root.join(&m.target);
-        while path != root && std::fs::symlink_metadata(&path).is_err() {
-            out.push(path.clone());
-            match path.parent() {
-                Some(p) => path = p.to_path_buf(),
-                None => break,
-            }
-        }
-    }
-    out
+/// The mount points a RUN's targets will create in the stage filesystem (each target and its
+/// missing parents, deepest first) and the times of the existing directories they are made in,
+/// so [`MountStubs::remove`] can take them away again as BuildKit does.
+pub struct MountStubs {
+    root: PathBuf,
+    paths: Vec<PathBuf>,
+    parents: Vec<(PathBuf, std::fs::FileTimes)>,
 }
 
-/// Removes the stubs that are still empty after the command, keeping their parent's timestamps
-/// (the layer must not change because a mount point came and went).
-pub fn remove_stubs(stubs: &[PathBuf]) {
-    for stub in stubs {
-        let Ok(meta) = std::fs::symlink_metadata(stub) else {
-            continue;
-        };
-        let empty = if meta.is_dir() {
-            std::fs::read_dir(stub).is_ok_and(|mut d| d.next().is_none())
-        } else {
-            meta.len() == 0
-        };
-        let Some(parent) = stub.parent().filter(|_| empty) else {
-            continue;
-        };
-        let times = std::fs::metadata(parent).and_then(|m| {
-            Ok(std::fs::FileTimes::new()
-                .set_accessed(m.accessed()?)
-                .set_modified(m.modified()?))
-        });
-        let removed = if meta.is_dir() {
-            std::fs::remove_dir(stub)
-        } else {
-            std::fs::remove_file(stub)
-        };
-        if let Err(e) = removed {
-            tracing::warn!("removing the mount point {}: {e}", stub.display());
-            continue;
-        }
-        if let Ok(times) = times {
-            if let Err(e) = std::fs::File::open(parent).and_then(|f| f.set_times(times)) {
-                tracing::warn!("restoring the times of {}: {e}", parent.display());
+impl MountStubs {
+    /// Records what is missing; call before the targets are created.
+    pub fn find(root: &Path, mounts: &[Mount]) -> MountStubs {
+        let mut paths = Vec::new();
+        let mut parents = Vec::new();
+        for m in mounts {
+            let mut path = root.join(&m.target);
+            while path != root && std::fs::symlink_metadata(&path).is_err() {
+                paths.push(path.clone());
+                let Some(parent) = path.parent() else { break };
+                path = parent.to_path_buf();
+            }
+            if !paths.is_empty() && !parents.iter().any(|(p, _)| *p == path) {
+                if let Ok(times) = std::fs::metadata(&path).and_then(|m| {
+                    Ok(std::fs::FileTimes::new()
+                        .set_accessed(m.accessed()?)
+                        .set_modified(m.modified()?))
+                }) {
+                    parents.push((path, times));
+                }
             }
         }
+        MountStubs {
+            root: root.to_path_buf(),
+            paths,
+            parents,
+        }
+    }
+
+    /// Removes the stubs that are still empty after the command and gives their parents back the
+    /// times they had before the step (the layer must not change because a mount point came and
+    /// went). Returns those parents, relative to the root, for the snapshot's ctime.
+    pub fn remove(&self) -> Vec<PathBuf> {
+        for stub in &self.paths {
+            let Ok(meta) = std::fs::symlink_metadata(stub) else {
+                continue;
+            };
+            let empty = if meta.is_dir() {
+                std::fs::read_dir(stub).is_ok_and(|mut d| d.next().is_none())
+            } else {
+                meta.len() == 0
+            };
+            if !empty {
+                continue;
+            }
+            let removed = if meta.is_dir() {
+                std::fs::remove_dir(stub)
+            } else {
+                std::fs::remove_file(stub)
+            };
+            if let Err(e) = removed {
+                tracing::warn!("removing the mount point {}: {e}", stub.display());
+            }
+        }
+        let mut restored = Vec::new();
+        for (parent, times) in &self.parents {
+            // Only where every stub made in it is gone: what the command left there is its change.
+            let clean = self
+                .paths
+                .iter()
+                .filter(|p| p.parent() == Some(parent.as_path()))
+                .all(|p| std::fs::symlink_metadata(p).is_err());
+            if !clean {
+                continue;
+            }
+            match std::fs::File::open(parent).and_then(|f| f.set_times(*times)) {
+                Ok(()) => restored.push(parent.strip_prefix(&self.root).unwrap_or(parent).to_path_buf()),
+                Err(e) => tracing::warn!("restoring the times of {}: {e}", parent.display()),
+            }
+        }
+        restored
     }
 }
 
@@ -513,19 +542,24 @@ mod tests {
             file: false,
         };
         let mounts = [mount("usr/a/b"), mount("usr/c"), mount("kept")];
-        let stubs = missing_stubs(root, &mounts);
-        assert_eq!(stubs.len(), 4, "{stubs:?}");
-        crate::sandbox::mounts::prepare_targets(root, &mounts).unwrap();
         let before = std::fs::metadata(root.join("usr")).unwrap().mtime_nsec();
+        let stubs = MountStubs::find(root, &mounts);
+        assert_eq!(stubs.paths.len(), 4, "{:?}", stubs.paths);
         std::thread::sleep(std::time::Duration::from_millis(20));
+        crate::sandbox::mounts::prepare_targets(root, &mounts).unwrap();
         std::fs::write(root.join("kept/written-by-the-command"), "x").unwrap();
-        remove_stubs(&stubs);
+        let restored = stubs.remove();
         assert!(!root.join("usr/a").exists() && !root.join("usr/c").exists());
         assert!(
             root.join("kept").is_dir(),
             "a stub the command wrote into is the command's"
         );
         assert_eq!(std::fs::metadata(root.join("usr")).unwrap().mtime_nsec(), before);
+        assert_eq!(
+            restored,
+            [PathBuf::from("usr")],
+            "the root kept a stub, so it is not restored"
+        );
     }
 
     #[test]
