@@ -265,3 +265,71 @@ fn image_sources_relative_targets_seeded_and_private_caches() {
         "the second private user got a fresh directory"
     );
 }
+
+/// Rootless as an ordinary user (not root in a user namespace made by root): the mounts, and a
+/// cache directory below a --cache-dir that user owns.
+#[test]
+fn rootless_as_an_unprivileged_user_mounts_and_caches() {
+    use std::os::unix::fs::PermissionsExt;
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: dropping to the test user needs root");
+        return;
+    }
+    let ctx = Context::new(
+        "FROM {{BASE}}\nRUN --mount=type=tmpfs,target=/t --mount=source=src,target=/s \
+         --mount=type=cache,target=/c,uid=1000 cp /s/a /t/a && cat /t/a > /got.txt && \
+         echo kept > /c/f && stat -c %u /c > /cache-owner.txt\n",
+    )
+    .file("src/a", "from the context\n");
+    let work = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    for p in [ctx.scratch(), ctx.dir(), ctx.dir().join("src")] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for p in [ctx.dockerfile_path(), ctx.dir().join("src/a")] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let host = common::kaniko::bases().registry.host();
+    let reference = format!("{host}/{}:latest", common::kaniko::unique_repo("mount-rootless"));
+    let cache_dir = work.path().join("cache");
+    let out = std::process::Command::new("setpriv")
+        .args([
+            "--reuid",
+            "kaniko-test",
+            "--regid",
+            "kaniko-test",
+            "--init-groups",
+            "--",
+        ])
+        .arg(env!("CARGO_BIN_EXE_kaniko"))
+        .args(common::kaniko::build_args(&ctx, &work.path().join("kaniko")))
+        .arg("--cache-dir")
+        .arg(&cache_dir)
+        .args(["--isolation=rootless", "--destination", &reference])
+        .env("HOME", work.path())
+        .env_remove("KANIKO_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let b = common::kaniko::Built::read(&reference);
+    assert_eq!(b.text("/got.txt"), "from the context\n");
+    assert_eq!(b.text("/cache-owner.txt"), "1000\n");
+    for stub in ["/t", "/s", "/c"] {
+        assert!(!b.snapshot.entries.contains_key(stub), "{stub} is in the image");
+    }
+    let kept: Vec<_> = walk_files(&cache_dir.join("run-cache"));
+    assert!(kept.iter().any(|p| p.ends_with("f")), "{kept:?}");
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
