@@ -761,17 +761,17 @@ fn run_of_a_missing_program_says_so() {
 }
 
 #[test]
-fn run_mount_is_refused_with_a_clear_error() {
+fn run_mount_of_a_secret_is_refused_with_a_clear_error() {
     let registry = Registry::start();
     let images = push_base_images(&registry);
     let b = Build::new(&format!(
-        "FROM {}\nRUN --mount=type=cache,target=/root/.cache echo hi\n",
+        "FROM {}\nRUN --mount=type=secret,id=token echo hi\n",
         images.amd64
     ));
     let line = b.fails(&["--destination", &destination(&registry), "--isolation=chroot"]);
     assert_eq!(
         line,
-        "error: Dockerfile:2:1: RUN --mount is not supported yet (cache, secret and bind mounts are planned)"
+        "error: Dockerfile:2:1: RUN --mount=type=secret is not supported yet (bind, cache and tmpfs are)"
     );
     assert_nothing_pushed(&registry, REPO, TAG);
 }

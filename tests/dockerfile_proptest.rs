@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use kaniko::dockerfile::{
-    expand_heredoc, expand_word, expand_words, global_scope, parse, parse_instruction, plan_build,
-    predefined_args, PlanOptions,
+    expand_heredoc, expand_word, expand_words, global_scope, parse, parse_instruction, parse_run_mount,
+    plan_build, predefined_args, PlanOptions,
 };
 use kaniko::platform::Platform;
 use proptest::prelude::*;
@@ -76,6 +76,8 @@ const FRAGMENTS: &[&str] = &[
     "USER ${U:?x}",
     "WORKDIR $W",
     "ONBUILD RUN x",
+    "RUN --mount=type=cache,target=$T,id=${I:-x},sharing=locked true",
+    "RUN --mount=from=b,target=/m,rw --mount=type=tmpfs,target=/t,size=1k true",
     "ONBUILD ONBUILD x",
     "ONBUILD COPY <<EOF /f",
     "HEALTHCHECK --interval=1s CMD x",
@@ -197,6 +199,12 @@ proptest! {
             let _ = expand_words(w, '\\', &lookup);
             let _ = expand_heredoc(w, &lookup);
         }
+    }
+
+    #[test]
+    fn mount_values_never_panic(value in "(type|target|dst|src|source|from|id|rw|ro|sharing|mode|uid|gid|size|=|,|[a-z0-9/$]){0,30}", any in ".{0,80}") {
+        let _ = parse_run_mount(&value);
+        let _ = parse_run_mount(&any);
     }
 
     #[test]

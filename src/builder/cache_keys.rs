@@ -17,8 +17,8 @@ use super::copy::{context_source, is_local_archive, resolve_from, CopySpec, From
 use super::copy_plan::{Content, SourceKind};
 use super::stage::StageRun;
 use crate::cache::KeyParts;
-use crate::context::IgnoreMatcher;
-use crate::dockerfile::{Run, Source};
+use crate::context::{EntryKind, IgnoreMatcher};
+use crate::dockerfile::{parse_run_mount, Run, RunMount, Source};
 
 /// Settings that change the bytes of any layer a step writes.
 fn layer_settings(stage: &StageRun<'_>, parts: &mut KeyParts) {
@@ -32,8 +32,9 @@ fn layer_settings(stage: &StageRun<'_>, parts: &mut KeyParts) {
     );
 }
 
-/// RUN: the command and everything it runs with.
-pub fn run(stage: &StageRun<'_>, run: &Run) -> KeyParts {
+/// RUN: the command and everything it runs with, and the content of its bind mounts (a cache
+/// mount's content never enters a key, as in BuildKit).
+pub async fn run(stage: &mut StageRun<'_>, run: &Run) -> Option<KeyParts> {
     let mut parts = KeyParts::new("RUN").part("instruction", format!("{run:?}"));
     let env: Vec<String> = stage
         .image
@@ -57,7 +58,59 @@ pub fn run(stage: &StageRun<'_>, run: &Run) -> KeyParts {
     };
     parts.push("isolation", isolation);
     layer_settings(stage, &mut parts);
-    parts
+    for raw in &run.mounts {
+        let RunMount::Bind(bind) = parse_run_mount(raw).ok()? else {
+            continue;
+        };
+        let content = match &bind.from {
+            Some(from) => from_key(stage, from).await?,
+            None => mount_listing(stage, &bind.source)?,
+        };
+        parts.push("bind mount", format!("{}\n{content}", bind.target));
+    }
+    Some(parts)
+}
+
+/// The cache key a stage ended with, or the one of an image's manifest (pulled once per build).
+async fn from_key(stage: &mut StageRun<'_>, from: &str) -> Option<String> {
+    let key = match resolve_from(stage, from) {
+        FromImage::Stage(i) => stage.done.get(&i)?.cache_key.clone(),
+        FromImage::Image(name) => {
+            let platform = stage.platform.clone();
+            let shared = stage.shared;
+            stage
+                .cache
+                .get(shared, &name, &platform)
+                .await
+                .ok()?
+                .cache_key
+                .clone()
+        }
+    };
+    Some(key?.hex().to_string())
+}
+
+/// One line per entry a bind mount from the context shows (what .dockerignore keeps).
+fn mount_listing(stage: &StageRun<'_>, source: &str) -> Option<String> {
+    let entry = super::run_mounts::context_entry(stage, source).ok()?;
+    let excludes = IgnoreMatcher::empty();
+    let mut lines = Vec::new();
+    for item in stage.shared.context.walk(&entry, &excludes) {
+        let e = item.ok()?;
+        let hash = match &e.metadata.kind {
+            EntryKind::File => hash_file(&e.abs_path)?,
+            EntryKind::Symlink(to) => to.to_string_lossy().into_owned(),
+            _ => String::new(),
+        };
+        lines.push(format!(
+            "{}\t{:?}\t{:o}\t{hash}",
+            e.source_rel_path.display(),
+            e.metadata.kind,
+            e.metadata.mode & 0o7777
+        ));
+    }
+    lines.sort();
+    Some(lines.join("\n"))
 }
 
 /// WORKDIR: the directory and the user it is created for.
@@ -78,21 +131,7 @@ pub async fn copy(stage: &mut StageRun<'_>, spec: &CopySpec) -> Option<KeyParts>
         .part("workdir", stage.workdir());
     layer_settings(stage, &mut parts);
     if let Some(from) = &spec.from {
-        let key = match resolve_from(stage, from) {
-            FromImage::Stage(i) => stage.done.get(&i)?.cache_key.clone(),
-            FromImage::Image(name) => {
-                let platform = stage.platform.clone();
-                let shared = stage.shared;
-                stage
-                    .cache
-                    .get(shared, &name, &platform)
-                    .await
-                    .ok()?
-                    .cache_key
-                    .clone()
-            }
-        };
-        parts.push("source stage or image", key?.hex());
+        parts.push("source stage or image", from_key(stage, from).await?);
         return Some(parts);
     }
     parts.push("sources", context_listing(stage, spec)?);

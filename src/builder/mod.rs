@@ -20,6 +20,7 @@ pub mod remote_file;
 pub mod request;
 pub mod rootfs;
 pub mod run;
+pub mod run_mounts;
 pub mod stage;
 pub mod users;
 pub mod workspace;

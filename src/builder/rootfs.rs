@@ -240,6 +240,11 @@ impl StageFs {
         Ok(blob)
     }
 
+    /// See [`crate::snapshot::Snapshotter::accept_ctime`]: directories a mount point came and went in.
+    pub fn accept_ctime(&mut self, dirs: &[PathBuf]) {
+        self.snapshotter.accept_ctime(dirs);
+    }
+
     /// Releases the filesystem when the stage is done (its layers hold everything).
     pub fn release(self) {
         if self.isolation.uses_own_root() {

@@ -148,12 +148,7 @@ pub async fn execute(
 ) -> Result<(), BuildError> {
     let shared = stage.shared;
     let at = stage.location(instruction);
-    if !run.mounts.is_empty() {
-        return Err(BuildError::Unsupported {
-            at,
-            message: "RUN --mount is not supported yet (cache, secret and bind mounts are planned)".into(),
-        });
-    }
+    let run_mounts = super::run_mounts::parse_all(stage, instruction, run)?;
     if run.security.as_deref().is_some_and(|s| s != "sandbox") {
         return Err(BuildError::Unsupported {
             at,
@@ -185,12 +180,28 @@ pub async fn execute(
             })
         }
     };
+    super::run_mounts::check_isolation(&run_mounts, isolation).map_err(|message| {
+        BuildError::Unsupported {
+            at: at.clone(),
+            message,
+        }
+    })?;
     let fs = stage.ensure_fs(isolation).await?;
     let root = fs.root().to_path_buf();
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_default();
     let user = exec_user(&stage.user(), &read("etc/passwd"), &read("etc/group"))
         .map_err(|m| stage.error(instruction, m))?;
     let mut mounts = stage.fs_mounts()?;
+    // Held until the command is done: scratch copies and cache locks.
+    let requested = super::run_mounts::prepare(stage, instruction, &run_mounts).await?;
+    let stubs = super::run_mounts::MountStubs::find(&root, &requested.mounts);
+    let prepared =
+        tokio::task::block_in_place(|| crate::sandbox::mounts::prepare_targets(&root, &requested.mounts));
+    if let Err(e) = prepared {
+        stubs.remove();
+        return Err(stage.error(instruction, format!("RUN --mount: {e}")));
+    }
+    mounts.extend(requested.mounts.iter().cloned());
 
     let argv = match &run.command {
         CommandLine::Exec(v) => v.clone(),
@@ -242,13 +253,15 @@ pub async fn execute(
         label: format!("[{} line {}]", stage.stage_name(), instruction.location.line),
         tail_lines: TAIL_LINES,
     };
-    let report = crate::sandbox::process::run(&spec)
-        .await
-        .map_err(|source| BuildError::RunStart {
-            at: at.clone(),
-            stage: stage.stage_name(),
-            source,
-        })?;
+    let report = crate::sandbox::process::run(&spec).await;
+    let restored = tokio::task::block_in_place(|| stubs.remove());
+    stage.ensure_fs(isolation).await?.accept_ctime(&restored);
+    drop(requested);
+    let report = report.map_err(|source| BuildError::RunStart {
+        at: at.clone(),
+        stage: stage.stage_name(),
+        source,
+    })?;
     if report.success() {
         return Ok(());
     }

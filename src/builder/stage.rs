@@ -376,8 +376,8 @@ impl<'a> StageRun<'a> {
             }
             InstructionKind::Run(run) => {
                 if keying {
-                    let parts = super::cache_keys::run(self, &run);
-                    self.key_step("RUN", Some(parts), created_by);
+                    let parts = super::cache_keys::run(self, &run).await;
+                    self.key_step("RUN", parts, created_by);
                     return Ok(());
                 }
                 let planned = self.next_planned();

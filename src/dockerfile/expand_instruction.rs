@@ -5,7 +5,7 @@
 
 use super::error::{DockerfileError, ErrorKind, Location};
 use super::expand::{expand_heredoc, expand_word, expand_words, ExpandError, Lookup};
-use super::instruction::{Add, ArgDecl, Copy, Instruction, InstructionKind, KeyValue, Source};
+use super::instruction::{Add, ArgDecl, Copy, Instruction, InstructionKind, KeyValue, Run, Source};
 
 impl ExpandError {
     /// Locates this failure at the instruction that was being expanded.
@@ -121,8 +121,12 @@ impl InstructionKind {
                 f.platform = x.opt(&f.platform)?;
                 InstructionKind::From(f)
             }
-            other @ (InstructionKind::Run(_)
-            | InstructionKind::Cmd(_)
+            // Only the --mount values: the command is the shell's to expand.
+            InstructionKind::Run(r) => InstructionKind::Run(Run {
+                mounts: x.list(&r.mounts)?,
+                ..r.clone()
+            }),
+            other @ (InstructionKind::Cmd(_)
             | InstructionKind::Entrypoint(_)
             | InstructionKind::Shell(_)
             | InstructionKind::Healthcheck(_)

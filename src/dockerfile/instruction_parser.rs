@@ -122,8 +122,14 @@ pub(crate) fn build(
             if empty {
                 return Err(at_least_one("RUN"));
             }
+            let mounts = flags.list("mount");
+            // Values that use variables are checked again once expanded, when the step runs.
+            for m in mounts.iter().filter(|m| !m.contains('$')) {
+                super::run_mount::parse_run_mount(m)
+                    .map_err(|e| Problem::new(ErrorKind::Flag, e.message, e.text))?;
+            }
             InstructionKind::Run(Run {
-                mounts: flags.list("mount"),
+                mounts,
                 network: flags.string("network"),
                 security: flags.string("security"),
                 heredocs: if command.is_exec() { Vec::new() } else { heredocs },

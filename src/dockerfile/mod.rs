@@ -31,7 +31,7 @@
 //! - Expanded (BuildKit list): ADD, COPY (sources, destination, --chown, --chmod, --from, --exclude,
 //!   --checksum), ENV and LABEL (keys and values), EXPOSE (word-split), FROM (base and --platform,
 //!   with global ARGs only), STOPSIGNAL, USER, VOLUME, WORKDIR, ARG (defaults only; names stay literal as in BuildKit).
-//!   Not expanded: RUN, CMD, ENTRYPOINT, SHELL (the shell does it), HEALTHCHECK, MAINTAINER, ONBUILD
+//!   RUN `--mount` values (each as one word, like BuildKit). Not expanded: RUN's command, CMD, ENTRYPOINT, SHELL (the shell does it), HEALTHCHECK, MAINTAINER, ONBUILD
 //!   (its trigger expands when it runs in the child build). Exec forms are never expanded.
 //!   Only EXPOSE splits words after expansion; every other instruction expands each
 //!   whitespace-separated word as one word (paths with spaces need the JSON form, as in Docker).
@@ -60,6 +60,7 @@ mod instruction;
 mod instruction_parser;
 mod lines;
 mod pattern;
+mod run_mount;
 mod stages;
 mod words;
 
@@ -73,6 +74,9 @@ pub use heredoc::Heredoc;
 pub use instruction::{
     Add, ArgDecl, CommandLine, Copy, From, Healthcheck, Instruction, InstructionKind, KeyValue, Onbuild, Run,
     Source,
+};
+pub use run_mount::{
+    parse_run_mount, BindMount, CacheMount, CacheSharing, MountSpecError, RunMount, TmpfsMount,
 };
 pub use stages::{plan_build, BuildPlan, PlanOptions, StageDependencies, StageRef};
 

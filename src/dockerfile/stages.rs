@@ -33,7 +33,7 @@ pub struct StageDependencies {
     pub base: StageRef,
     /// `--platform` after expansion with the global scope.
     pub platform: Option<String>,
-    /// Each `COPY --from` of the stage: where it is and what it names.
+    /// Each `COPY --from` and `RUN --mount=…,from=` of the stage: where it is and what it names.
     pub copy_from: Vec<(Location, StageRef)>,
 }
 
@@ -195,6 +195,23 @@ fn resolve_stages(
                             instruction.location,
                             copy_source(dockerfile, &from, instruction.location)?,
                         ));
+                    }
+                }
+                InstructionKind::Run(run) => {
+                    // A bind or cache mount `from` a stage needs that stage built first, like COPY --from.
+                    for raw in &run.mounts {
+                        let value = expand_word(raw, escape, &|k| env.get(k).cloned()).map_err(at)?;
+                        let from = match super::run_mount::parse_run_mount(&value) {
+                            Ok(super::RunMount::Bind(b)) => b.from,
+                            Ok(super::RunMount::Cache(c)) => c.from,
+                            _ => None,
+                        };
+                        if let Some(from) = from {
+                            copy_from.push((
+                                instruction.location,
+                                copy_source(dockerfile, &from, instruction.location)?,
+                            ));
+                        }
                     }
                 }
                 _ => {}

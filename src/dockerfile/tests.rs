@@ -108,6 +108,20 @@ fn run_forms_and_flags() {
     };
     assert_eq!(r.command, CommandLine::Exec(strs(&["echo", "$HOME"])));
     assert_eq!(err("FROM a\nRUN --mount-type=x a").text, "mount-type");
+    let e = err("FROM a\n\nRUN --mount=type=cache,target=/c,colour=blue a");
+    assert_eq!(
+        (e.location.line, e.kind, e.text.as_str()),
+        (3, ErrorKind::Flag, "colour")
+    );
+    assert!(e.message.contains("unknown key"), "{e}");
+    let e = err("FROM a\nRUN --mount=type=tmpfs a");
+    assert_eq!(e.location.line, 2);
+    assert!(e.message.contains("needs a target"), "{e}");
+    // A value that uses a variable is checked once expanded.
+    let InstructionKind::Run(r) = one("RUN --mount=type=$T,target=/c a") else {
+        panic!()
+    };
+    assert_eq!(r.mounts, strs(&["type=$T,target=/c"]));
     assert_eq!(err("FROM a\nRUN").message, "RUN requires at least one argument");
     assert!(err("FROM a\nRUN [1]").message.contains("strings only"));
 }
@@ -518,6 +532,12 @@ fn expanded_instructions_follow_docker_rules() {
     // RUN, CMD and exec forms are left for the shell.
     assert_eq!(e("RUN echo $DIR"), one("RUN echo $DIR"));
     assert_eq!(e("CMD [\"$DIR\"]"), one("CMD [\"$DIR\"]"));
+    // RUN --mount values are expanded, the command is not.
+    let InstructionKind::Run(r) = e("RUN --mount=type=cache,target=$DIR/c,id=${U} echo $DIR") else {
+        panic!()
+    };
+    assert_eq!(r.mounts, strs(&["type=cache,target=/srv/c,id=app"]));
+    assert_eq!(r.command, CommandLine::Shell("echo $DIR".into()));
     let InstructionKind::Copy(c) = e("COPY --chown=$U --from=${SRC} $SRC/f \"$DIR/dst\"") else {
         panic!()
     };

@@ -3,7 +3,7 @@
 //! What a chrooted command sees besides the stage filesystem: `/proc`, a `/dev` with the usual
 //! nodes, a read-only `/sys`, and the host's resolver files, all mounted in the command's private
 //! mount namespace (so they disappear with it and never reach a snapshot), plus the bind mounts a
-//! RUN asks for (the shape `RUN --mount` will fill).
+//! RUN asks for (heredoc scripts, `RUN --mount`).
 //!
 //! Mount targets are checked in the parent right before each command: every component must be a real
 //! directory (or, for the last one, a file), never a symlink a previous step may have planted.

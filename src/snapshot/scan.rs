@@ -290,6 +290,20 @@ impl Tree {
         found
     }
 
+    /// The entry at relative path `rel`, to amend.
+    pub(super) fn get_mut(&mut self, rel: &Path) -> Option<&mut EntryStat> {
+        let mut nodes = &mut self.children;
+        let mut found = None;
+        for c in rel.components() {
+            let Component::Normal(name) = c else { continue };
+            let i = nodes.binary_search_by(|n| n.name.as_os_str().cmp(name)).ok()?;
+            let node = nodes.get_mut(i)?;
+            found = Some(&mut node.stat);
+            nodes = &mut node.children;
+        }
+        found
+    }
+
     /// All entries, parents before children, siblings by name.
     pub fn iter(&self) -> TreeIter<'_> {
         TreeIter {

@@ -100,6 +100,29 @@ impl Snapshotter {
         Ok(())
     }
 
+    /// Takes the current ctime of directories (relative paths) into the baseline when nothing else
+    /// about them changed: the builder made and removed a mount point in them (RUN --mount), which
+    /// moves ctime and nothing an image records.
+    pub fn accept_ctime(&mut self, dirs: &[PathBuf]) {
+        use std::os::unix::fs::MetadataExt as _;
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        for rel in dirs {
+            let Ok(meta) = std::fs::symlink_metadata(self.root.join(rel)) else {
+                continue;
+            };
+            let Some(stat) = self.baseline.get_mut(rel) else {
+                continue;
+            };
+            let untouched = stat.mtime_ns == ns(meta.mtime(), meta.mtime_nsec())
+                && stat.ino == meta.ino()
+                && stat.mode == meta.mode()
+                && (stat.uid, stat.gid) == (meta.uid(), meta.gid());
+            if untouched {
+                stat.ctime_ns = ns(meta.ctime(), meta.ctime_nsec());
+            }
+        }
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
