@@ -327,19 +327,13 @@ impl CacheDir {
     /// An exclusive lock, held while `index.json` is read, changed and replaced: the same lock file
     /// layer-cache layouts and `kaniko cache prune` take, so a prune never runs in the middle.
     fn lock(&self) -> Result<std::fs::File, CacheDirError> {
-        let path = self.root.join(super::store::LAYOUT_LOCK);
-        let io_err = |source| CacheDirError::Io {
-            path: path.clone(),
-            source,
-        };
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_err)?;
-        file.lock().map_err(io_err)?;
-        Ok(file)
+        super::store::lock_layout(&self.root)
+            .map(fs_err::File::into_parts)
+            .map(|(file, _)| file)
+            .map_err(|source| CacheDirError::Io {
+                path: self.root.join(super::store::LAYOUT_LOCK),
+                source,
+            })
     }
 
     fn invalid(&self, reason: String) -> CacheDirError {

@@ -114,6 +114,9 @@ pub enum PruneError {
         path: std::path::PathBuf,
         reason: String,
     },
+
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
 }
 
 fn deleted_so_far(deleted: &[Digest]) -> String {

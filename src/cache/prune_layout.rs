@@ -13,8 +13,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -26,7 +24,8 @@ use super::prune::{format_size, Judgement, PruneError, PruneReport, PruneRequest
 use crate::image::Digest;
 
 /// The lock builds and prunes take to rewrite `index.json`.
-use super::store::LAYOUT_LOCK as LOCK_FILE;
+use super::store::{lock_layout, LAYOUT_LOCK as LOCK_FILE};
+use crate::output::atomic_file::AtomicFile;
 /// `org.opencontainers.image.ref.name`: the tag of an index entry.
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// Unreferenced blobs younger than this may belong to an entry a build is adding.
@@ -139,32 +138,14 @@ pub(super) fn prune_layout(dir: &Path, request: &PruneRequest, now: u64) -> Resu
 
 /// Takes the layout's lock, waiting for a build that holds it.
 fn lock(dir: &Path) -> Result<fs_err::File, PruneError> {
-    let path = dir.join(LOCK_FILE);
-    let file = fs_err::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(io(&path))?;
-    file.file().lock().map_err(io(&path))?;
-    Ok(file)
+    lock_layout(dir).map_err(io(&dir.join(LOCK_FILE)))
 }
 
-/// Writes `index` to a temporary file in `dir` and renames it over `index.json`.
+/// Replaces `index.json` whole (a temporary file renamed over it, readable like the rest).
 fn write_index(dir: &Path, index: &Value) -> Result<(), PruneError> {
     let path = dir.join("index.json");
     let bytes = serde_json::to_vec(index).map_err(|e| io(&path)(std::io::Error::other(e)))?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".index.json.")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io(dir))?;
-    temp.write_all(&bytes).map_err(io(temp.path()))?;
-    temp.as_file().sync_all().map_err(io(temp.path()))?;
-    // tempfile creates 0600; index.json is as readable as the rest of the layout.
-    fs_err::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o644)).map_err(io(&path))?;
-    temp.persist(&path).map_err(|e| io(&path)(e.error))?;
-    Ok(())
+    Ok(AtomicFile::write_all_to(&path, &bytes)?)
 }
 
 fn ref_name(entry: &Value) -> Option<&str> {

@@ -8,7 +8,6 @@
 //! tag, a missing layer blob or an expired entry is a miss, with the reason for the log.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,12 +17,27 @@ use super::key::CacheKey;
 use super::options::CacheRepo;
 use crate::image::media_type::OCI_MANIFEST;
 use crate::image::{Descriptor, Digest, LayerLocation};
+use crate::output::atomic_file::AtomicFile;
+use crate::output::tarball::OCI_LAYOUT_FILE;
+use crate::output::OutputError;
 use crate::registry::{BlobSource, Reference, RegistryClient, RegistryError};
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
-/// Builds on one machine may share a layout: index.json is rewritten only under this lock (the
-/// same name `kaniko cache prune` locks).
+/// Builds on one machine may share a layout: index.json is rewritten only under this lock, which
+/// layer-cache layouts, the warmer's `--cache-dir` and `kaniko cache prune` all take.
 pub const LAYOUT_LOCK: &str = "index.json.lock";
+
+/// Takes the exclusive lock of the layout at `dir` (waiting for its holder); it is released when
+/// the returned file is closed.
+pub fn lock_layout(dir: &Path) -> std::io::Result<fs_err::File> {
+    let file = fs_err::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LAYOUT_LOCK))?;
+    file.file().lock()?;
+    Ok(file)
+}
 
 /// Why storing an entry failed (a warning for the build, never its failure).
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +52,8 @@ pub enum StoreError {
     },
     #[error("{path} is not an OCI image layout: {reason}")]
     NotALayout { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -288,30 +304,31 @@ fn layout_probe(dir: &Path, key: &CacheKey) -> Probe {
     Probe::Hit(Box::new(found))
 }
 
-/// Writes a blob into the layout unless it is there: a hard link when the source is on the same
-/// filesystem, else a copy, through a temporary name so a partial blob never has a digest name.
+/// Writes a blob into the layout unless it is there, so a partial blob never has a digest name:
+/// a file through a hard link when the source is on the same filesystem (no copy of a large
+/// layer), else like bytes, through [`AtomicFile`].
 fn put_blob(dir: &Path, digest: &Digest, source: BlobSource<'_>) -> Result<(), StoreError> {
     let dest = layout_blob(dir, digest);
     if dest.exists() {
         return Ok(());
     }
-    let parent = dest.parent().unwrap_or(dir);
-    fs_err::create_dir_all(parent).map_err(io(parent))?;
-    let temp = parent.join(format!(
-        ".{}.{}.{:08x}.tmp",
-        digest.hex(),
-        std::process::id(),
-        fastrand::u32(..)
-    ));
     match source {
         BlobSource::File(p) => {
+            let parent = dest.parent().unwrap_or(dir);
+            fs_err::create_dir_all(parent).map_err(io(parent))?;
+            let temp = parent.join(format!(
+                ".{}.{}.{:08x}.tmp",
+                digest.hex(),
+                std::process::id(),
+                fastrand::u32(..)
+            ));
             if std::fs::hard_link(p, &temp).is_err() {
                 fs_err::copy(p, &temp).map_err(io(&temp))?;
             }
+            fs_err::rename(&temp, &dest).map_err(io(&dest))
         }
-        BlobSource::Bytes(b) => fs_err::write(&temp, b).map_err(io(&temp))?,
+        BlobSource::Bytes(b) => Ok(AtomicFile::write_all_to(&dest, b)?),
     }
-    fs_err::rename(&temp, &dest).map_err(io(&dest))
 }
 
 fn layout_put(
@@ -324,12 +341,7 @@ fn layout_put(
     fs_err::create_dir_all(dir).map_err(io(dir))?;
     // Blobs are written under the lock too: a prune holding it may be deleting a blob this entry
     // shares with an expired one.
-    let lock_path = dir.join(LAYOUT_LOCK);
-    let lock = fs_err::File::create(&lock_path).map_err(io(&lock_path))?;
-    // SAFETY: flock on a descriptor we own; the lock is released when `lock` is closed.
-    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(lock.file()), libc::LOCK_EX) } != 0 {
-        return Err(io(&lock_path)(std::io::Error::last_os_error()));
-    }
+    let lock = lock_layout(dir).map_err(io(&dir.join(LAYOUT_LOCK)))?;
     if let Some((path, layer)) = &new.layer {
         put_blob(dir, &layer.descriptor.digest, BlobSource::File(path))?;
     }
@@ -338,7 +350,7 @@ fn layout_put(
     put_blob(dir, &manifest_digest, BlobSource::Bytes(manifest))?;
     let marker = dir.join("oci-layout");
     if !marker.exists() {
-        fs_err::write(&marker, br#"{"imageLayoutVersion":"1.0.0"}"#).map_err(io(&marker))?;
+        AtomicFile::write_all_to(&marker, OCI_LAYOUT_FILE)?;
     }
     let mut index = read_index(dir)?;
     index.schema_version = 2;
@@ -351,13 +363,8 @@ fn layout_put(
         d.annotations = BTreeMap::from([(REF_NAME.to_string(), tag.clone())]);
         index.manifests.push(d);
     }
-    let index_path = dir.join("index.json");
-    let temp = dir.join(format!(".index.json.{}.tmp", std::process::id()));
-    let mut f = fs_err::File::create(&temp).map_err(io(&temp))?;
-    f.write_all(&serde_json::to_vec(&index).expect("an index always serializes"))
-        .map_err(io(&temp))?;
-    f.sync_all().map_err(io(&temp))?;
-    fs_err::rename(&temp, &index_path).map_err(io(&index_path))?;
+    let bytes = serde_json::to_vec(&index).expect("an index always serializes");
+    AtomicFile::write_all_to(&dir.join("index.json"), &bytes)?;
     drop(lock);
     Ok(())
 }
