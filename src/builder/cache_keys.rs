@@ -11,14 +11,14 @@
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
-use sha2::{Digest as _, Sha256};
 
 use super::copy::{context_source, is_local_archive, resolve_from, CopySpec, FromImage};
-use super::copy_plan::{Content, SourceKind};
+use super::copy_plan::{Content, SourceKind, SourceMatch};
 use super::stage::StageRun;
 use crate::cache::KeyParts;
-use crate::context::{EntryKind, IgnoreMatcher};
+use crate::context::IgnoreMatcher;
 use crate::dockerfile::{parse_run_mount, Run, RunMount, Source};
+use crate::image::digest::digest_file;
 
 /// Settings that change the bytes of any layer a step writes.
 fn layer_settings(stage: &StageRun<'_>, parts: &mut KeyParts) {
@@ -93,24 +93,8 @@ async fn from_key(stage: &mut StageRun<'_>, from: &str) -> Option<String> {
 /// One line per entry a bind mount from the context shows (what .dockerignore keeps).
 fn mount_listing(stage: &StageRun<'_>, source: &str) -> Option<String> {
     let entry = super::run_mounts::context_entry(stage, source).ok()?;
-    let excludes = IgnoreMatcher::empty();
-    let mut lines = Vec::new();
-    for item in stage.shared.context.walk(&entry, &excludes) {
-        let e = item.ok()?;
-        let hash = match &e.metadata.kind {
-            EntryKind::File => hash_file(&e.abs_path)?,
-            EntryKind::Symlink(to) => to.to_string_lossy().into_owned(),
-            _ => String::new(),
-        };
-        lines.push(format!(
-            "{}\t{:?}\t{:o}\t{hash}",
-            e.source_rel_path.display(),
-            e.metadata.kind,
-            e.metadata.mode & 0o7777
-        ));
-    }
-    lines.sort();
-    Some(lines.join("\n"))
+    let matched = context_source(stage.shared.context, &entry, &IgnoreMatcher::empty()).ok()?;
+    Some(source_lines(&matched, None)?.join("\n"))
 }
 
 /// WORKDIR: the directory and the user it is created for.
@@ -163,26 +147,8 @@ fn context_listing(stage: &StageRun<'_>, spec: &CopySpec) -> Option<String> {
                 continue;
             }
             let matched = context_source(context, &entry, &excludes).ok()?;
-            let mut lines: Vec<Option<String>> = matched
-                .entries
-                .par_iter()
-                .map(|e| {
-                    let (kind, hash) = match (&e.kind, &e.content) {
-                        (SourceKind::File { .. }, Content::Disk(path)) => {
-                            ("file".to_string(), hash_file(path)?)
-                        }
-                        (k, _) => (format!("{k:?}"), String::new()),
-                    };
-                    let mode = match (&e.kind, chmod) {
-                        (SourceKind::Symlink(_), _) | (_, None) => e.mode & 0o7777,
-                        (_, Some(m)) => m,
-                    };
-                    Some(format!("{}/{}\t{kind}\t{mode:o}\t{hash}", matched.name, e.rel))
-                })
-                .collect();
-            lines.sort();
-            for line in lines {
-                out.push_str(&line?);
+            for line in source_lines(&matched, chmod)? {
+                out.push_str(&line);
                 out.push('\n');
             }
         }
@@ -190,9 +156,29 @@ fn context_listing(stage: &StageRun<'_>, spec: &CopySpec) -> Option<String> {
     Some(out)
 }
 
+/// A source's entries as sorted lines: name, type, mode (after `--chmod`), content hash. Files
+/// are hashed on every core.
+fn source_lines(matched: &SourceMatch, chmod: Option<u32>) -> Option<Vec<String>> {
+    let lines: Option<Vec<String>> = matched
+        .entries
+        .par_iter()
+        .map(|e| {
+            let (kind, hash) = match (&e.kind, &e.content) {
+                (SourceKind::File { .. }, Content::Disk(path)) => ("file".to_string(), hash_file(path)?),
+                (k, _) => (format!("{k:?}"), String::new()),
+            };
+            let mode = match (&e.kind, chmod) {
+                (SourceKind::Symlink(_), _) | (_, None) => e.mode & 0o7777,
+                (_, Some(m)) => m,
+            };
+            Some(format!("{}/{}\t{kind}\t{mode:o}\t{hash}", matched.name, e.rel))
+        })
+        .collect();
+    let mut lines = lines?;
+    lines.sort();
+    Some(lines)
+}
+
 fn hash_file(path: &std::path::Path) -> Option<String> {
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).ok()?;
-    Some(hex::encode(hasher.finalize()))
+    digest_file(path).ok().map(|(d, _)| d.hex().to_string())
 }

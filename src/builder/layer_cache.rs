@@ -281,11 +281,7 @@ impl LayerCache {
                 (
                     b.path.clone(),
                     EntryLayer {
-                        descriptor: crate::image::Descriptor::new(
-                            b.descriptor.media_type.clone(),
-                            b.descriptor.digest.clone(),
-                            b.descriptor.size,
-                        ),
+                        descriptor: b.descriptor.clone(),
                         diff_id: b.diff_id.clone(),
                     },
                 )

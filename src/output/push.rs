@@ -96,10 +96,9 @@ async fn push_layer(
             if !cached.exists() {
                 registry.get_blob_to_file(&source, digest, &cached).await?;
             }
-            let same_registry = source.registry() == destination.registry();
-            let mount = same_registry.then_some(&source);
+            // The mount was asked for and declined above: only the upload is left.
             registry
-                .push_blob(destination, digest, BlobSource::File(&cached), mount)
+                .push_blob(destination, digest, BlobSource::File(&cached), None)
                 .await
         }
     }
