@@ -8,8 +8,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use futures_util::future::join_all;
-
 use super::request::BuildRequest;
 use super::BuildError;
 use crate::cache::entry::{Entry, EntryConfig, EntryLayer};
@@ -138,13 +136,11 @@ impl LayerCache {
     /// Probes every cacheable key of a stage at once and keeps the hits of the longest run from
     /// the stage's start.
     pub async fn plan(&self, stage: &str, steps: Vec<KeyedStep>) -> VecDeque<PlannedStep> {
-        let probes = join_all(steps.iter().map(|s| async {
-            match (&s.key, s.cacheable && self.lookups) {
-                (Some(k), true) => Some(self.store.probe(k).await),
-                _ => None,
-            }
-        }))
-        .await;
+        let keys: Vec<Option<&CacheKey>> = steps
+            .iter()
+            .map(|s| s.key.as_ref().filter(|_| s.cacheable && self.lookups))
+            .collect();
+        let probes = self.store.probe_all(&keys).await;
         let mut in_run = true;
         let mut planned = VecDeque::with_capacity(steps.len());
         for (step, probe) in steps.into_iter().zip(probes) {

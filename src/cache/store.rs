@@ -129,12 +129,33 @@ impl CacheStore {
         Ok(Self { place, ttl_secs, now })
     }
 
-    /// Looks `key` up.
-    pub async fn probe(&self, key: &CacheKey) -> Probe {
-        let found = match &self.place {
-            Place::Registry { client, repo } => registry_probe(client, repo, key).await,
-            Place::Layout { dir } => tokio::task::block_in_place(|| layout_probe(dir, key)),
+    /// Looks every key up at once (`None`: not looked up), answers in the same order: concurrent
+    /// requests to a registry, one read of a layout's `index.json` for them all.
+    pub async fn probe_all(&self, keys: &[Option<&CacheKey>]) -> Vec<Option<Probe>> {
+        let found: Vec<Option<Probe>> = match &self.place {
+            Place::Registry { client, repo } => {
+                futures_util::future::join_all(
+                    keys.iter()
+                        .map(|k| async move { Some(registry_probe(client, repo, (*k)?).await) }),
+                )
+                .await
+            }
+            Place::Layout { dir } => tokio::task::block_in_place(|| match read_index(dir) {
+                Ok(index) => keys
+                    .iter()
+                    .map(|k| Some(layout_probe(dir, &index, (*k)?)))
+                    .collect(),
+                Err(e) => keys
+                    .iter()
+                    .map(|k| k.map(|_| Probe::Unusable(e.to_string())))
+                    .collect(),
+            }),
         };
+        found.into_iter().map(|p| p.map(|p| self.expire(p))).collect()
+    }
+
+    /// A hit older than the TTL becomes [`Probe::Expired`].
+    fn expire(&self, found: Probe) -> Probe {
         match found {
             Probe::Hit(e) if self.now.saturating_sub(e.created) > self.ttl_secs => {
                 Probe::Expired(self.now.saturating_sub(e.created))
@@ -270,11 +291,7 @@ fn read_index(dir: &Path) -> Result<IndexDoc, StoreError> {
     }
 }
 
-fn layout_probe(dir: &Path, key: &CacheKey) -> Probe {
-    let index = match read_index(dir) {
-        Ok(i) => i,
-        Err(e) => return Probe::Unusable(e.to_string()),
-    };
+fn layout_probe(dir: &Path, index: &IndexDoc, key: &CacheKey) -> Probe {
     let tag = entry::tag(key);
     let Some(d) = index
         .manifests
