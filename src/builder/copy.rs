@@ -233,7 +233,7 @@ pub async fn run(
         .collect();
     let extracted = match (&source_image, wanted.is_empty()) {
         (Some(img), false) => {
-            let files = shared.local_layers(&img.assembler).await?;
+            let files = shared.local_layers(img.assembler.layers()).await?;
             let dest = scratch.path().join("from");
             tokio::task::block_in_place(|| extract_files(&files, &wanted, &dest))?
         }

@@ -133,11 +133,11 @@ pub async fn local_layers(
     registry: &RegistryClient,
     workspace: &Workspace,
     cache: &CacheOptions,
-    assembler: &ImageAssembler,
+    layers: &[AssembledLayer],
 ) -> Result<Vec<(PathBuf, String)>, BuildError> {
     let mut blob_dir = None;
     let mut out = Vec::new();
-    for layer in assembler.layers() {
+    for layer in layers {
         let path = match &layer.location {
             LayerLocation::File(p) => p.clone(),
             LayerLocation::Remote {
@@ -214,11 +214,11 @@ impl Shared<'_> {
     /// cache hits are checked the first time their bytes are read.
     pub async fn local_layers(
         &self,
-        assembler: &ImageAssembler,
+        layers: &[AssembledLayer],
     ) -> Result<Vec<(PathBuf, String)>, BuildError> {
-        let files = local_layers(self.registry, self.workspace, &self.request.cache, assembler).await?;
+        let files = local_layers(self.registry, self.workspace, &self.request.cache, layers).await?;
         if let Some(cache) = &self.layer_cache {
-            cache.verify(assembler.layers(), &files)?;
+            cache.verify(layers, &files)?;
         }
         Ok(files)
     }
@@ -231,7 +231,7 @@ impl Shared<'_> {
         if let Some(v) = &image.view {
             return Ok(v.clone());
         }
-        let files = self.local_layers(&image.assembler).await?;
+        let files = self.local_layers(image.assembler.layers()).await?;
         let loaded = tokio::task::block_in_place(|| load_view(&files))?;
         let view = std::sync::Arc::new(loaded);
         image.view = Some(view.clone());
@@ -279,7 +279,7 @@ pub async fn recompress_layers(
 ) -> Result<(), BuildError> {
     use crate::image::media_type::{self, layer_compression};
     let wanted = format.compression.as_layer_compression();
-    let local = shared.local_layers(assembler).await?;
+    let local = shared.local_layers(assembler.layers()).await?;
     let workspace = shared.workspace;
     let mut changed = 0;
     for (i, (path, mt)) in local.iter().enumerate() {

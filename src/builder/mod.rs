@@ -292,7 +292,7 @@ pub async fn execute(
     }
     let outputs = &request.outputs;
     if outputs.tar_path.is_some() || outputs.oci_layout_path.is_some() {
-        shared.local_layers(&target.assembler).await?;
+        shared.local_layers(target.assembler.layers()).await?;
     }
     Ok(target.assembler.assemble()?)
 }

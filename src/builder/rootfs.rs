@@ -118,7 +118,7 @@ impl StageFs {
             exclude: exclude.clone(),
             ownership,
         };
-        let layers = shared.local_layers(&image.assembler).await?;
+        let layers = shared.local_layers(image.assembler.layers()).await?;
         let mounts = if isolation.uses_own_root() {
             let resolver: Vec<&str> = RESOLVER_FILES
                 .iter()

@@ -328,12 +328,12 @@ async fn unpack_from(
             let image = stage.done.get(&i).ok_or_else(|| {
                 stage.error(instruction, format!("--mount from={from}: stage not built yet"))
             })?;
-            shared.local_layers(&image.assembler).await?
+            shared.local_layers(image.assembler.layers()).await?
         }
         FromImage::Image(name) => {
             let platform = stage.platform.clone();
             let image = stage.cache.get(shared, &name, &platform).await?;
-            shared.local_layers(&image.assembler).await?
+            shared.local_layers(image.assembler.layers()).await?
         }
     };
     let root = scratch(stage, prepared)?;

@@ -106,10 +106,7 @@ impl StageRun<'_> {
             || crate::image::media_type::layer_compression(&assembled.descriptor.media_type) != Some(wanted);
         if needs_file {
             let shared = self.shared;
-            let mut one =
-                crate::image::ImageAssembler::scratch(self.image.assembler.format(), &self.platform);
-            one.append_located_layer(assembled.clone(), self.history(String::new(), false));
-            let local = shared.local_layers(&one).await?;
+            let local = shared.local_layers(std::slice::from_ref(&assembled)).await?;
             let (path, media_type) = local.into_iter().next().ok_or_else(|| BuildError::Internal {
                 message: "cached layer has no file".into(),
             })?;
