@@ -183,39 +183,7 @@ pub fn parse_run_mount(value: &str) -> Result<RunMount, MountSpecError> {
                 .map(str::to_string)
                 .ok_or_else(|| err(format!("--mount key {key} needs a value"), key.clone()))
         };
-        let allowed: &[&str] = match kind.as_str() {
-            "bind" => &[
-                "type",
-                "target",
-                "dst",
-                "destination",
-                "source",
-                "src",
-                "from",
-                "rw",
-                "readwrite",
-                "ro",
-                "readonly",
-            ],
-            "cache" => &[
-                "type",
-                "target",
-                "dst",
-                "destination",
-                "source",
-                "src",
-                "from",
-                "id",
-                "ro",
-                "readonly",
-                "sharing",
-                "mode",
-                "uid",
-                "gid",
-            ],
-            _ => &["type", "target", "dst", "destination", "size", "tmpfs-size"],
-        };
-        if !allowed.contains(&key.as_str()) {
+        if !key_allowed(&kind, key) {
             return Err(err(
                 format!("unknown key for a --mount of type {kind}"),
                 key.clone(),
@@ -280,6 +248,19 @@ pub fn parse_run_mount(value: &str) -> Result<RunMount, MountSpecError> {
             size: size_limit,
         }),
     })
+}
+
+/// Whether a `--mount` of type `kind` takes `key`: every type has a target, bind and cache
+/// mounts a source, then each its own options (BuildKit's keys and aliases).
+fn key_allowed(kind: &str, key: &str) -> bool {
+    const TARGET: &[&str] = &["type", "target", "dst", "destination"];
+    const SOURCE: &[&str] = &["source", "src", "from", "ro", "readonly"];
+    let own: &[&str] = match kind {
+        "bind" => &["rw", "readwrite"],
+        "cache" => &["id", "sharing", "mode", "uid", "gid"],
+        _ => &["size", "tmpfs-size"],
+    };
+    TARGET.contains(&key) || own.contains(&key) || (matches!(kind, "bind" | "cache") && SOURCE.contains(&key))
 }
 
 #[cfg(test)]
