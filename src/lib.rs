@@ -29,5 +29,6 @@ pub mod output;
 pub mod platform;
 pub mod registry;
 pub mod sandbox;
+pub mod secrets;
 pub mod snapshot;
 pub mod version;

@@ -343,3 +343,101 @@ fn k8s_pods_build_with_values_resolved_from_the_local_environment() {
     );
     assert_eq!(image.config["created"], "2023-11-14T22:13:20Z");
 }
+
+/// Build secrets reach the pods through a Kubernetes Secret mounted into them: the Job spec names
+/// the Secret and the files, never a value; the Secret is deleted with the Jobs.
+#[test]
+fn k8s_build_secrets_travel_in_a_secret_object_not_the_job() {
+    const FILE_VALUE: &str = "k8s-file-secret-9e4b2c71";
+    const ENV_VALUE: &str = "k8s-env-secret-3d8a5f06";
+    let api = KubeApi::start(&["amd64"], env!("CARGO_BIN_EXE_kaniko").as_ref());
+    let dockerfile = "ARG BASE\nFROM ${BASE}\n\
+        RUN --mount=type=secret,id=npmrc,required --mount=type=secret,id=token,env=TOKEN,required \
+        { cat /run/secrets/npmrc; echo \" $TOKEN\"; } | sha256sum | cut -c1-64 > /secrets.sum\n";
+    let ctx = Context::new(dockerfile).file("Dockerfile", dockerfile);
+    let secret_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret_file.path(), FILE_VALUE).unwrap();
+    let repo = format!("{}/{}", bases().registry.host(), unique_repo("k8s-secrets"));
+    let out = kaniko_k8s_with_env(
+        &api,
+        &ctx,
+        &[
+            "--multi-platform",
+            "linux/amd64",
+            "--secret",
+            &format!("id=npmrc,src={}", secret_file.path().display()),
+            "--secret",
+            "id=token,env=KANIKO_K8S_TOKEN",
+            "--destination",
+            &format!("{repo}:1.0"),
+        ],
+        &[("KANIKO_K8S_TOKEN", ENV_VALUE)],
+    );
+    let log = tools::output_text(&out);
+    assert!(out.status.success(), "{log}");
+
+    let index = tools::skopeo_inspect_raw_json(&format!("{repo}:1.0"));
+    let image = Built::read(&format!(
+        "{repo}@{}",
+        index["manifests"][0]["digest"].as_str().unwrap()
+    ));
+    let expected = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        format!("{FILE_VALUE} {ENV_VALUE}\n").as_bytes(),
+    ));
+    assert_eq!(image.text("/secrets.sum").trim(), expected);
+
+    // One Secret for the run, holding both values; the Job mounts it and names only files.
+    let secrets = api.created_secrets();
+    assert_eq!(secrets.len(), 1, "{secrets:?}");
+    let secret = &secrets[0];
+    let name = secret["metadata"]["name"].as_str().unwrap();
+    use base64::Engine as _;
+    let values: Vec<String> = secret["data"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| {
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.as_str().unwrap())
+                    .unwrap(),
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(values, [FILE_VALUE, ENV_VALUE]);
+    let job = &api.created_jobs()[0];
+    let job_text = job.to_string();
+    for value in [FILE_VALUE, ENV_VALUE] {
+        assert!(!job_text.contains(value), "a secret value is in the Job spec");
+        assert!(!log.contains(value), "a secret value is in the log");
+        assert!(
+            !image.config.to_string().contains(value),
+            "a secret value is in the config"
+        );
+    }
+    let pod = &job["spec"]["template"]["spec"];
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["secret"]["secretName"] == name)
+        .unwrap_or_else(|| panic!("no volume of Secret {name}: {pod}"));
+    assert_eq!(volume["secret"]["defaultMode"], 0o400);
+    let request = pod_request(job);
+    assert_eq!(request["secrets"][0]["id"], "npmrc");
+    assert_eq!(
+        request["secrets"][0]["source"]["file"],
+        "/kaniko/secrets/secret-0"
+    );
+    assert_eq!(
+        request["secrets"][1]["source"]["file"],
+        "/kaniko/secrets/secret-1"
+    );
+    assert!(
+        api.live_secrets().is_empty(),
+        "the Secret outlived the run: {:?}",
+        api.live_secrets()
+    );
+    assert!(api.live_jobs().is_empty());
+}

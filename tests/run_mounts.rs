@@ -179,12 +179,9 @@ fn locked_sharing_serializes_concurrent_builds() {
 fn errors_name_the_line_and_the_unsupported_cases() {
     // Container mode's refusal is a unit test (src/builder/run_mounts.rs): reaching it here would
     // need --force on a host that is no container.
-    let secret = Context::new("FROM {{BASE}}\nRUN --mount=type=secret,id=x true\n");
-    let err = build_err(&secret, &["--isolation=chroot"]);
-    assert!(
-        err.contains("RUN --mount=type=secret is not supported yet"),
-        "{err}"
-    );
+    let ssh = Context::new("FROM {{BASE}}\nRUN --mount=type=ssh true\n");
+    let err = build_err(&ssh, &["--isolation=chroot"]);
+    assert!(err.contains("RUN --mount=type=ssh is not supported yet"), "{err}");
     let bad = Context::new("FROM {{BASE}}\n\nRUN --mount=type=cache,target=/c,sharing=sometimes true\n");
     let err = build_err(&bad, &["--isolation=chroot"]);
     assert!(
@@ -295,22 +292,11 @@ fn rootless_as_an_unprivileged_user_mounts_and_caches() {
     let host = common::kaniko::bases().registry.host();
     let reference = format!("{host}/{}:latest", common::kaniko::unique_repo("mount-rootless"));
     let cache_dir = work.path().join("cache");
-    let out = std::process::Command::new("setpriv")
-        .args([
-            "--reuid",
-            "kaniko-test",
-            "--regid",
-            "kaniko-test",
-            "--init-groups",
-            "--",
-        ])
-        .arg(env!("CARGO_BIN_EXE_kaniko"))
+    let out = common::isolation::kaniko_as_rootless_user(work.path())
         .args(common::kaniko::build_args(&ctx, &work.path().join("kaniko")))
         .arg("--cache-dir")
         .arg(&cache_dir)
         .args(["--isolation=rootless", "--destination", &reference])
-        .env("HOME", work.path())
-        .env_remove("KANIKO_DIR")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -320,19 +306,6 @@ fn rootless_as_an_unprivileged_user_mounts_and_caches() {
     for stub in ["/t", "/s", "/c"] {
         assert!(!b.snapshot.entries.contains_key(stub), "{stub} is in the image");
     }
-    let kept: Vec<_> = walk_files(&cache_dir.join("run-cache"));
+    let kept: Vec<_> = common::tools::files_under(&cache_dir.join("run-cache"));
     assert!(kept.iter().any(|p| p.ends_with("f")), "{kept:?}");
-}
-
-fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk_files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

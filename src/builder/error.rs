@@ -108,6 +108,8 @@ pub enum BuildError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("internal error: {message}")]
     Internal { message: String },
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
     /// The task running the build panicked or was cancelled.
     #[error("the build task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

@@ -39,6 +39,7 @@ use crate::output::{write_layout, write_tarball, DirBlobFetcher, LayoutWrite, Ta
 use crate::platform::Platform;
 use crate::registry::{Keychain, Reference, RegistryClient, DEFAULT_TAG};
 use crate::sandbox::{Isolation, SandboxError};
+use crate::secrets::{Redactor, Secrets};
 use crate::snapshot::LayerOptions;
 pub use error::BuildError;
 use images::{ImageCache, StageImage};
@@ -67,6 +68,9 @@ pub struct Shared<'a> {
     pub isolation: Result<Isolation, SandboxError>,
     /// The layer cache, when `--cache` is on.
     pub layer_cache: Option<layer_cache::LayerCache>,
+    pub secrets: &'a Secrets,
+    /// Masks the secrets' values in what RUN commands print.
+    pub redactor: Redactor,
 }
 
 /// A finished build.
@@ -155,6 +159,8 @@ pub struct Prepared {
     pub plan: StagePlan,
     /// How RUN is isolated, or why no mode works here (reported only if a RUN comes up).
     pub isolation: Result<Isolation, SandboxError>,
+    /// The values of `--secret`, read before any work.
+    pub secrets: Secrets,
 }
 
 /// Opens the context (downloading a `docker-image://` one first), parses the Dockerfile and plans
@@ -166,6 +172,7 @@ pub async fn prepare(
     isolation: Result<Isolation, SandboxError>,
 ) -> Result<Prepared, BuildError> {
     let started = std::time::Instant::now();
+    let secrets = Secrets::load(&request.secrets, |var| std::env::var(var).ok())?;
     let context = context_image::localize(&request.source.context, registry, workspace.path()).await?;
     let sources = open_sources(&request.source, &context, workspace.path())?;
     let plan = sources.plan(request, &Platform::host())?;
@@ -188,6 +195,7 @@ pub async fn prepare(
         sources,
         plan,
         isolation,
+        secrets,
     })
 }
 
@@ -218,6 +226,8 @@ pub async fn execute(
             ..LayerOptions::default()
         },
         isolation: prepared.isolation.clone(),
+        secrets: &prepared.secrets,
+        redactor: prepared.secrets.redactor(),
         layer_cache: layer_cache::LayerCache::open(request, registry, cache_lookups),
     };
     let plan = &prepared.plan.plan;

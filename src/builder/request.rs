@@ -17,6 +17,7 @@ use crate::image::OciMode;
 use crate::output::publish::RecordFiles;
 use crate::platform::Platform;
 use crate::registry::{Reference, RegistryOptions};
+use crate::secrets::SecretSpec;
 use crate::snapshot::{Compression, SnapshotMode};
 
 /// One single-platform build. Field defaults are kaniko's flag defaults.
@@ -41,6 +42,11 @@ pub struct BuildRequest {
     pub registry: RegistryOptions,
     /// The layer cache (`--cache*`).
     pub cache: CacheOptions,
+    /// Build secrets (`--secret`): where each value is read, never the value, so a serialized
+    /// request shows nothing secret. The sources are read on the machine that runs the build (the
+    /// Kubernetes driver points them at a Secret mounted into its pods).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretSpec>,
     /// kaniko's directory, where the build's working files live (`--kaniko-dir`). It belongs to the
     /// machine that runs the build, so a serialized request leaves it out and the receiving side
     /// fills in its own.

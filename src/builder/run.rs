@@ -241,7 +241,7 @@ pub async fn execute(
     ensure_workdir(&root, &cwd, &user);
     let spec = ProcessSpec {
         argv,
-        env: environment(stage, &user),
+        env: with_mount_env(environment(stage, &user), &requested.env),
         root,
         chroot: isolation.uses_own_root(),
         new_network,
@@ -252,6 +252,7 @@ pub async fn execute(
         groups: user.groups.clone(),
         label: format!("[{} line {}]", stage.stage_name(), instruction.location.line),
         tail_lines: TAIL_LINES,
+        redact: shared.redactor.clone(),
     };
     let report = crate::sandbox::process::run(&spec).await;
     let restored = tokio::task::block_in_place(|| stubs.remove());
@@ -316,6 +317,13 @@ fn environment(stage: &StageRun<'_>, user: &ExecUser) -> Vec<(String, String)> {
     if !has(&env, "HOME") {
         env.push(("HOME".into(), user.home.clone()));
     }
+    env
+}
+
+/// The command's environment with the variables its mounts add (secrets as `env=`), which win.
+fn with_mount_env(mut env: Vec<(String, String)>, added: &[(String, String)]) -> Vec<(String, String)> {
+    env.retain(|(k, _)| !added.iter().any(|(a, _)| a == k));
+    env.extend(added.iter().cloned());
     env
 }
 

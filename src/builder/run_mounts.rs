@@ -26,7 +26,9 @@ use super::copy::{resolve_from, FromImage};
 use super::stage::StageRun;
 use super::BuildError;
 use crate::context::{ContextEntry, EntryKind, IgnoreMatcher};
-use crate::dockerfile::{parse_run_mount, BindMount, CacheMount, CacheSharing, Instruction, Run, RunMount};
+use crate::dockerfile::{
+    parse_run_mount, BindMount, CacheMount, CacheSharing, Instruction, Run, RunMount, SecretMount,
+};
 use crate::lexical_path::clean_under_root;
 use crate::sandbox::mounts::{Mount, MountKind};
 use crate::sandbox::Isolation;
@@ -37,6 +39,8 @@ use crate::snapshot::{unpack_layer, ExcludeSet, Ownership, UnpackOptions};
 #[derive(Default)]
 pub struct PreparedMounts {
     pub mounts: Vec<Mount>,
+    /// Environment variables the mounts add (`type=secret,env=…`).
+    pub env: Vec<(String, String)>,
     scratch: Vec<tempfile::TempDir>,
     locks: Vec<std::fs::File>,
 }
@@ -50,10 +54,11 @@ pub fn parse_all(
     let mut out = Vec::new();
     for raw in &run.mounts {
         let mount = parse_run_mount(raw).map_err(|e| stage.error(instruction, e.to_string()))?;
-        if let RunMount::NotSupported { kind } = &mount {
+        if let RunMount::Ssh(_) = &mount {
             return Err(BuildError::Unsupported {
                 at: stage.location(instruction),
-                message: format!("RUN --mount=type={kind} is not supported yet (bind, cache and tmpfs are)"),
+                message: "RUN --mount=type=ssh is not supported yet (bind, cache, tmpfs and secret are)"
+                    .into(),
             });
         }
         out.push(mount);
@@ -181,6 +186,10 @@ pub async fn prepare(
             .count()
     });
     for mount in ordered {
+        if let RunMount::Secret(secret) = mount {
+            secret_mount(stage, instruction, &workdir, secret, &mut prepared)?;
+            continue;
+        }
         let target = target_path(&workdir, mount.target().unwrap_or("/"));
         if target.as_os_str().is_empty() {
             return Err(stage.error(instruction, "RUN --mount cannot target /".into()));
@@ -219,11 +228,78 @@ pub async fn prepare(
                     file: false,
                 }
             }
-            RunMount::NotSupported { .. } => continue,
+            RunMount::Secret(_) | RunMount::Ssh(_) => continue,
         };
         prepared.mounts.push(mount);
     }
     Ok(prepared)
+}
+
+/// A secret as a file at its target (a private copy with the mount's mode and owner) and/or an
+/// environment variable. A secret that was not given leaves the mount out unless it is required.
+fn secret_mount(
+    stage: &StageRun<'_>,
+    instruction: &Instruction,
+    workdir: &str,
+    secret: &SecretMount,
+    prepared: &mut PreparedMounts,
+) -> Result<(), BuildError> {
+    let Some(value) = stage.shared.secrets.get(&secret.id) else {
+        if secret.required {
+            return Err(stage.error(
+                instruction,
+                format!(
+                    "secret {} is required but was not given (pass --secret id={},src=PATH or id={},env=VAR)",
+                    secret.id, secret.id, secret.id
+                ),
+            ));
+        }
+        tracing::debug!(id = %secret.id, "secret not given: its mount is left out");
+        return Ok(());
+    };
+    if let Some(var) = &secret.env {
+        let text = String::from_utf8(value.to_vec()).map_err(|_| {
+            stage.error(
+                instruction,
+                format!(
+                    "secret {} is not UTF-8 text, so it cannot be an environment variable",
+                    secret.id
+                ),
+            )
+        })?;
+        prepared.env.push((var.clone(), text));
+    }
+    let Some(target) = &secret.target else {
+        return Ok(());
+    };
+    let target = target_path(workdir, target);
+    if target.as_os_str().is_empty() {
+        return Err(stage.error(instruction, "RUN --mount cannot target /".into()));
+    }
+    let file = scratch(stage, prepared)?.join("secret");
+    let write = || -> std::io::Result<()> {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)?;
+        f.write_all(value)?;
+        f.set_permissions(std::fs::Permissions::from_mode(secret.mode))
+    };
+    write().map_err(|e| BuildError::io(&file, e))?;
+    // Rootless namespaces may not map the id; the file stays ours (readable by the step's root).
+    let _ = std::os::unix::fs::chown(&file, Some(secret.uid), Some(secret.gid));
+    prepared.mounts.push(Mount {
+        target,
+        kind: MountKind::Bind {
+            source: file,
+            readonly: true,
+        },
+        file: true,
+    });
+    Ok(())
 }
 
 fn scratch(stage: &StageRun<'_>, prepared: &mut PreparedMounts) -> Result<PathBuf, BuildError> {

@@ -123,6 +123,12 @@ pub struct BuildFlags {
     #[arg(long, default_value = "stat", value_name = "MODE", help_heading = "RUN")]
     pub snapshot_mode: String,
 
+    /// A build secret for `RUN --mount=type=secret` (repeatable), in BuildKit's syntax:
+    /// `id=ID,src=PATH` (a file) or `id=ID,env=VAR` (an environment variable); `id=ID` alone reads
+    /// the variable ID if set, else the file ID. Values never reach a layer, the history or a log.
+    #[arg(long = "secret", value_name = "id=ID,src=PATH", help_heading = "RUN")]
+    pub secrets: Vec<String>,
+
     /// Take one snapshot per stage, at its end, instead of one layer per RUN/COPY/ADD.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
     pub single_snapshot: bool,
@@ -201,7 +207,7 @@ pub struct BuildFlags {
             "skip_tls_verify_registries", "registry_mirrors", "registry_certificates",
             "push_retry", "image_download_retry", "cache", "cache_repo", "cache_ttl",
             "cache_copy_layers", "cache_run_layers", "compressed_caching", "no_push_cache",
-            "arch_cache_repo_suffix",
+            "arch_cache_repo_suffix", "secrets",
         ]
     )]
     pub build_request: Option<String>,

@@ -24,6 +24,7 @@ use crate::output::publish::RecordFiles;
 use crate::platform::{Platform, PlatformError};
 use crate::registry::RegistryOptions;
 use crate::sandbox::IsolationChoice;
+use crate::secrets::{SecretSource, SecretSpec};
 
 /// Why the flags cannot make a build.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +61,8 @@ pub enum SettingsError {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Isolation(#[from] crate::sandbox::SandboxError),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretSpecError),
     #[error("invalid --snapshot-mode: {0}")]
     SnapshotMode(String),
     #[error("{0}")]
@@ -246,8 +249,29 @@ fn build_request(
         },
         registry: registry_options(&flags.registry)?,
         cache: cache_options(&flags.cache)?,
+        secrets: secret_specs(&flags.secrets, env)?,
         kaniko_dir: flags.kaniko_dir.clone(),
     })
+}
+
+/// `--secret` values; `id=ID` alone becomes the variable ID when it is set here, else the file ID.
+fn secret_specs(
+    values: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<SecretSpec>, SettingsError> {
+    values
+        .iter()
+        .map(|v| {
+            let mut spec: SecretSpec = v.parse()?;
+            if let SecretSource::EnvOrFile(name) = &spec.source {
+                spec.source = match env(name) {
+                    Some(_) => SecretSource::Env(name.clone()),
+                    None => SecretSource::File(name.into()),
+                };
+            }
+            Ok(spec)
+        })
+        .collect()
 }
 
 /// Validates the cache flags.
@@ -634,6 +658,30 @@ mod tests {
     }
 
     #[test]
+    fn secrets_parse_and_a_bare_id_resolves_here() {
+        let env = |k: &str| (k == "SET").then(|| "v".to_string());
+        let args = [
+            "--no-push",
+            "--secret",
+            "id=a,src=/f",
+            "--secret",
+            "id=SET",
+            "--secret",
+            "id=UNSET",
+        ];
+        let s = BuildInvocation::from_flags(&flags(&args), &env).unwrap();
+        let got: Vec<String> = s.run.build().secrets.iter().map(|s| s.to_string()).collect();
+        assert_eq!(got, ["id=a,src=/f", "id=SET,env=SET", "id=UNSET,src=UNSET"]);
+        let e = BuildInvocation::from_flags(&flags(&["--no-push", "--secret", "id=a,bad=1"]), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("invalid --secret") && e.contains("unexpected key"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn build_args_from_value_and_environment() {
         let env = |k: &str| (k == "FROM_ENV").then(|| "e".to_string());
         let s = BuildInvocation::from_flags(
@@ -779,6 +827,10 @@ mod tests {
                 push: false,
                 arch_suffix: true,
             },
+            secrets: vec![
+                "id=npmrc,src=/kaniko/secrets/secret-0".parse().unwrap(),
+                "id=tok,env=API_TOKEN".parse().unwrap(),
+            ],
             kaniko_dir: "/kaniko".into(),
         }
     }

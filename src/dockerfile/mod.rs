@@ -76,7 +76,8 @@ pub use instruction::{
     Source,
 };
 pub use run_mount::{
-    parse_run_mount, BindMount, CacheMount, CacheSharing, MountSpecError, RunMount, TmpfsMount,
+    parse_run_mount, BindMount, CacheMount, CacheSharing, MountSpecError, RunMount, SecretMount, SshMount,
+    TmpfsMount,
 };
 pub use stages::{plan_build, BuildPlan, PlanOptions, StageDependencies, StageRef};
 

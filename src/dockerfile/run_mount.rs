@@ -5,8 +5,10 @@
 //! read-only; a cache is `shared`, mode 0755, owned by 0:0, its id defaults to the target).
 //!
 //! Keys and aliases follow BuildKit: `target`/`dst`/`destination`, `source`/`src`,
-//! `rw`/`readwrite`, `ro`/`readonly`; a boolean key alone means true. `secret` and `ssh` mounts are
-//! recognised (so the error can name them) but their keys are not checked here.
+//! `rw`/`readwrite`, `ro`/`readonly`; a boolean key alone means true. A secret's id defaults to
+//! the target's base name and its target to `/run/secrets/<id>` (none when only `env` is asked
+//! for); an ssh mount's id defaults to `default` and its target to `/run/buildkit/ssh_agent.<N>`,
+//! N counting the RUN's ssh mounts, which the caller fills in.
 
 use std::fmt;
 
@@ -57,26 +59,53 @@ pub struct TmpfsMount {
     pub size: Option<u64>,
 }
 
+/// `type=secret`: a build secret as a file and/or an environment variable, never in a layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretMount {
+    pub id: String,
+    /// The file; `None` when only `env` was asked for.
+    pub target: Option<String>,
+    /// The environment variable that also (or instead) carries the value.
+    pub env: Option<String>,
+    /// A missing secret fails the step instead of leaving the mount out.
+    pub required: bool,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// `type=ssh`: an SSH agent socket forwarding the keys or agent given with `--ssh`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshMount {
+    pub id: String,
+    /// `None` for the default `/run/buildkit/ssh_agent.<N>`.
+    pub target: Option<String>,
+    pub required: bool,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
 /// One `--mount` of a RUN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunMount {
     Bind(BindMount),
     Cache(CacheMount),
     Tmpfs(TmpfsMount),
-    /// `secret` or `ssh`: understood, not supported yet.
-    NotSupported {
-        kind: String,
-    },
+    Secret(SecretMount),
+    Ssh(SshMount),
 }
 
 impl RunMount {
-    /// Where the mount appears in the command's filesystem (`None` for unsupported types).
+    /// Where the mount appears in the command's filesystem, when it is known from the value alone
+    /// (an env-only secret has none; an ssh mount's default depends on its position).
     pub fn target(&self) -> Option<&str> {
         match self {
             RunMount::Bind(b) => Some(&b.target),
             RunMount::Cache(c) => Some(&c.target),
             RunMount::Tmpfs(t) => Some(&t.target),
-            RunMount::NotSupported { .. } => None,
+            RunMount::Secret(s) => s.target.as_deref(),
+            RunMount::Ssh(s) => s.target.as_deref(),
         }
     }
 }
@@ -156,10 +185,7 @@ pub fn parse_run_mount(value: &str) -> Result<RunMount, MountSpecError> {
         .find(|(k, _)| k == "type")
         .map(|(_, v)| v.clone().unwrap_or_default().to_ascii_lowercase())
         .unwrap_or_else(|| "bind".into());
-    if kind == "secret" || kind == "ssh" {
-        return Ok(RunMount::NotSupported { kind });
-    }
-    if !matches!(kind.as_str(), "bind" | "cache" | "tmpfs") {
+    if !matches!(kind.as_str(), "bind" | "cache" | "tmpfs" | "secret" | "ssh") {
         return Err(err(
             "unknown --mount type (expected bind, cache, tmpfs, secret or ssh)",
             kind,
@@ -171,8 +197,14 @@ pub fn parse_run_mount(value: &str) -> Result<RunMount, MountSpecError> {
     let mut readwrite = false;
     let mut readonly = false;
     let mut id = None;
+    let mut env = None;
+    let mut required = false;
     let mut sharing = CacheSharing::Shared;
-    let mut mode = 0o755;
+    let mut mode = match kind.as_str() {
+        "secret" => 0o400,
+        "ssh" => 0o600,
+        _ => 0o755,
+    };
     let mut uid = 0;
     let mut gid = 0;
     let mut size_limit = None;
@@ -195,6 +227,8 @@ pub fn parse_run_mount(value: &str) -> Result<RunMount, MountSpecError> {
             "source" | "src" => source = Some(need()?),
             "from" => from = Some(need()?),
             "id" => id = Some(need()?),
+            "env" => env = Some(need()?),
+            "required" => required = boolean(key, v)?,
             "rw" | "readwrite" => readwrite = boolean(key, v)?,
             "ro" | "readonly" => readonly = boolean(key, v)?,
             "sharing" => {
@@ -220,6 +254,20 @@ pub fn parse_run_mount(value: &str) -> Result<RunMount, MountSpecError> {
             "gid" => gid = number(key, v, 10)?,
             _ => size_limit = Some(size(&need()?)?),
         }
+    }
+    match kind.as_str() {
+        "secret" => return secret(id, target, env, required, (mode, uid, gid), value),
+        "ssh" => {
+            return Ok(RunMount::Ssh(SshMount {
+                id: id.unwrap_or_else(|| "default".into()),
+                target,
+                required,
+                mode,
+                uid,
+                gid,
+            }))
+        }
+        _ => {}
     }
     let target = target.ok_or_else(|| err("--mount needs a target", value))?;
     if kind == "bind" && readonly && readwrite {
@@ -250,6 +298,51 @@ pub fn parse_run_mount(value: &str) -> Result<RunMount, MountSpecError> {
     })
 }
 
+/// A secret mount: the id defaults to the target's base name, the target to `/run/secrets/<id>`
+/// unless the secret only goes to `env`.
+fn secret(
+    id: Option<String>,
+    target: Option<String>,
+    env: Option<String>,
+    required: bool,
+    (mode, uid, gid): (u32, u32, u32),
+    value: &str,
+) -> Result<RunMount, MountSpecError> {
+    let id = match (id, &target) {
+        (Some(id), _) => id,
+        (None, Some(t)) => t
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| err("--mount=type=secret needs an id", value))?,
+        (None, None) => return Err(err("--mount=type=secret needs an id or a target", value)),
+    };
+    if let Some(name) = &env {
+        if name.contains('=') || name.contains('\0') {
+            return Err(err(
+                "invalid environment variable name for --mount key env",
+                name.clone(),
+            ));
+        }
+    }
+    let target = match (target, &env) {
+        (Some(t), _) => Some(t),
+        (None, Some(_)) => None,
+        (None, None) => Some(format!("/run/secrets/{id}")),
+    };
+    Ok(RunMount::Secret(SecretMount {
+        id,
+        target,
+        env,
+        required,
+        mode,
+        uid,
+        gid,
+    }))
+}
+
 /// Whether a `--mount` of type `kind` takes `key`: every type has a target, bind and cache
 /// mounts a source, then each its own options (BuildKit's keys and aliases).
 fn key_allowed(kind: &str, key: &str) -> bool {
@@ -258,6 +351,8 @@ fn key_allowed(kind: &str, key: &str) -> bool {
     let own: &[&str] = match kind {
         "bind" => &["rw", "readwrite"],
         "cache" => &["id", "sharing", "mode", "uid", "gid"],
+        "secret" => &["id", "env", "required", "mode", "uid", "gid"],
+        "ssh" => &["id", "required", "mode", "uid", "gid"],
         _ => &["size", "tmpfs-size"],
     };
     TARGET.contains(&key) || own.contains(&key) || (matches!(kind, "bind" | "cache") && SOURCE.contains(&key))
@@ -324,11 +419,42 @@ mod tests {
             panic!()
         };
         assert_eq!(t.size, Some(64 << 20));
+    }
+
+    #[test]
+    fn secrets_and_ssh_follow_buildkit_defaults() {
+        let secret = |v: &str| match parse_run_mount(v).unwrap() {
+            RunMount::Secret(s) => s,
+            other => panic!("{other:?}"),
+        };
+        let s = secret("type=secret,id=npmrc");
         assert_eq!(
-            parse_run_mount("type=secret,id=x").unwrap(),
-            RunMount::NotSupported {
-                kind: "secret".into()
-            }
+            (s.target.as_deref(), s.env, s.required, s.mode, s.uid, s.gid),
+            (Some("/run/secrets/npmrc"), None, false, 0o400, 0, 0)
+        );
+        let s = secret("type=secret,target=/root/.npmrc,required,mode=0440,uid=1000,gid=1000");
+        assert_eq!(
+            (s.id.as_str(), s.target.as_deref(), s.required, s.mode, s.uid),
+            (".npmrc", Some("/root/.npmrc"), true, 0o440, 1000)
+        );
+        let s = secret("type=secret,id=token,env=API_TOKEN");
+        assert_eq!((s.target, s.env.as_deref()), (None, Some("API_TOKEN")));
+        let s = secret("type=secret,id=token,env=API_TOKEN,target=/t");
+        assert_eq!(s.target.as_deref(), Some("/t"));
+        let RunMount::Ssh(ssh) = parse_run_mount("type=ssh").unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (ssh.id.as_str(), ssh.target, ssh.required, ssh.mode),
+            ("default", None, false, 0o600)
+        );
+        let RunMount::Ssh(ssh) = parse_run_mount("type=ssh,id=github,target=/agent,required=true").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (ssh.id.as_str(), ssh.target.as_deref(), ssh.required),
+            ("github", Some("/agent"), true)
         );
     }
 
@@ -345,6 +471,11 @@ mod tests {
             ("type=volume,target=/t", "volume"),
             ("type=bind,target=/t,rw=maybe", "maybe"),
             ("type=bind,target=", "target"),
+            ("type=secret", "type=secret"),
+            ("type=secret,id=x,sharing=locked", "sharing"),
+            ("type=secret,id=x,env=A=B", "A=B"),
+            ("type=ssh,env=X", "env"),
+            ("type=cache,target=/c,required", "required"),
         ] {
             let e = parse_run_mount(value).unwrap_err();
             assert_eq!(e.text, text, "{value}: {e}");

@@ -15,9 +15,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::mounts::{Mount, MountKind};
+use crate::secrets::Redactor;
 
-/// What to run and where.
-#[derive(Debug, Clone)]
+/// What to run and where. Its Debug output leaves out environment values (they may be secrets).
+#[derive(Clone)]
 pub struct ProcessSpec {
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -38,6 +39,26 @@ pub struct ProcessSpec {
     pub label: String,
     /// How many of the last output lines to keep for the report.
     pub tail_lines: usize,
+    /// Masks secret values in the output before it is printed, logged or kept.
+    pub redact: Redactor,
+}
+
+impl std::fmt::Debug for ProcessSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessSpec")
+            .field("argv", &self.argv)
+            .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("root", &self.root)
+            .field("chroot", &self.chroot)
+            .field("new_network", &self.new_network)
+            .field("mounts", &self.mounts)
+            .field("cwd", &self.cwd)
+            .field("uid", &self.uid)
+            .field("gid", &self.gid)
+            .field("groups", &self.groups)
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How the command ended, with its last lines of output.
@@ -367,7 +388,7 @@ impl Drop for GroupKiller {
 }
 
 /// Reads the command's combined output line by line until every writer has closed it.
-fn pump(reader: std::io::PipeReader, label: &str, keep: usize) -> VecDeque<String> {
+fn pump(reader: std::io::PipeReader, label: &str, keep: usize, redact: &Redactor) -> VecDeque<String> {
     use std::io::BufRead;
     let mut tail = VecDeque::new();
     let mut reader = std::io::BufReader::new(reader);
@@ -379,7 +400,7 @@ fn pump(reader: std::io::PipeReader, label: &str, keep: usize) -> VecDeque<Strin
             Ok(_) => {}
         }
         let line = String::from_utf8_lossy(&buf);
-        let line = line.trim_end_matches(['\n', '\r']);
+        let line = redact.redact(line.trim_end_matches(['\n', '\r']));
         {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{label} {line}");
@@ -430,9 +451,10 @@ pub async fn run(spec: &ProcessSpec) -> Result<ExitReport, ProcessError> {
     let _killer = GroupKiller(child.id().and_then(|id| libc::pid_t::try_from(id).ok()));
     let label = spec.label.clone();
     let keep = spec.tail_lines;
+    let redact = spec.redact.clone();
     // The output's records belong to the step that runs the command.
     let span = tracing::Span::current();
-    let pumping = tokio::task::spawn_blocking(move || span.in_scope(|| pump(reader, &label, keep)));
+    let pumping = tokio::task::spawn_blocking(move || span.in_scope(|| pump(reader, &label, keep, &redact)));
     let status = child.wait().await.map_err(|source| ProcessError::Wait {
         program: program.clone(),
         source,
@@ -472,6 +494,7 @@ mod tests {
             groups: Vec::new(),
             label: "[test]".into(),
             tail_lines: 2,
+            redact: Redactor::default(),
         }
     }
 
@@ -508,6 +531,14 @@ mod tests {
         assert_eq!(report.tail.len(), 2, "{:?}", report.tail);
         assert_eq!(classic(&report.tail[0]), 0, "{:?}", report.tail);
         assert_eq!(classic(&report.tail[1]), 0, "{:?}", report.tail);
+    }
+
+    #[tokio::test]
+    async fn secret_values_are_masked_in_the_output() {
+        let mut s = spec(&["/bin/sh", "-c", "echo the key is s3cr3t-value; echo plain"]);
+        s.redact = Redactor::new(["s3cr3t-value".to_string()]);
+        let report = run(&s).await.unwrap();
+        assert_eq!(report.tail, ["the key is ****", "plain"]);
     }
 
     #[tokio::test]

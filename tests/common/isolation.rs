@@ -192,9 +192,17 @@ fn rootless(ctx: &Context, isolation: &str, args: &[&str]) -> Output {
         .expect("open the context's parent to the rootless user");
     assert_context_world_readable(&ctx.dir());
     std::os::unix::fs::chown(kaniko_dir.path(), Some(uid), Some(gid)).expect("chown kaniko dir");
-    let binary = kaniko_binary();
-    assert_reachable_by_others(&binary, "the kaniko binary");
+    assert_reachable_by_others(&kaniko_binary(), "the kaniko binary");
     assert_reachable_by_others(&ctx.dir(), "the context");
+    // root's HOME is unreadable to the user; its kaniko dir is its own.
+    let mut cmd = kaniko_as_rootless_user(kaniko_dir.path());
+    cmd.args(build);
+    tools::run(&mut cmd)
+}
+
+/// The kaniko binary started as [`ROOTLESS_USER`] (by root, through `setpriv`) with `home` as its
+/// HOME and no KANIKO_DIR; the caller adds the arguments.
+pub fn kaniko_as_rootless_user(home: &Path) -> Command {
     let mut cmd = Command::new("setpriv");
     cmd.args([
         "--reuid",
@@ -204,12 +212,10 @@ fn rootless(ctx: &Context, isolation: &str, args: &[&str]) -> Output {
         "--init-groups",
         "--",
     ])
-    .arg(binary)
-    .args(build)
+    .arg(kaniko_binary())
     .env_remove("KANIKO_DIR")
-    // root's HOME is unreadable to the user; its kaniko dir is its own.
-    .env("HOME", kaniko_dir.path());
-    tools::run(&mut cmd)
+    .env("HOME", home);
+    cmd
 }
 
 /// The executor image's tag: `kaniko-rs/executor:<.release-version>`.

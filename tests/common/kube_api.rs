@@ -9,7 +9,10 @@
 //! - `GET /api/v1/namespaces/{ns}/pods?labelSelector=…` lists pods (equality selectors);
 //! - `GET /api/v1/namespaces/{ns}/pods/{name}/log?tailLines=N` returns the container's output;
 //! - `DELETE /apis/batch/v1/namespaces/{ns}/jobs/{name}` deletes the Job and, in the background,
-//!   its pods.
+//!   its pods;
+//! - `POST /api/v1/namespaces/{ns}/secrets` and `DELETE …/secrets/{name}` create and delete Secrets;
+//!   the kubelet writes a pod's secret volumes into its directory (keys, or `items`, with
+//!   `defaultMode`) and points the container's arguments that name a mount path at them.
 //!
 //! The "cluster" has one node per architecture given. A pod whose `nodeSelector` matches no node
 //! stays Pending with the scheduler's `Unschedulable` condition; otherwise the kubelet runs the
@@ -38,6 +41,9 @@ struct State {
     /// Every Job ever created, as posted.
     created: Vec<Value>,
     deleted: Vec<String>,
+    secrets: BTreeMap<String, Value>,
+    /// Every Secret ever created, as posted.
+    created_secrets: Vec<Value>,
     unauthorized: usize,
     next_uid: u64,
 }
@@ -108,6 +114,16 @@ impl KubeApi {
         self.state.lock().unwrap().jobs.keys().cloned().collect()
     }
 
+    /// Every Secret created, as the client posted it.
+    pub fn created_secrets(&self) -> Vec<Value> {
+        self.state.lock().unwrap().created_secrets.clone()
+    }
+
+    /// Secrets that still exist.
+    pub fn live_secrets(&self) -> Vec<String> {
+        self.state.lock().unwrap().secrets.keys().cloned().collect()
+    }
+
     /// Requests refused for a missing or wrong token.
     pub fn unauthorized(&self) -> usize {
         self.state.lock().unwrap().unauthorized
@@ -161,6 +177,12 @@ fn serve(stream: TcpStream, cluster: &Arc<Cluster>) {
             delete_job(&stream, cluster, ns, name)
         }
         ("GET", ["api", "v1", "namespaces", ns, "pods"]) => list_pods(&stream, cluster, ns, &req.query),
+        ("POST", ["api", "v1", "namespaces", ns, "secrets"]) => {
+            create_secret(&stream, cluster, ns, &req.body)
+        }
+        ("DELETE", ["api", "v1", "namespaces", ns, "secrets", name]) => {
+            delete_secret(&stream, cluster, ns, name)
+        }
         ("GET", ["api", "v1", "namespaces", ns, "pods", name, "log"]) => {
             pod_log(&stream, cluster, ns, name, &req.query)
         }
@@ -247,15 +269,16 @@ fn create_job(stream: &TcpStream, cluster: &Arc<Cluster>, ns: &str, body: &[u8])
 /// The kubelet: runs the pod's only container to completion and records its status.
 fn run_pod(cluster: &Cluster, ns: &str, pod_name: &str, node_arch: &str) {
     let key = format!("{ns}/{pod_name}");
-    let container = {
+    let (container, pod_spec) = {
         let mut st = cluster.state.lock().unwrap();
         let pod = st.pods.get_mut(&key).unwrap();
         pod["spec"]["nodeName"] = json!(format!("node-{node_arch}"));
         pod["status"] = json!({"phase": "Running", "conditions": [{"type": "PodScheduled", "status": "True"}],
             "containerStatuses": [{"name": "kaniko", "image": pod["spec"]["containers"][0]["image"], "imageID": "",
                 "ready": true, "restartCount": 0, "state": {"running": {"startedAt": "2026-12-02T12:00:01Z"}}}]});
-        pod["spec"]["containers"][0].clone()
+        (pod["spec"]["containers"][0].clone(), pod["spec"].clone())
     };
+    let pod_spec = &pod_spec;
     let dir = cluster.work.path().join(pod_name);
     std::fs::create_dir_all(dir.join("docker")).unwrap();
     let termination = container["terminationMessagePath"]
@@ -263,6 +286,7 @@ fn run_pod(cluster: &Cluster, ns: &str, pod_name: &str, node_arch: &str) {
         .unwrap_or("/dev/termination-log")
         .to_owned();
     let message_file = dir.join("termination-log");
+    let volumes = secret_volumes(cluster, ns, &dir, &container, pod_spec);
     let args: Vec<String> = container["args"]
         .as_array()
         .map(|a| {
@@ -270,7 +294,13 @@ fn run_pod(cluster: &Cluster, ns: &str, pod_name: &str, node_arch: &str) {
                 .filter_map(|v| v.as_str())
                 // The container's termination log is this pod's own file, wherever an argument
                 // names it (a flag value, or inside the JSON build request).
-                .map(|s| s.replace(&termination, &message_file.display().to_string()))
+                .map(|s| {
+                    let mut s = s.replace(&termination, &message_file.display().to_string());
+                    for (mount_path, local) in &volumes {
+                        s = s.replace(mount_path.as_str(), &local.display().to_string());
+                    }
+                    s
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -318,6 +348,112 @@ fn run_pod(cluster: &Cluster, ns: &str, pod_name: &str, node_arch: &str) {
                 "state": {"terminated": {"exitCode": code, "reason": if code == 0 { "Completed" } else { "Error" },
                     "message": message, "startedAt": "2026-12-02T12:00:01Z", "finishedAt": "2026-12-02T12:00:09Z"}}}],
         });
+    }
+}
+
+/// Writes the pod's secret volumes that name an existing Secret under its directory; returns each
+/// mount path with the directory standing in for it.
+fn secret_volumes(
+    cluster: &Cluster,
+    ns: &str,
+    dir: &Path,
+    container: &Value,
+    pod: &Value,
+) -> Vec<(String, PathBuf)> {
+    use base64::Engine as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let st = cluster.state.lock().unwrap();
+    let mut out = Vec::new();
+    for mount in container["volumeMounts"].as_array().cloned().unwrap_or_default() {
+        let (Some(name), Some(path)) = (mount["name"].as_str(), mount["mountPath"].as_str()) else {
+            continue;
+        };
+        let Some(volume) = pod["volumes"]
+            .as_array()
+            .and_then(|v| v.iter().find(|v| v["name"].as_str() == Some(name)))
+        else {
+            continue;
+        };
+        let Some(secret) = volume["secret"]["secretName"]
+            .as_str()
+            .and_then(|s| st.secrets.get(&format!("{ns}/{s}")))
+        else {
+            continue;
+        };
+        let local = dir.join("volumes").join(name);
+        std::fs::create_dir_all(&local).unwrap();
+        let mode = volume["secret"]["defaultMode"].as_u64().unwrap_or(0o644) as u32;
+        let data = secret["data"].as_object().cloned().unwrap_or_default();
+        let items: Vec<(String, String)> = match volume["secret"]["items"].as_array() {
+            Some(items) => items
+                .iter()
+                .map(|i| {
+                    (
+                        i["key"].as_str().unwrap().to_owned(),
+                        i["path"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect(),
+            None => data.keys().map(|k| (k.clone(), k.clone())).collect(),
+        };
+        for (key, file) in items {
+            let value = base64::engine::general_purpose::STANDARD
+                .decode(data[&key].as_str().unwrap_or(""))
+                .unwrap();
+            let file = local.join(file);
+            std::fs::write(&file, value).unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        out.push((path.to_owned(), local));
+    }
+    out
+}
+
+fn create_secret(stream: &TcpStream, cluster: &Cluster, ns: &str, body: &[u8]) {
+    let Ok(mut secret) = serde_json::from_slice::<Value>(body) else {
+        return status_error(stream, 400, "BadRequest", "the body is not a JSON object");
+    };
+    let Some(name) = secret["metadata"]["name"].as_str().map(str::to_owned) else {
+        return status_error(
+            stream,
+            422,
+            "Invalid",
+            "Secret is invalid: metadata.name: Required value",
+        );
+    };
+    let mut st = cluster.state.lock().unwrap();
+    let key = format!("{ns}/{name}");
+    if st.secrets.contains_key(&key) {
+        drop(st);
+        return status_error(
+            stream,
+            409,
+            "AlreadyExists",
+            &format!("secrets \"{name}\" already exists"),
+        );
+    }
+    st.created_secrets.push(secret.clone());
+    secret["metadata"]["namespace"] = json!(ns);
+    st.secrets.insert(key, secret.clone());
+    drop(st);
+    respond_json(stream, 201, &secret);
+}
+
+fn delete_secret(stream: &TcpStream, cluster: &Cluster, ns: &str, name: &str) {
+    let removed = cluster
+        .state
+        .lock()
+        .unwrap()
+        .secrets
+        .remove(&format!("{ns}/{name}"));
+    match removed {
+        Some(_) => respond_json(
+            stream,
+            200,
+            &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                    "details": {"name": name, "kind": "secrets"}}),
+        ),
+        None => status_error(stream, 404, "NotFound", &format!("secrets \"{name}\" not found")),
     }
 }
 

@@ -14,6 +14,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::super::K8sSettings;
+use super::secrets::{pod_secrets, SECRETS_DIR};
 use crate::builder::request::Source;
 use crate::builder::BuildRequest;
 use crate::platform::Platform;
@@ -40,6 +41,8 @@ pub struct JobTemplate<'a> {
     pub dockerfile: &'a str,
     /// Image, service account, credentials Secret, deadline and the pods' logging.
     pub settings: &'a K8sSettings,
+    /// The run's Secret holding the build secrets, when the build has any.
+    pub build_secrets: Option<String>,
 }
 
 /// `linux/arm64/v8` → `linux-arm64-v8`, for names and labels.
@@ -64,6 +67,9 @@ pub fn pod_request(template: &JobTemplate, platform: &Platform) -> BuildRequest 
         dockerfile: template.dockerfile.to_string(),
     };
     request.outputs.records.digest_file = Some(TERMINATION_LOG.into());
+    if template.build_secrets.is_some() {
+        request.secrets = pod_secrets(&request.secrets);
+    }
     request
 }
 
@@ -98,7 +104,38 @@ pub fn job(template: &JobTemplate, platform: &Platform) -> Result<Job, serde_jso
         (RUN_LABEL.to_string(), template.run_id.to_string()),
         (PLATFORM_LABEL.to_string(), platform_slug(platform)),
     ]);
-    let credentials = settings.docker_config_secret.as_ref();
+    let mut volumes = Vec::new();
+    let mut mounts = Vec::new();
+    let mut secret_volume = |name: &str, secret: &str, path: &str, items: Option<Vec<KeyToPath>>| {
+        volumes.push(Volume {
+            name: name.into(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(secret.into()),
+                items,
+                // Owner-read only: what a build secret file is in BuildKit too.
+                default_mode: Some(0o400),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+        mounts.push(VolumeMount {
+            name: name.into(),
+            mount_path: path.into(),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        });
+    };
+    if let Some(secret) = &settings.docker_config_secret {
+        let items = vec![KeyToPath {
+            key: ".dockerconfigjson".into(),
+            path: "config.json".into(),
+            ..KeyToPath::default()
+        }];
+        secret_volume("docker-config", secret, "/kaniko/.docker", Some(items));
+    }
+    if let Some(secret) = &template.build_secrets {
+        secret_volume("build-secrets", secret, SECRETS_DIR, None);
+    }
     let container = Container {
         name: "kaniko".into(),
         image: Some(settings.executor_image.clone()),
@@ -117,14 +154,7 @@ pub fn job(template: &JobTemplate, platform: &Platform) -> Result<Job, serde_jso
             allow_privilege_escalation: Some(false),
             ..SecurityContext::default()
         }),
-        volume_mounts: credentials.map(|_| {
-            vec![VolumeMount {
-                name: "docker-config".into(),
-                mount_path: "/kaniko/.docker".into(),
-                read_only: Some(true),
-                ..VolumeMount::default()
-            }]
-        }),
+        volume_mounts: (!mounts.is_empty()).then_some(mounts),
         ..Container::default()
     };
     let pod = PodSpec {
@@ -135,21 +165,7 @@ pub fn job(template: &JobTemplate, platform: &Platform) -> Result<Job, serde_jso
             ("kubernetes.io/arch".to_string(), platform.architecture.clone()),
         ])),
         service_account_name: settings.service_account.clone(),
-        volumes: credentials.map(|secret| {
-            vec![Volume {
-                name: "docker-config".into(),
-                secret: Some(SecretVolumeSource {
-                    secret_name: Some(secret.clone()),
-                    items: Some(vec![KeyToPath {
-                        key: ".dockerconfigjson".into(),
-                        path: "config.json".into(),
-                        ..KeyToPath::default()
-                    }]),
-                    ..SecretVolumeSource::default()
-                }),
-                ..Volume::default()
-            }]
-        }),
+        volumes: (!volumes.is_empty()).then_some(volumes),
         containers: vec![container],
         ..PodSpec::default()
     };
@@ -213,6 +229,7 @@ mod tests {
             format: ImageFormat::default(),
             snapshot: SnapshotOptions::default(),
             cache: Default::default(),
+            secrets: vec!["id=npmrc,src=/home/me/.npmrc".parse().unwrap()],
             outputs: Outputs {
                 destinations: vec![Reference::parse("registry.example.com/team/app:1").unwrap()],
                 push: true,
@@ -231,7 +248,34 @@ mod tests {
             context: "docker-image://registry.example.com/team/app@sha256:abc".into(),
             dockerfile: "docker/Dockerfile",
             settings,
+            build_secrets: None,
         }
+    }
+
+    #[test]
+    fn build_secrets_come_from_the_runs_secret_mounted_read_only() {
+        let platform: Platform = "linux/amd64".parse().unwrap();
+        let (settings, build) = (settings(), build());
+        let mut t = template(&settings, &build);
+        t.build_secrets = Some("kaniko-3f9a1c2e-secrets".into());
+        let job = serde_json::to_value(job(&t, &platform).unwrap()).unwrap();
+        let pod = &job["spec"]["template"]["spec"];
+        assert_eq!(
+            pod["volumes"][1]["secret"]["secretName"],
+            "kaniko-3f9a1c2e-secrets"
+        );
+        assert_eq!(pod["volumes"][1]["secret"]["defaultMode"], 0o400);
+        let mount = &pod["containers"][0]["volumeMounts"][1];
+        assert_eq!(
+            (mount["mountPath"].as_str(), mount["readOnly"].as_bool()),
+            (Some(SECRETS_DIR), Some(true))
+        );
+        let sent: BuildRequest =
+            serde_json::from_str(pod["containers"][0]["args"][2].as_str().unwrap()).unwrap();
+        assert_eq!(
+            sent.secrets[0].to_string(),
+            "id=npmrc,src=/kaniko/secrets/secret-0"
+        );
     }
 
     #[test]

@@ -13,12 +13,13 @@
 
 pub mod job;
 pub mod pod_state;
+pub mod secrets;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams};
 
 use super::{CoordinatorError, Driver, K8sSettings};
@@ -33,6 +34,7 @@ use crate::index::PlatformImage;
 use crate::observe::error_chain::error_chain;
 use crate::platform::Platform;
 use crate::registry::{Reference, RegistryClient};
+use crate::secrets::Secrets;
 use job::{job, job_name, JobTemplate};
 use pod_state::{pod_state, PodState};
 
@@ -107,6 +109,15 @@ pub enum K8sError {
     Timeout { after: String, waiting: String },
     #[error("creating a scratch directory: {0}")]
     Scratch(#[source] std::io::Error),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
+    #[error("creating Secret {name} for the build secrets in namespace {namespace}: {source}")]
+    CreateSecret {
+        name: String,
+        namespace: String,
+        #[source]
+        source: kube::Error,
+    },
 }
 
 /// Builds each platform in a Kubernetes Job.
@@ -122,6 +133,10 @@ pub struct K8sDriver<'a> {
     run_id: String,
     /// Jobs created so far (deleted by cleanup).
     created: Vec<String>,
+    /// The build secrets' values, read in validate.
+    secrets: Secrets,
+    /// The run's Secret once created (deleted by cleanup).
+    created_secret: Option<String>,
     digests: Vec<(Platform, String, Digest)>,
 }
 
@@ -145,6 +160,8 @@ impl<'a> K8sDriver<'a> {
             dockerfile: String::new(),
             run_id: format!("{:08x}", fastrand::u32(..)),
             created: Vec::new(),
+            secrets: Secrets::default(),
+            created_secret: None,
             digests: Vec::new(),
         }
     }
@@ -193,6 +210,7 @@ impl<'a> K8sDriver<'a> {
             context: format!("{}{context}", context_image::SCHEME),
             dockerfile: &self.dockerfile,
             settings: self.settings,
+            build_secrets: self.created_secret.clone(),
         };
         let jobs: Api<Job> = Api::namespaced(self.client()?.clone(), &self.namespace);
         for platform in self.platforms {
@@ -307,6 +325,39 @@ impl<'a> K8sDriver<'a> {
         }
     }
 
+    /// Puts the build secrets into the run's Secret, for the pods to mount.
+    async fn create_secret(&mut self) -> Result<(), K8sError> {
+        if self.build.secrets.is_empty() {
+            return Ok(());
+        }
+        let secret = secrets::run_secret(&self.run_id, &self.build.secrets, &self.secrets);
+        let name = secrets::secret_name(&self.run_id);
+        let api: Api<Secret> = Api::namespaced(self.client()?.clone(), &self.namespace);
+        api.create(&PostParams::default(), &secret)
+            .await
+            .map_err(|source| K8sError::CreateSecret {
+                name: name.clone(),
+                namespace: self.namespace.clone(),
+                source,
+            })?;
+        tracing::info!(secret = %name, ids = ?self.secrets.ids().collect::<Vec<_>>(), "created the build secrets' Secret");
+        self.created_secret = Some(name);
+        Ok(())
+    }
+
+    async fn delete_secret(&mut self) {
+        let (Some(name), Some(client)) = (self.created_secret.take(), self.client.clone()) else {
+            return;
+        };
+        let api: Api<Secret> = Api::namespaced(client, &self.namespace);
+        match api.delete(&name, &DeleteParams::default()).await {
+            Ok(_) => tracing::debug!(secret = %name, "deleted the build secrets' Secret"),
+            Err(e) => {
+                tracing::warn!(secret = %name, error = %error_chain(&e), "could not delete the build secrets' Secret")
+            }
+        }
+    }
+
     async fn delete_jobs(&mut self) {
         if self.settings.keep_jobs || self.created.is_empty() {
             return;
@@ -334,6 +385,9 @@ impl Driver for K8sDriver<'_> {
             return Err(K8sError::NoPush.into());
         }
         let (dir, dockerfile) = self.locate_sources()?;
+        // Read now, so a missing secret fails the run before anything is uploaded.
+        self.secrets =
+            Secrets::load(&self.build.secrets, |v| std::env::var(v).ok()).map_err(K8sError::from)?;
         self.context_dir = dir;
         self.dockerfile = dockerfile;
         let config = kube::Config::infer().await.map_err(K8sError::NoConfig)?;
@@ -367,6 +421,7 @@ impl Driver for K8sDriver<'_> {
             })?;
         drop(scratch);
         tracing::info!(context = %context, "uploaded the build context");
+        self.create_secret().await?;
         self.create_jobs(&context).await?;
         let cancel = self.cancel;
         tokio::select! {
@@ -388,5 +443,9 @@ impl Driver for K8sDriver<'_> {
 
     async fn cleanup(&mut self) {
         self.delete_jobs().await;
+        // Kept with --k8s-keep-jobs, as the pods that mount it are.
+        if !self.settings.keep_jobs {
+            self.delete_secret().await;
+        }
     }
 }

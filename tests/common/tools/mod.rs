@@ -16,3 +16,17 @@ pub use docker::*;
 pub use rootfs_snapshot::{EntryKind, RootfsSnapshot, SnapshotEntry};
 pub use skopeo::*;
 pub use umoci::umoci_unpack;
+
+/// Every file (not directory) under `dir`, recursively; nothing when it cannot be read.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -1,0 +1,214 @@
+// Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
+
+//! Build secrets (`--secret`, `RUN --mount=type=secret`) with the real binary: the step sees each
+//! value (as a file with the mount's mode and owner, or as an environment variable), and the value
+//! is then searched for everywhere the build leaves something: every layer blob (compressed and
+//! not), the manifest, the config and its history, the console log, the debug files, the metrics
+//! and the report. A value the step prints is masked. A required secret that was not given fails
+//! naming the id; one that is not required leaves the mount out, as in BuildKit.
+
+mod common;
+
+use std::io::Read as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::Command;
+
+use common::kaniko::{bases, build_args, build_err, unique_repo, Built, Context};
+use sha2::{Digest as _, Sha256};
+
+const FILE_SECRET: &str = "file-secret-5f3c9a1e-0d47-4b9b-a0c4-2e8f61d3b7aa";
+const ENV_SECRET: &str = "env-secret-b7d2e04c-93f1-41aa-8e57-c6a9d01f2b35";
+const MOUNT_ENV_SECRET: &str = "mount-env-secret-71c0e3d9-6a2b-4f85";
+
+const DOCKERFILE: &str = "FROM {{BASE}}\n\
+RUN --mount=type=secret,id=filesec --mount=type=secret,id=envsec,env=FROM_SECRET,required \\\n\
+    sha256sum /run/secrets/filesec | cut -c1-64 > /file.sum && \\\n\
+    stat -c '%a %u %g' /run/secrets/filesec > /file.stat && \\\n\
+    printf %s \"$FROM_SECRET\" | sha256sum | cut -c1-64 > /env.sum && \\\n\
+    echo \"printed: $(cat /run/secrets/filesec) and $FROM_SECRET\"\n\
+RUN --mount=type=secret,id=filesec,target=/etc/app.key,mode=0440,uid=1000,gid=1000 \\\n\
+    stat -c '%a %u %g' /etc/app.key > /key.stat\n\
+RUN --mount=type=secret,id=not-given ls /run/secrets > /absent.txt 2>&1 || echo absent > /absent.txt\n\
+RUN --mount=type=secret,id=fromenv,env=TOKEN printf %s \"$TOKEN\" | sha256sum | cut -c1-64 > /token.sum\n";
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// The bytes of a file and, when it is gzip or zstd, its decompressed bytes too.
+fn contents(path: &Path) -> Vec<Vec<u8>> {
+    let raw = std::fs::read(path).unwrap_or_default();
+    let mut out = Vec::new();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        if flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut plain)
+            .is_ok()
+        {
+            out.push(plain);
+        }
+    } else if raw.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        if let Ok(plain) = zstd::decode_all(&raw[..]) {
+            out.push(plain);
+        }
+    }
+    out.push(raw);
+    out
+}
+
+fn assert_absent(haystack: &[u8], what: &str) {
+    for secret in [FILE_SECRET, ENV_SECRET, MOUNT_ENV_SECRET] {
+        let found = haystack.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!found, "secret value found in {what}");
+    }
+}
+
+/// A directory the rootless test user can read, holding the file secrets.
+fn secret_files() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (name, value) in [("filesec", FILE_SECRET), ("envsec", MOUNT_ENV_SECRET)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, value).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn secrets_reach_the_step_and_nowhere_else() {
+    let modes: Vec<&str> = if common::isolation::is_root() {
+        vec!["chroot", "rootless"]
+    } else {
+        vec!["rootless"]
+    };
+    for mode in modes {
+        let ctx = Context::new(DOCKERFILE);
+        let secrets = secret_files();
+        let work = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let kaniko_dir = work.path().join("kaniko");
+        let layout = work.path().join("layout");
+        let (metrics, report) = (work.path().join("metrics.prom"), work.path().join("report.json"));
+        let reference = format!("{}/{}:latest", bases().registry.host(), unique_repo("secrets"));
+        let mut cmd = if mode == "rootless" && common::isolation::is_root() {
+            for p in [ctx.scratch(), ctx.dir()] {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+            std::fs::set_permissions(ctx.dockerfile_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+            common::isolation::kaniko_as_rootless_user(work.path())
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_kaniko"))
+        };
+        cmd.args(build_args(&ctx, &kaniko_dir))
+            .arg(format!("--isolation={mode}"))
+            .args(["--destination", &reference])
+            .arg("--oci-layout-path")
+            .arg(&layout)
+            .arg(format!(
+                "--secret=id=filesec,src={}",
+                secrets.path().join("filesec").display()
+            ))
+            .arg(format!(
+                "--secret=id=envsec,src={}",
+                secrets.path().join("envsec").display()
+            ))
+            .arg("--secret=id=fromenv,env=KANIKO_TEST_TOKEN")
+            .arg("--debug-full")
+            .arg("--metrics-file")
+            .arg(&metrics)
+            .arg("--report-file")
+            .arg(&report)
+            .arg("--cache-dir")
+            .arg(work.path().join("cache"))
+            .env("KANIKO_TEST_TOKEN", ENV_SECRET)
+            .env_remove("KANIKO_DIR");
+        let out = cmd.output().unwrap();
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{mode}: {log}");
+
+        // The step saw every value, as the mounts asked.
+        let b = Built::read(&reference);
+        assert_eq!(b.text("/file.sum").trim(), sha256_hex(FILE_SECRET), "{mode}");
+        assert_eq!(b.text("/env.sum").trim(), sha256_hex(MOUNT_ENV_SECRET), "{mode}");
+        assert_eq!(b.text("/token.sum").trim(), sha256_hex(ENV_SECRET), "{mode}");
+        assert_eq!(b.text("/file.stat"), "400 0 0\n", "{mode}");
+        assert_eq!(b.text("/key.stat"), "440 1000 1000\n", "{mode}");
+        assert_eq!(
+            b.text("/absent.txt"),
+            "absent\n",
+            "{mode}: a secret not given is no mount"
+        );
+        for path in ["/run/secrets", "/run/secrets/filesec", "/etc/app.key"] {
+            assert!(
+                !b.snapshot.entries.contains_key(path),
+                "{mode}: {path} is in the image"
+            );
+        }
+
+        // The value the step printed is masked; no value appears anywhere we wrote.
+        assert!(log.contains("printed: **** and ****"), "{mode}: {log}");
+        assert_absent(log.as_bytes(), &format!("{mode}: the build log"));
+        assert_absent(&b.manifest_bytes, &format!("{mode}: the manifest"));
+        assert_absent(b.config.to_string().as_bytes(), &format!("{mode}: the config"));
+        let history = b.config["history"].to_string();
+        assert!(history.contains("id=filesec"), "{mode}: {history}");
+        let mut searched = 0;
+        for dir in [layout.clone(), kaniko_dir.clone()] {
+            for file in common::tools::files_under(&dir) {
+                for bytes in contents(&file) {
+                    assert_absent(&bytes, &format!("{mode}: {}", file.display()));
+                }
+                searched += 1;
+            }
+        }
+        assert!(
+            common::tools::files_under(&layout.join("blobs")).len() >= 6,
+            "{mode}: layers, config and manifest"
+        );
+        assert!(
+            common::tools::files_under(&kaniko_dir)
+                .iter()
+                .any(|f| f.to_string_lossy().contains("debug")),
+            "{mode}: --debug-full wrote no debug files ({searched} files searched)"
+        );
+        for file in [&metrics, &report] {
+            let text = std::fs::read(file).unwrap_or_else(|e| panic!("{mode}: {}: {e}", file.display()));
+            assert_absent(&text, &format!("{mode}: {}", file.display()));
+        }
+    }
+}
+
+#[test]
+fn a_required_secret_that_was_not_given_fails_naming_it() {
+    let ctx = Context::new(
+        "FROM {{BASE}}\nRUN --mount=type=secret,id=npmrc,required=true cat /run/secrets/npmrc\n",
+    );
+    let err = build_err(&ctx, &["--isolation=chroot"]);
+    assert!(
+        err.contains("Dockerfile:2") && err.contains("secret npmrc is required but was not given"),
+        "{err}"
+    );
+}
+
+#[test]
+fn secret_flags_are_checked_before_any_work() {
+    let ctx = Context::new("FROM {{BASE}}\nRUN true\n");
+    let err = build_err(&ctx, &["--secret", "id=gone,src=/nonexistent/kaniko-secret"]);
+    assert!(
+        err.contains("secret gone: reading /nonexistent/kaniko-secret"),
+        "{err}"
+    );
+    let err = build_err(&ctx, &["--secret", "id=tok,env=KANIKO_TEST_SURELY_UNSET"]);
+    assert!(
+        err.contains("secret tok: the environment variable KANIKO_TEST_SURELY_UNSET is not set"),
+        "{err}"
+    );
+    let err = build_err(&ctx, &["--secret", "id=a,mode=0400"]);
+    assert!(err.contains("invalid --secret \"id=a,mode=0400\""), "{err}");
+}
