@@ -309,3 +309,46 @@ fn rootless_as_an_unprivileged_user_mounts_and_caches() {
     let kept: Vec<_> = common::tools::files_under(&cache_dir.join("run-cache"));
     assert!(kept.iter().any(|p| p.ends_with("f")), "{kept:?}");
 }
+
+/// An ordinary user without `--cache-dir` cannot create `/cache`: cache mounts then live in the
+/// user's own cache directory and persist there between builds.
+#[test]
+fn an_ordinary_users_cache_mounts_default_to_their_home() {
+    use std::os::unix::fs::PermissionsExt;
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: dropping to the test user needs root");
+        return;
+    }
+    let ctx = Context::new(
+        "FROM {{BASE}}\nRUN --mount=type=cache,id=home,target=/c \
+         { ls /c; echo; } > /seen.txt && date +%s%N > /c/marker\n",
+    );
+    for p in [ctx.scratch(), ctx.dir()] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(ctx.dockerfile_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let host = common::kaniko::bases().registry.host();
+    let build = |n: usize| {
+        let reference = format!("{host}/{}:latest", common::kaniko::unique_repo("mount-home"));
+        let out = common::isolation::kaniko_as_rootless_user(home.path())
+            .args(common::kaniko::build_args(
+                &ctx,
+                &home.path().join(format!("kaniko-{n}")),
+            ))
+            .args(["--isolation=rootless", "--destination", &reference])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        common::kaniko::Built::read(&reference).text("/seen.txt")
+    };
+    assert_eq!(build(1), "\n", "the first build sees an empty cache");
+    assert_eq!(
+        build(2),
+        "marker\n\n",
+        "the second build sees the first one's marker"
+    );
+    let kept = common::tools::files_under(&home.path().join(".cache/kaniko-rs/run-cache"));
+    assert!(kept.iter().any(|p| p.ends_with("marker")), "{kept:?}");
+}

@@ -25,6 +25,7 @@ use sha2::{Digest as _, Sha256};
 use super::copy::{resolve_from, FromImage};
 use super::stage::StageRun;
 use super::BuildError;
+use crate::cache::CacheOptions;
 use crate::context::{ContextEntry, EntryKind, IgnoreMatcher};
 use crate::dockerfile::{
     parse_run_mount, BindMount, CacheMount, CacheSharing, Instruction, Run, RunMount, SecretMount,
@@ -491,9 +492,33 @@ fn cache_name(id: &str) -> String {
     format!("{}-{}", readable.trim_matches('_'), &hash[..16])
 }
 
-/// Where the caches of a platform live.
-pub fn cache_root(cache_dir: &Path, platform: &str) -> PathBuf {
-    cache_dir.join("run-cache").join(platform.replace('/', "_"))
+/// Where the caches of a platform live, created: below `--run-cache-dir` or `<--cache-dir>/run-cache`,
+/// or, when the default cannot be created (an ordinary user, `/cache` owned by root), below the
+/// user's own cache directory.
+fn run_cache_root(options: &CacheOptions, platform: &str) -> Result<PathBuf, BuildError> {
+    let leaf = platform.replace('/', "_");
+    let root = options.run_cache_root().join(&leaf);
+    let error = match std::fs::create_dir_all(&root) {
+        Ok(()) => return Ok(root),
+        Err(e) => e,
+    };
+    let denied = matches!(
+        error.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    );
+    match options.user_run_cache_root(|v| std::env::var(v).ok()) {
+        Some(user) if denied => {
+            let fallback = user.join(&leaf);
+            fs_err::create_dir_all(&fallback).map_err(|e| BuildError::io(&fallback, e))?;
+            tracing::info!(
+                denied = %root.display(),
+                using = %fallback.display(),
+                "cache mounts live in the user's cache directory (--run-cache-dir chooses another)"
+            );
+            Ok(fallback)
+        }
+        _ => Err(BuildError::io(&root, error)),
+    }
 }
 
 fn lock(file: &std::fs::File, wait: bool) -> std::io::Result<bool> {
@@ -525,8 +550,7 @@ async fn cache_dir(
     cache: &CacheMount,
     prepared: &mut PreparedMounts,
 ) -> Result<PathBuf, BuildError> {
-    let root = cache_root(&stage.shared.request.cache.dir, &stage.platform.to_string());
-    fs_err::create_dir_all(&root).map_err(|e| BuildError::io(&root, e))?;
+    let root = run_cache_root(&stage.shared.request.cache, &stage.platform.to_string())?;
     let name = cache_name(&cache.id);
     let mut dir = root.join(&name);
     if cache.sharing != CacheSharing::Shared {

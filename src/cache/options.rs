@@ -102,6 +102,10 @@ pub struct CacheOptions {
     pub push: bool,
     /// `--arch-cache-repo-suffix`: one cache repository per architecture (`<repo>-amd64`).
     pub arch_suffix: bool,
+    /// `--run-cache-dir`: where `RUN --mount=type=cache` directories live; `<dir>/run-cache` when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_cache_dir: Option<PathBuf>,
 }
 
 impl Default for CacheOptions {
@@ -116,11 +120,37 @@ impl Default for CacheOptions {
             compressed: true,
             push: true,
             arch_suffix: false,
+            run_cache_dir: None,
         }
     }
 }
 
 impl CacheOptions {
+    /// The root of `RUN --mount=type=cache` directories: `--run-cache-dir`, or `<--cache-dir>/run-cache`.
+    pub fn run_cache_root(&self) -> PathBuf {
+        self.run_cache_dir
+            .clone()
+            .unwrap_or_else(|| self.dir.join("run-cache"))
+    }
+
+    /// Where cache mounts go when the default root cannot be created (an ordinary user, where
+    /// `/cache` belongs to root): the user's own cache directory, `$XDG_CACHE_HOME` or
+    /// `$HOME/.cache`, under `kaniko-rs/run-cache`. `None` when a root was chosen explicitly.
+    pub fn user_run_cache_root(&self, env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+        if self.run_cache_dir.is_some() || self.dir != std::path::Path::new(DEFAULT_CACHE_DIR) {
+            return None;
+        }
+        let base = env("XDG_CACHE_HOME")
+            .filter(|v| v.starts_with('/'))
+            .map(PathBuf::from)
+            .or_else(|| {
+                env("HOME")
+                    .filter(|v| v.starts_with('/'))
+                    .map(|h| PathBuf::from(h).join(".cache"))
+            })?;
+        Some(base.join("kaniko-rs").join("run-cache"))
+    }
+
     /// The repository this build's entries live in for `platform`: `--cache-repo`, or
     /// `<first destination>/cache`, with the architecture suffix when asked. `None` when the cache
     /// is off or there is nowhere to keep entries (no --cache-repo and no destination).
@@ -143,6 +173,41 @@ impl CacheOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_mounts_fall_back_to_the_users_cache_only_from_the_default() {
+        let env = |v: &str| match v {
+            "HOME" => Some("/home/me".to_string()),
+            _ => None,
+        };
+        let default = CacheOptions::default();
+        assert_eq!(default.run_cache_root(), PathBuf::from("/cache/run-cache"));
+        assert_eq!(
+            default.user_run_cache_root(env),
+            Some(PathBuf::from("/home/me/.cache/kaniko-rs/run-cache"))
+        );
+        let xdg = |v: &str| (v == "XDG_CACHE_HOME").then(|| "/xdg".to_string());
+        assert_eq!(
+            default.user_run_cache_root(xdg),
+            Some(PathBuf::from("/xdg/kaniko-rs/run-cache"))
+        );
+        let chosen = CacheOptions {
+            run_cache_dir: Some("/mine".into()),
+            ..CacheOptions::default()
+        };
+        assert_eq!(chosen.run_cache_root(), PathBuf::from("/mine"));
+        assert_eq!(
+            chosen.user_run_cache_root(env),
+            None,
+            "an explicit root never moves"
+        );
+        let dir = CacheOptions {
+            dir: "/builds/cache".into(),
+            ..CacheOptions::default()
+        };
+        assert_eq!(dir.run_cache_root(), PathBuf::from("/builds/cache/run-cache"));
+        assert_eq!(dir.user_run_cache_root(env), None);
+    }
 
     #[test]
     fn cache_repo_parses_registry_and_layout() {

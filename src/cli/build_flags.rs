@@ -207,7 +207,7 @@ pub struct BuildFlags {
             "skip_tls_verify_registries", "registry_mirrors", "registry_certificates",
             "push_retry", "image_download_retry", "cache", "cache_repo", "cache_ttl",
             "cache_copy_layers", "cache_run_layers", "compressed_caching", "no_push_cache",
-            "arch_cache_repo_suffix", "secrets",
+            "arch_cache_repo_suffix", "secrets", "run_cache_dir",
         ]
     )]
     pub build_request: Option<String>,
@@ -257,4 +257,9 @@ pub struct CacheFlags {
     /// each platform's build of a multi-platform run and in each leg of a CI matrix.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Cache")]
     pub arch_cache_repo_suffix: bool,
+
+    /// Where `RUN --mount=type=cache` directories persist (default `<--cache-dir>/run-cache`; an
+    /// ordinary user who cannot create that gets `~/.cache/kaniko-rs/run-cache`).
+    #[arg(long, value_name = "DIR", help_heading = "Cache")]
+    pub run_cache_dir: Option<std::path::PathBuf>,
 }

@@ -293,6 +293,7 @@ pub fn cache_options(flags: &super::build_flags::CacheFlags) -> Result<CacheOpti
         enabled: flags.cache,
         repo,
         dir: flags.cache_dir.clone(),
+        run_cache_dir: flags.run_cache_dir.clone(),
         ttl_secs: ttl.as_secs(),
         copy_layers: flags.cache_copy_layers,
         run_layers: flags.cache_run_layers,
@@ -826,6 +827,7 @@ mod tests {
                 compressed: false,
                 push: false,
                 arch_suffix: true,
+                run_cache_dir: Some("/var/kaniko-run-cache".into()),
             },
             secrets: vec![
                 "id=npmrc,src=/kaniko/secrets/secret-0".parse().unwrap(),
