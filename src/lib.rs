@@ -30,5 +30,6 @@ pub mod platform;
 pub mod registry;
 pub mod sandbox;
 pub mod secrets;
+pub mod sign;
 pub mod snapshot;
 pub mod version;

@@ -21,6 +21,8 @@ fn main() -> ExitCode {
         Command::Aggregate(flags) => run_aggregate(&flags),
         Command::Cache(kaniko::cli::CacheCommand::Prune(flags)) => run_prune(&flags),
         Command::Warmer(flags) => run_warmer(&flags),
+        Command::GenerateKeyPair(flags) => run_generate_key_pair(&flags),
+        Command::Verify(flags) => run_verify(&flags),
         Command::Local(flags) => run_build(&flags, Some("local")),
         Command::K8s(flags) => run_build(&flags, Some("k8s")),
         Command::Build(flags) => run_build(&flags, None),
@@ -77,6 +79,48 @@ fn run_warmer(flags: &kaniko::cli::WarmerFlags) -> ExitCode {
             let warmed = runtime.block_on(kaniko::cache::warmer::warm(&invocation.request, &registry))?;
             let pulled = warmed.iter().filter(|w| w.pulled).count();
             tracing::info!(pulled, kept = warmed.len() - pulled, "cache directory warmed");
+            Ok(())
+        },
+    )
+}
+
+fn run_generate_key_pair(flags: &kaniko::cli::GenerateKeyPairFlags) -> ExitCode {
+    use kaniko::cli::sign_settings::GenerateKeyPairInvocation;
+    run_command(
+        &flags.log,
+        GenerateKeyPairInvocation::from_flags(flags),
+        |i| &i.observe,
+        |invocation, _| {
+            let password = invocation.password.read(&|k| std::env::var(k).ok())?;
+            kaniko::sign::generate_key_pair(&invocation.files, &password)?;
+            println!(
+                "Private key written to {}",
+                invocation.files.private_key.display()
+            );
+            println!("Public key written to {}", invocation.files.public_key.display());
+            Ok(())
+        },
+    )
+}
+
+/// `kaniko verify`: one line per verified digest on stdout; any failure is the command's error.
+fn run_verify(flags: &kaniko::cli::VerifyFlags) -> ExitCode {
+    use kaniko::cli::sign_settings::VerifyInvocation;
+    run_command(
+        &flags.log,
+        VerifyInvocation::from_flags(flags),
+        |i| &i.observe,
+        |invocation, runtime| {
+            let key = kaniko::sign::VerifyingKey::read(&invocation.key)?;
+            let registry = kaniko::registry::RegistryClient::new(
+                &invocation.registry,
+                kaniko::registry::Keychain::from_env(),
+            )?;
+            let verified =
+                runtime.block_on(kaniko::sign::verify_image(&registry, &invocation.image, &key))?;
+            for v in verified {
+                println!("{v}");
+            }
             Ok(())
         },
     )

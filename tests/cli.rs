@@ -199,6 +199,7 @@ fn build_help_puts_the_common_flags_first_and_groups_the_rest() {
             "RUN",
             "Filesystem",
             "Image format",
+            "Signing",
             "Cache",
             "Registry",
             "Multi-platform",

@@ -40,6 +40,8 @@ pub enum BuildError {
     #[error(transparent)]
     Registry(#[from] RegistryError),
     #[error(transparent)]
+    Sign(#[from] crate::sign::SignError),
+    #[error(transparent)]
     Workspace(#[from] WorkspaceError),
     #[error("writing a layer: {0}")]
     Layer(#[from] LayerError),

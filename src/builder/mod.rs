@@ -40,6 +40,7 @@ use crate::platform::Platform;
 use crate::registry::{Keychain, Reference, RegistryClient, DEFAULT_TAG};
 use crate::sandbox::{Isolation, SandboxError};
 use crate::secrets::{Redactor, Secrets};
+use crate::sign::SigningKey;
 use crate::snapshot::LayerOptions;
 pub use error::BuildError;
 use images::{ImageCache, StageImage};
@@ -129,10 +130,15 @@ async fn build(
     workspace: &Workspace,
 ) -> Result<BuildOutcome, BuildError> {
     let registry = RegistryClient::new(&request.registry, Keychain::from_env())?;
+    let outputs = &request.outputs;
+    // The key opens first: a wrong password should cost no work.
+    let signing_key = match &outputs.signing {
+        Some(signing) if outputs.push => Some(SigningKey::open(signing, &|k| std::env::var(k).ok())?),
+        _ => None,
+    };
     let prepared = prepare(request, &registry, workspace, isolation).await?;
     // Before the work: a destination we cannot push to should fail the build in seconds, not after
     // it. After prepare, whose refusals need no network.
-    let outputs = &request.outputs;
     if outputs.push && !outputs.skip_push_permission_check {
         for dest in &outputs.destinations {
             registry.check_push_permission(dest).await?;
@@ -150,6 +156,10 @@ async fn build(
     let digest = image.digest().clone();
     tracing::info!(%digest, "built image");
     publish(&request.outputs, &registry, &image, workspace).await?;
+    if let Some(key) = &signing_key {
+        // After every push succeeded: a signature names bytes the registry already holds.
+        crate::sign::sign_pushed(&registry, key, &outputs.destinations, &digest).await?;
+    }
     Ok(BuildOutcome { digest, image })
 }
 

@@ -18,6 +18,7 @@ use crate::output::publish::RecordFiles;
 use crate::platform::Platform;
 use crate::registry::{Reference, RegistryOptions};
 use crate::secrets::SecretSpec;
+use crate::sign::SigningRequest;
 use crate::snapshot::{Compression, SnapshotMode};
 
 /// One single-platform build. Field defaults are kaniko's flag defaults.
@@ -103,12 +104,17 @@ pub struct Outputs {
     /// An OCI image layout directory.
     pub oci_layout_path: Option<PathBuf>,
     pub records: RecordFiles,
+    /// Sign what is pushed (`--sign-images`). Never serialized: the key stays on the machine that
+    /// was given it, which signs what the others pushed (the coordinator, for Kubernetes pods).
+    #[serde(skip)]
+    pub signing: Option<SigningRequest>,
 }
 
 impl Outputs {
     /// The outputs of one platform's image in a multi-platform run: pushed by digest to the
     /// destination repositories (the index moves the tags), nothing written locally (the index's
-    /// records are the run's).
+    /// records are the run's) and nothing signed (the coordinator signs each platform's manifest
+    /// with the index, so a key opens once and Kubernetes pods never see it).
     pub fn platform_image(&self) -> Self {
         Self {
             destinations: self.destinations.clone(),
@@ -158,8 +164,16 @@ mod tests {
                 digest_file: Some("/tmp/d".into()),
                 ..RecordFiles::default()
             },
+            signing: Some(SigningRequest {
+                key_path: "/keys/cosign.key".into(),
+                password: crate::sign::PasswordSource::Env("COSIGN_PASSWORD".into()),
+            }),
         };
         let each = outputs.platform_image();
+        assert_eq!(
+            each.signing, None,
+            "the coordinator signs platform images, not their builds"
+        );
         assert!(each.push && each.push_by_digest && each.skip_push_permission_check);
         assert_eq!(each.destinations, outputs.destinations);
         assert_eq!((each.tar_path, each.oci_layout_path), (None, None));

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::shared_flags::{CiInputFlags, IndexFlags, LogFlags, RegistryFlags};
+use super::shared_flags::{CiInputFlags, IndexFlags, LogFlags, RegistryFlags, SigningFlags};
 
 /// Flags of `kaniko aggregate`. Raw values only: [`super::settings`] validates them.
 #[derive(Debug, Clone, Args, Default)]
@@ -35,6 +35,9 @@ pub struct AggregateFlags {
 
     #[command(flatten)]
     pub index: IndexFlags,
+
+    #[command(flatten)]
+    pub signing: SigningFlags,
 
     #[command(flatten)]
     pub registry: RegistryFlags,

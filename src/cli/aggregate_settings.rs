@@ -54,6 +54,7 @@ impl AggregateInvocation {
                     ..RecordFiles::default()
                 },
                 registry: registry_options(&flags.registry)?,
+                signing: flags.signing.request().map_err(SettingsError::Conflict)?,
             },
         })
     }

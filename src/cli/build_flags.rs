@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::shared_flags::{LogFlags, MultiPlatformFlags, RegistryFlags};
+use super::shared_flags::{LogFlags, MultiPlatformFlags, RegistryFlags, SigningFlags};
 
 /// Flags of `kaniko build`. Raw values only: [`super::settings`] validates and combines them.
 ///
@@ -179,6 +179,9 @@ pub struct BuildFlags {
     /// (e.g. to publish an all-zstd image); their digests change, their content does not.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Image format")]
     pub force_compression: bool,
+
+    #[command(flatten)]
+    pub signing: SigningFlags,
 
     #[command(flatten)]
     pub cache: CacheFlags,

@@ -12,6 +12,8 @@ pub mod docs;
 pub mod prune_settings;
 pub mod settings;
 pub mod shared_flags;
+pub mod sign_flags;
+pub mod sign_settings;
 pub mod warmer_flags;
 pub mod warmer_settings;
 
@@ -20,6 +22,7 @@ use clap::{Parser, Subcommand};
 pub use aggregate_flags::AggregateFlags;
 pub use build_flags::BuildFlags;
 pub use cache_flags::{CacheCommand, PruneFlags};
+pub use sign_flags::{GenerateKeyPairFlags, VerifyFlags};
 pub use warmer_flags::WarmerFlags;
 
 /// `kaniko`: daemonless, unprivileged container image builder.
@@ -57,6 +60,12 @@ pub enum Command {
     /// Pull base images into the cache directory (an OCI layout) that builds with --cache-dir
     /// start from without a registry round trip; kaniko's warmer.
     Warmer(Box<WarmerFlags>),
+    /// Write a cosign key pair: `cosign.key` (encrypted with the password from COSIGN_PASSWORD,
+    /// --cosign-key-password-file or --cosign-key-password) and `cosign.pub`.
+    GenerateKeyPair(Box<GenerateKeyPairFlags>),
+    /// Check an image's cosign signatures with a public key (for an index: the index and each
+    /// platform's manifest); exits non-zero naming each missing or bad signature.
+    Verify(Box<VerifyFlags>),
     /// Print the version, git commit and target triple.
     Version,
 }

@@ -246,12 +246,24 @@ fn build_request(
                 image_name_tag_with_digest_file: flags.image_name_tag_with_digest_file.clone(),
                 metadata_file: flags.metadata_file.clone(),
             },
+            signing: signing_request(flags)?,
         },
         registry: registry_options(&flags.registry)?,
         cache: cache_options(&flags.cache)?,
         secrets: secret_specs(&flags.secrets, env)?,
         kaniko_dir: flags.kaniko_dir.clone(),
     })
+}
+
+/// `--sign-images` and its key; nothing can be signed when nothing is pushed.
+fn signing_request(flags: &BuildFlags) -> Result<Option<crate::sign::SigningRequest>, SettingsError> {
+    let request = flags.signing.request().map_err(SettingsError::Conflict)?;
+    if request.is_some() && flags.no_push {
+        return Err(SettingsError::Conflict(
+            "--sign-images signs what is pushed: drop --no-push, or --sign-images".into(),
+        ));
+    }
+    Ok(request)
 }
 
 /// `--secret` values; `id=ID` alone becomes the variable ID when it is set here, else the file ID.
@@ -799,6 +811,8 @@ mod tests {
                     image_name_tag_with_digest_file: Some("/out/tags".into()),
                     metadata_file: Some("/out/meta.json".into()),
                 },
+                // Never serialized: a pod is never handed the key (the coordinator signs).
+                signing: None,
             },
             registry: RegistryOptions {
                 insecure: true,
@@ -917,6 +931,36 @@ mod tests {
         assert_eq!(pod.observe.log.level, tracing::Level::DEBUG);
         assert_eq!(pod.observe.log.format, LogFormat::Json);
         assert!(pod.observe.log.timestamp);
+    }
+
+    #[test]
+    fn signing_needs_a_key_and_a_push_and_its_password_never_shows() {
+        let e = BuildInvocation::from_flags(&flags(&["--no-push", "--sign-images"]), &no_env).unwrap_err();
+        assert!(e.to_string().contains("--cosign-key-path"), "{e}");
+        let no_push = flags(&["--no-push", "--sign-images", "--cosign-key-path", "k"]);
+        let e = BuildInvocation::from_flags(&no_push, &no_env).unwrap_err();
+        assert!(e.to_string().contains("drop --no-push"), "{e}");
+        let ok = flags(&[
+            "--destination",
+            "r.example/a",
+            "--sign-images",
+            "--cosign-key-path",
+            "/keys/cosign.key",
+            "--cosign-key-password",
+            "hunter2",
+        ]);
+        let invocation = BuildInvocation::from_flags(&ok, &no_env).unwrap();
+        let build = invocation.run.build();
+        assert_eq!(
+            build.outputs.signing.as_ref().map(|s| s.key_path.clone()),
+            Some("/keys/cosign.key".into())
+        );
+        let json = serde_json::to_string(build).unwrap();
+        assert!(
+            !json.contains("hunter2") && !json.contains("cosign.key"),
+            "{json}"
+        );
+        assert!(!format!("{invocation:?} {ok:?}").contains("hunter2"));
     }
 
     #[test]

@@ -325,3 +325,65 @@ impl CiInputFlags {
         self.digests_from.is_empty() && self.github_artifacts.is_none()
     }
 }
+
+/// Signing what is pushed, in cosign's format (`build`, `local`, `k8s`, `aggregate`).
+#[derive(Debug, Clone, Args, Default)]
+pub struct SigningFlags {
+    /// Sign every manifest and index pushed, by digest, with the cosign key --cosign-key-path
+    /// (signature image `sha256-<hex>.sig` in each destination repository; signatures already there
+    /// are kept). A signing failure fails the command.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Signing")]
+    pub sign_images: bool,
+
+    /// The private key to sign with: the encrypted PEM `cosign generate-key-pair` or `kaniko
+    /// generate-key-pair` writes.
+    #[arg(long, value_name = "PATH", help_heading = "Signing")]
+    pub cosign_key_path: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub password: KeyPasswordFlags,
+}
+
+/// The password of a cosign private key. Without either flag it is read from COSIGN_PASSWORD.
+#[derive(Debug, Clone, Args, Default)]
+pub struct KeyPasswordFlags {
+    /// The private key's password. A flag's value shows in process listings: prefer the
+    /// COSIGN_PASSWORD environment variable or --cosign-key-password-file.
+    #[arg(long, value_name = "PASSWORD", help_heading = "Signing")]
+    pub cosign_key_password: Option<crate::sign::Password>,
+
+    /// A file holding the private key's password (one trailing newline is ignored).
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "Signing",
+        conflicts_with = "cosign_key_password"
+    )]
+    pub cosign_key_password_file: Option<std::path::PathBuf>,
+}
+
+impl KeyPasswordFlags {
+    /// Where the password is read: the flag, the file, else COSIGN_PASSWORD.
+    pub fn source(&self) -> crate::sign::PasswordSource {
+        use crate::sign::PasswordSource;
+        match (&self.cosign_key_password, &self.cosign_key_password_file) {
+            (Some(p), _) => PasswordSource::Value(p.clone()),
+            (None, Some(f)) => PasswordSource::File(f.clone()),
+            (None, None) => PasswordSource::Env(crate::sign::PASSWORD_ENV.to_string()),
+        }
+    }
+}
+
+impl SigningFlags {
+    /// The signing the flags ask for, if any.
+    pub fn request(&self) -> Result<Option<crate::sign::SigningRequest>, String> {
+        match (self.sign_images, &self.cosign_key_path) {
+            (false, _) => Ok(None),
+            (true, None) => Err("--sign-images needs --cosign-key-path (the cosign private key)".into()),
+            (true, Some(path)) => Ok(Some(crate::sign::SigningRequest {
+                key_path: path.clone(),
+                password: self.password.source(),
+            })),
+        }
+    }
+}

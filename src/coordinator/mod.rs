@@ -21,6 +21,7 @@ use crate::index::publish::{publish_index, IndexOutputs};
 use crate::index::{assemble_index, BuiltIndex, IndexError, IndexSettings, PlatformImage};
 use crate::registry::{Reference, RegistryClient, RegistryError};
 use crate::sandbox::{Isolation, SandboxError};
+use crate::sign::{sign_pushed, SignError, SigningKey, SigningRequest};
 
 pub use ci::CiDriver;
 pub use k8s::K8sDriver;
@@ -76,6 +77,8 @@ pub enum CoordinatorError {
     Index(#[from] IndexError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
 }
 
 impl From<k8s::K8sError> for CoordinatorError {
@@ -122,6 +125,11 @@ pub struct IndexTarget {
     pub destinations: Vec<Reference>,
     pub settings: IndexSettings,
     pub outputs: IndexOutputs,
+    /// Sign what is published (`--sign-images`).
+    pub signing: Option<SigningRequest>,
+    /// Sign each platform's manifest too: the local and Kubernetes drivers pushed them without
+    /// signing; the legs of a CI matrix signed their own.
+    pub sign_platforms: bool,
 }
 
 /// Runs a driver and publishes the index of what it produced.
@@ -131,6 +139,11 @@ pub async fn run<D: Driver>(
     target: &IndexTarget,
 ) -> Result<BuiltIndex, CoordinatorError> {
     tracing::info!(driver = driver.name(), "multi-platform run");
+    // Opened before any build, so that a wrong password costs nothing.
+    let key = match &target.signing {
+        Some(signing) => Some(SigningKey::open(signing, &|k| std::env::var(k).ok())?),
+        None => None,
+    };
     let produced = match driver.validate(registry).await {
         Ok(()) => driver.execute(registry).await,
         Err(e) => Err(e),
@@ -139,6 +152,16 @@ pub async fn run<D: Driver>(
     let images = produced?;
     let built = assemble_index(&images, &target.settings)?;
     publish_index(registry, &built, &target.destinations, &target.outputs).await?;
+    if let Some(key) = &key {
+        if target.sign_platforms {
+            for image in &images {
+                sign_pushed(registry, key, &target.destinations, image.digest()).await?;
+            }
+        }
+        if target.outputs.publish {
+            sign_pushed(registry, key, &target.destinations, built.digest()).await?;
+        }
+    }
     Ok(built)
 }
 
@@ -159,6 +182,8 @@ pub async fn build_multi_platform(
             publish: request.index.publish && outputs.push,
             records: outputs.records.clone(),
         },
+        signing: outputs.signing.clone(),
+        sign_platforms: true,
     };
     match &request.driver {
         DriverRequest::Local { require_native_nodes } => {
@@ -193,6 +218,8 @@ pub async fn aggregate(request: AggregateRequest) -> Result<BuiltIndex, Coordina
             publish: request.index.publish,
             records: request.records.clone(),
         },
+        signing: request.signing.clone(),
+        sign_platforms: false,
     };
     let mut driver = CiDriver::new(request.inputs.clone(), request.destinations.clone());
     run(&mut driver, &registry, &target).await

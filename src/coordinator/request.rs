@@ -55,6 +55,8 @@ pub struct AggregateRequest {
     pub index: IndexSettings,
     pub records: RecordFiles,
     pub registry: RegistryOptions,
+    /// Sign the published index (`--sign-images`); the legs signed their own manifests.
+    pub signing: Option<crate::sign::SigningRequest>,
 }
 
 /// The Kubernetes driver's settings (`--k8s-*`).
