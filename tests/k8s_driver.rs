@@ -441,3 +441,58 @@ fn k8s_build_secrets_travel_in_a_secret_object_not_the_job() {
     );
     assert!(api.live_jobs().is_empty());
 }
+
+/// `kaniko k8s --sign-images`: the pods push unsigned, this process signs each platform's manifest
+/// and the index, and neither the key nor its password reaches a Job.
+#[test]
+fn k8s_signs_every_platform_and_the_index_here_and_jobs_never_see_the_key() {
+    const PASSWORD: &str = "k8s-signing-password-5c1e";
+    let kaniko = env!("CARGO_BIN_EXE_kaniko");
+    let keys = tempfile::tempdir().unwrap();
+    let generated = Command::new(kaniko)
+        .args(["generate-key-pair", "--output-key-prefix"])
+        .arg(keys.path().join("cosign"))
+        .env("COSIGN_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", tools::output_text(&generated));
+    let key = keys.path().join("cosign.key");
+    let api = KubeApi::start(&["amd64", "arm64"], kaniko.as_ref());
+    let ctx = Context::new(DOCKERFILE)
+        .file("Dockerfile", DOCKERFILE)
+        .file("greeting.txt", "signed after the pods\n");
+    let reference = format!("{}/{}:1.0", bases().registry.host(), unique_repo("k8s-signed"));
+    let out = kaniko_k8s_with_env(
+        &api,
+        &ctx,
+        &[
+            "--multi-platform",
+            "linux/amd64,linux/arm64",
+            "--destination",
+            &reference,
+            "--sign-images",
+            "--cosign-key-path",
+            key.to_str().unwrap(),
+        ],
+        &[("COSIGN_PASSWORD", PASSWORD)],
+    );
+    assert!(out.status.success(), "{}", tools::output_text(&out));
+
+    let verified = tools::run(
+        Command::new(kaniko)
+            .args(["verify", "--insecure-registry", &bases().registry.host(), "--key"])
+            .arg(keys.path().join("cosign.pub"))
+            .arg(&reference),
+    );
+    let text = tools::output_text(&verified);
+    assert!(verified.status.success(), "{text}");
+    for what in ["verified index", "verified linux/amd64", "verified linux/arm64"] {
+        assert!(text.contains(what), "{what}: {text}");
+    }
+    let jobs = api.created_jobs();
+    assert_eq!(jobs.len(), 2);
+    for job in jobs {
+        let spec = job.to_string();
+        assert!(!spec.contains(PASSWORD) && !spec.contains("cosign.key"), "{spec}");
+    }
+}

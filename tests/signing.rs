@@ -3,7 +3,8 @@
 //! Signing with the real binary against the shared registry: `generate-key-pair`, `build
 //! --sign-images` (one platform, the local driver's index, a CI matrix and `aggregate`), `kaniko
 //! verify` and its refusals (a missing signature, another key, a tampered payload, a signature
-//! copied from another image), and the password and private key kept out of every output.
+//! copied from another image), and the password and private key kept out of every output (console,
+//! debug files, metrics, report and metadata files, the image and its signature image).
 //!
 //! Every signature is also checked by an implementation we did not write: the sigstore crate's
 //! cosign client, reading the signature image from the registry with its own registry client.
@@ -563,12 +564,19 @@ fn the_password_and_private_key_appear_in_no_output_debug_file_or_image() {
                 "--verbosity=trace",
             ])
             .args(["--metadata-file", metadata.to_str().unwrap()])
+            .arg("--metrics-file")
+            .arg(scratch.path().join("metrics.prom"))
+            .arg("--report-file")
+            .arg(scratch.path().join("report.json"))
             .env("COSIGN_PASSWORD", PASSWORD),
     );
     let text = tools::output_text(&out);
     assert!(out.status.success(), "{text}");
     verify_ok(&keys.public(), &reference);
 
+    for written in ["metadata.json", "metrics.prom", "report.json"] {
+        assert!(scratch.path().join(written).exists(), "{written} was not written");
+    }
     let mut searched = vec![(PathBuf::from("output"), text.into_bytes())];
     searched.extend(contents_under(kaniko_dir.path()));
     searched.extend(contents_under(scratch.path()));
