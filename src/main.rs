@@ -116,8 +116,12 @@ fn run_verify(flags: &kaniko::cli::VerifyFlags) -> ExitCode {
                 &invocation.registry,
                 kaniko::registry::Keychain::from_env(),
             )?;
-            let verified =
-                runtime.block_on(kaniko::sign::verify_image(&registry, &invocation.image, &key))?;
+            let verified = runtime.block_on(kaniko::sign::verify_image(
+                &registry,
+                &invocation.image,
+                &key,
+                invocation.provenance,
+            ))?;
             for v in verified {
                 println!("{v}");
             }

@@ -608,3 +608,121 @@ fn the_password_and_private_key_appear_in_no_output_debug_file_or_image() {
         }
     }
 }
+
+#[test]
+fn a_provenance_records_the_build_and_is_verified_with_the_signature() {
+    let keys = Keys::generate(PASSWORD);
+    let repo_ref = format!("{}/{}", host(), unique_repo("provenance"));
+    let reference = format!("{repo_ref}:v1");
+    let ctx = Context::new("FROM {{BASE}} AS app\nARG NOTE\nCOPY a.txt /a.txt\n").file("a.txt", "a\n");
+    let kaniko_dir = tempfile::tempdir().unwrap();
+    let token = "ghs_not_a_fact_4b1d";
+    let out = tools::run(
+        signing_build(&ctx, kaniko_dir.path(), &reference, &keys.private())
+            .arg("--cosign-key-password-file")
+            .arg(keys.password_file())
+            .args(["--provenance", "--build-arg", "NOTE=hello", "--target", "app"])
+            .envs([
+                ("GITHUB_SERVER_URL", "https://github.example"),
+                ("GITHUB_REPOSITORY", "team/app"),
+                ("GITHUB_RUN_ID", "42"),
+                ("GITHUB_SHA", "abc123"),
+                ("GITHUB_TOKEN", token),
+            ]),
+    );
+    assert!(out.status.success(), "{}", tools::output_text(&out));
+    let digest = digest_of(&reference);
+    let verified = verify(&keys.public(), &reference);
+    assert!(verified.status.success(), "{}", tools::output_text(&verified));
+    let with_provenance = tools::run(
+        command(&["verify", "--provenance", "--insecure-registry", &host(), "--key"])
+            .arg(keys.public())
+            .arg(&reference),
+    );
+    assert!(
+        with_provenance.status.success(),
+        "{}",
+        tools::output_text(&with_provenance)
+    );
+
+    // The attestation image, read without our code: one DSSE layer with cosign's annotation.
+    let att: Value = serde_json::from_slice(&tools::skopeo_inspect_raw(&format!(
+        "{repo_ref}:{}",
+        digest.replace(':', "-") + ".att"
+    )))
+    .unwrap();
+    let layer = &att["layers"][0];
+    assert_eq!(layer["mediaType"], "application/vnd.dsse.envelope.v1+json");
+    assert_eq!(
+        layer["annotations"]["predicateType"],
+        "https://slsa.dev/provenance/v1"
+    );
+    assert_eq!(layer["annotations"]["dev.cosignproject.cosign/signature"], "");
+    let repo = repo_ref.split_once('/').unwrap().1;
+    let (status, blob) = bases()
+        .registry
+        .get(&format!("/v2/{repo}/blobs/{}", layer["digest"].as_str().unwrap()))
+        .unwrap();
+    assert_eq!(status, 200);
+    let envelope: Value = serde_json::from_slice(&blob).unwrap();
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let statement = b64.decode(envelope["payload"].as_str().unwrap()).unwrap();
+    // DSSE: the key signed the pre-authentication encoding, checked with sigstore's verifier.
+    let mut pae = format!("DSSEv1 28 application/vnd.in-toto+json {} ", statement.len()).into_bytes();
+    pae.extend_from_slice(&statement);
+    let key =
+        sigstore::crypto::CosignVerificationKey::try_from_pem(&fs_err::read(keys.public()).unwrap()).unwrap();
+    let sig = envelope["signatures"][0]["sig"].as_str().unwrap();
+    key.verify_signature(sigstore::crypto::Signature::Base64Encoded(sig.as_bytes()), &pae)
+        .expect("the envelope is signed with the build's key");
+
+    let text = String::from_utf8(statement).unwrap();
+    assert!(!text.contains(token), "a CI token is in the provenance: {text}");
+    let s: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(s["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(s["subject"][0]["name"], repo_ref.as_str());
+    assert_eq!(
+        format!("sha256:{}", s["subject"][0]["digest"]["sha256"].as_str().unwrap()),
+        digest
+    );
+    let definition = &s["predicate"]["buildDefinition"];
+    let parameters = &definition["externalParameters"];
+    use sha2::Digest as _;
+    let dockerfile = fs_err::read(ctx.dockerfile_path()).unwrap();
+    assert_eq!(
+        parameters["dockerfile"]["digest"]["sha256"],
+        hex::encode(sha2::Sha256::digest(&dockerfile))
+    );
+    assert_eq!(parameters["buildArgs"]["NOTE"], "hello");
+    assert_eq!(parameters["target"], "app");
+    assert_eq!(parameters["platform"], "linux/amd64");
+    let base = &definition["resolvedDependencies"][0];
+    assert_eq!(base["uri"], format!("docker://{}", bases().images.amd64));
+    assert_eq!(
+        format!("sha256:{}", base["digest"]["sha256"].as_str().unwrap()),
+        digest_of(&bases().images.amd64)
+    );
+    assert_eq!(definition["internalParameters"]["ci"]["GITHUB_SHA"], "abc123");
+    let run = &s["predicate"]["runDetails"];
+    assert_eq!(
+        run["metadata"]["invocationId"],
+        "https://github.example/team/app/actions/runs/42"
+    );
+    assert!(run["builder"]["version"]["kaniko-rs"].is_string());
+
+    // An image signed without a provenance passes `verify` but not `verify --provenance`.
+    let plain = format!("{}/{}:v1", host(), unique_repo("no-provenance"));
+    signed_build(&ctx, &keys, &["--destination", &plain]);
+    verify_ok(&keys.public(), &plain);
+    let missing = tools::run(
+        command(&["verify", "--provenance", "--insecure-registry", &host(), "--key"])
+            .arg(keys.public())
+            .arg(&plain),
+    );
+    let text = tools::output_text(&missing);
+    assert!(
+        !missing.status.success() && text.contains("has no provenance attestation"),
+        "{text}"
+    );
+}

@@ -13,7 +13,7 @@ use super::{BuildError, Shared};
 use crate::cache::dir::{CacheDir, CachedImage};
 use crate::cache::CacheOptions;
 use crate::image::{
-    AssembledLayer, ImageAssembler, ImageConfig, ImageManifest, LayerLocation, ManifestFormat,
+    AssembledLayer, Digest, ImageAssembler, ImageConfig, ImageManifest, LayerLocation, ManifestFormat,
 };
 use crate::platform::Platform;
 use crate::registry::{Reference, RegistryClient};
@@ -37,11 +37,12 @@ pub async fn pull(
     name: &str,
     platform: &Platform,
     cache: &CacheOptions,
-) -> Result<StageImage, BuildError> {
+) -> Result<(StageImage, Digest), BuildError> {
     if let Some(dir) = CacheDir::open(&cache.dir) {
         let now = crate::cache::warmer::unix_now();
         if let Some(found) = dir.lookup(name, platform, cache.ttl_secs, now) {
-            return from_cache_dir(name, found);
+            let digest = found.manifest.digest.clone();
+            return Ok((from_cache_dir(name, found)?, digest));
         }
     }
     let reference = Reference::parse(name)?;
@@ -66,13 +67,14 @@ pub async fn pull(
     )
     .map_err(|e| base_image(name, e))?;
     tracing::info!(image = name, digest = %resolved.manifest.digest, "resolved base image");
-    Ok(StageImage {
+    let image = StageImage {
         assembler,
         view: None,
         cache_key: Some(crate::cache::CacheKey::from_base_manifest(
             &resolved.manifest.digest.to_string(),
         )),
-    })
+    };
+    Ok((image, resolved.manifest.digest))
 }
 
 /// A base image found in the cache directory: its layers are the directory's blob files.
@@ -263,7 +265,11 @@ impl ImageCache {
                 Entry::Vacant(v) => {
                     tracing::debug!(image = name, %platform, "image not pulled yet by this build: pulling");
                     crate::observe::measure::image_cache(false);
-                    v.insert(pull(shared.registry, name, platform, &shared.request.cache).await?)
+                    v.insert(
+                        pull(shared.registry, name, platform, &shared.request.cache)
+                            .await?
+                            .0,
+                    )
                 }
             },
         )

@@ -144,7 +144,7 @@ async fn build(
             registry.check_push_permission(dest).await?;
         }
     }
-    let image = match execute(request, &prepared, &registry, workspace, true).await {
+    let (image, bases) = match execute(request, &prepared, &registry, workspace, true).await {
         // Found only when a hit's bytes were needed, after the hits were chosen: the build starts
         // over without taking any, storing fresh entries over the bad one.
         Err(e @ BuildError::CorruptCacheEntry { .. }) => {
@@ -159,6 +159,22 @@ async fn build(
     if let Some(key) = &signing_key {
         // After every push succeeded: a signature names bytes the registry already holds.
         crate::sign::sign_pushed(&registry, key, &outputs.destinations, &digest).await?;
+    }
+    if let Some(facts) = outputs.provenance.as_ref().filter(|_| outputs.push) {
+        let statement = crate::sign::provenance::Provenance {
+            request,
+            dockerfile: prepared.sources.dockerfile_path.as_deref(),
+            bases: &bases,
+            facts,
+        };
+        crate::sign::provenance::attest_pushed(
+            &registry,
+            signing_key.as_ref(),
+            &outputs.destinations,
+            &digest,
+            &statement,
+        )
+        .await?;
     }
     Ok(BuildOutcome { digest, image })
 }
@@ -209,15 +225,25 @@ pub async fn prepare(
     })
 }
 
+/// A base image a stage started from, as resolved for the build (for the provenance).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseImage {
+    /// The name in the Dockerfile, arguments expanded.
+    pub name: String,
+    /// The manifest digest for the stage's platform.
+    pub digest: Digest,
+}
+
 /// Runs the planned stages and assembles the target stage's image (its layers on disk or in the
-/// registry; nothing pushed yet). Without `cache_lookups` the layer cache only stores.
+/// registry; nothing pushed yet), with the base images the stages started from. Without
+/// `cache_lookups` the layer cache only stores.
 pub async fn execute(
     request: &BuildRequest,
     prepared: &Prepared,
     registry: &RegistryClient,
     workspace: &Workspace,
     cache_lookups: bool,
-) -> Result<AssembledImage, BuildError> {
+) -> Result<(AssembledImage, Vec<BaseImage>), BuildError> {
     let now = request.timestamp();
     let dockerfile = &prepared.sources.dockerfile;
     let shared = Shared {
@@ -243,6 +269,7 @@ pub async fn execute(
     let plan = &prepared.plan.plan;
     let mut done: BTreeMap<usize, StageImage> = BTreeMap::new();
     let mut cache = ImageCache::default();
+    let mut bases = Vec::new();
     for &i in &plan.order {
         let stage = &dockerfile.stages[i];
         let deps = &plan.stages[i];
@@ -259,8 +286,12 @@ pub async fn execute(
                     })?,
                     StageRef::Image(name) => {
                         let started = std::time::Instant::now();
-                        let image = images::pull(registry, name, &platform, &request.cache).await?;
+                        let (image, digest) = images::pull(registry, name, &platform, &request.cache).await?;
                         measure::phase("base images", started.elapsed());
+                        bases.push(BaseImage {
+                            name: name.clone(),
+                            digest,
+                        });
                         image
                     }
                 };
@@ -314,7 +345,7 @@ pub async fn execute(
     if outputs.tar_path.is_some() || outputs.oci_layout_path.is_some() {
         shared.local_layers(target.assembler.layers()).await?;
     }
-    Ok(target.assembler.assemble()?)
+    Ok((target.assembler.assemble()?, bases))
 }
 
 /// A `FROM scratch` stage: an empty filesystem and the default PATH, which docker build (legacy and

@@ -108,6 +108,9 @@ pub struct Outputs {
     /// was given it, which signs what the others pushed (the coordinator, for Kubernetes pods).
     #[serde(skip)]
     pub signing: Option<SigningRequest>,
+    /// Attach a build provenance (`--provenance`), with this environment's CI facts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::sign::provenance::ProvenanceFacts>,
 }
 
 impl Outputs {
@@ -168,6 +171,7 @@ mod tests {
                 key_path: "/keys/cosign.key".into(),
                 password: crate::sign::PasswordSource::Env("COSIGN_PASSWORD".into()),
             }),
+            provenance: None,
         };
         let each = outputs.platform_image();
         assert_eq!(

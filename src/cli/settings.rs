@@ -165,6 +165,11 @@ fn build_run(flags: &BuildFlags, env: &dyn Fn(&str) -> Option<String>) -> Result
                 .into(),
         ));
     }
+    if flags.provenance && (multi || flags.no_push) {
+        return Err(SettingsError::Conflict(
+            "--provenance attaches to a pushed single-platform image (a CI matrix leg): drop --no-push and --multi-platform, or --provenance".into(),
+        ));
+    }
     let build = build_request(flags, env)?;
     if !multi {
         return Ok(BuildRun::Single(build));
@@ -247,6 +252,9 @@ fn build_request(
                 metadata_file: flags.metadata_file.clone(),
             },
             signing: signing_request(flags)?,
+            provenance: flags
+                .provenance
+                .then(|| crate::sign::provenance::ProvenanceFacts::from_env(env)),
         },
         registry: registry_options(&flags.registry)?,
         cache: cache_options(&flags.cache)?,
@@ -813,6 +821,7 @@ mod tests {
                 },
                 // Never serialized: a pod is never handed the key (the coordinator signs).
                 signing: None,
+                provenance: None,
             },
             registry: RegistryOptions {
                 insecure: true,

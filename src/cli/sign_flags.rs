@@ -35,6 +35,11 @@ pub struct VerifyFlags {
     #[arg(long, value_name = "PATH", help_heading = "Keys")]
     pub key: PathBuf,
 
+    /// Also require each image manifest's build provenance (`--provenance`), signed by the key and
+    /// naming its digest.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Keys")]
+    pub provenance: bool,
+
     #[command(flatten)]
     pub registry: RegistryFlags,
 

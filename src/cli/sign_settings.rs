@@ -35,6 +35,8 @@ pub struct VerifyInvocation {
     pub image: Reference,
     pub key: PathBuf,
     pub registry: RegistryOptions,
+    /// Check the provenance attestations too.
+    pub provenance: bool,
 }
 
 impl VerifyInvocation {
@@ -43,6 +45,7 @@ impl VerifyInvocation {
             observe: log_settings(&flags.log, &kaniko_dir())?,
             image: Reference::parse(&flags.image)?,
             key: flags.key.clone(),
+            provenance: flags.provenance,
             registry: registry_options(&flags.registry)?,
         })
     }

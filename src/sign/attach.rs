@@ -5,6 +5,8 @@
 //! the [`SIGNATURE_ANNOTATION`]). A new signature is appended; the ones already there are kept, so
 //! a key rotation or a second signer never erases a signature.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::SignError;
@@ -14,12 +16,31 @@ use crate::registry::{BlobSource, Manifest, Reference, RegistryClient, RegistryE
 
 pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
-/// A payload blob is a few hundred bytes; this bounds what a hostile registry makes us read.
-const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024;
+/// A payload or provenance envelope is a few kilobytes; this bounds what a hostile registry makes
+/// us read.
+const MAX_PAYLOAD_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What a kind of attached image holds: its tag suffix and its layers' media type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerKind {
+    /// `sig` or `att`: the tag is `sha256-<hex>.<suffix>`.
+    pub suffix: &'static str,
+    pub media_type: &'static str,
+}
+
+/// Signatures: `sha256-<hex>.sig`, simple-signing layers.
+pub const SIGNATURE: LayerKind = LayerKind {
+    suffix: "sig",
+    media_type: SIMPLE_SIGNING_MEDIA_TYPE,
+};
 
 /// The tag of the signatures of `digest`: `sha256-<hex>.sig`.
 pub fn signature_tag(digest: &Digest) -> String {
-    format!("{}-{}.sig", digest.algorithm(), digest.hex())
+    kind_tag(digest, &SIGNATURE)
+}
+
+fn kind_tag(digest: &Digest, kind: &LayerKind) -> String {
+    format!("{}-{}.{}", digest.algorithm(), digest.hex(), kind.suffix)
 }
 
 /// The image manifest of a signature image, as far as signatures need it.
@@ -33,6 +54,13 @@ struct SignatureManifest {
     layers: Vec<Descriptor>,
 }
 
+/// One stored layer of a kind: its blob and its annotations.
+#[derive(Debug, Clone)]
+pub struct StoredLayer {
+    pub payload: Vec<u8>,
+    pub annotations: BTreeMap<String, String>,
+}
+
 /// One signature as stored: the payload blob and the base64 signature from its annotation.
 #[derive(Debug, Clone)]
 pub struct StoredSignature {
@@ -44,14 +72,14 @@ pub struct StoredSignature {
 /// What [`attach`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attached {
-    /// The signature was added next to `existing` earlier ones.
+    /// The layer was added next to `existing` earlier ones.
     Added { existing: usize },
-    /// This very signature was already there (a rebuild of identical bytes).
+    /// This very layer was already there (a rebuild of identical bytes).
     AlreadyThere,
 }
 
 /// Adds the signature of `payload` to the signature image of `digest` in `repository`'s
-/// repository: the payload and a new config go up first, the manifest last.
+/// repository.
 pub async fn attach(
     registry: &RegistryClient,
     repository: &Reference,
@@ -59,19 +87,27 @@ pub async fn attach(
     payload: &[u8],
     signature_base64: String,
 ) -> Result<Attached, SignError> {
-    let tag = repository.with_tag(&signature_tag(digest))?;
+    let annotations = BTreeMap::from([(SIGNATURE_ANNOTATION.to_string(), signature_base64)]);
+    attach_layer(registry, repository, digest, &SIGNATURE, payload, annotations).await
+}
+
+/// Adds `blob` as a layer of `kind` to the image attached to `digest` in `repository`'s
+/// repository: the blob and a new config go up first, the manifest last.
+pub async fn attach_layer(
+    registry: &RegistryClient,
+    repository: &Reference,
+    digest: &Digest,
+    kind: &LayerKind,
+    blob: &[u8],
+    annotations: BTreeMap<String, String>,
+) -> Result<Attached, SignError> {
+    let tag = repository.with_tag(&kind_tag(digest, kind))?;
     let mut layers = match existing_manifest(registry, &tag, true).await? {
         Some(manifest) => parse_manifest(&manifest, &tag)?.layers,
         None => Vec::new(),
     };
-    let mut layer = Descriptor::new(
-        SIMPLE_SIGNING_MEDIA_TYPE,
-        Digest::of(payload),
-        payload.len() as u64,
-    );
-    layer
-        .annotations
-        .insert(SIGNATURE_ANNOTATION.to_string(), signature_base64);
+    let mut layer = Descriptor::new(kind.media_type, Digest::of(blob), blob.len() as u64);
+    layer.annotations = annotations;
     if layers.contains(&layer) {
         return Ok(Attached::AlreadyThere);
     }
@@ -86,7 +122,7 @@ pub async fn attach(
     };
     let bytes = serde_json::to_vec(&manifest).map_err(|e| SignError::Signing(e.to_string()))?;
     registry
-        .push_blob(&tag, &Digest::of(payload), BlobSource::Bytes(payload), None)
+        .push_blob(&tag, &Digest::of(blob), BlobSource::Bytes(blob), None)
         .await?;
     registry
         .push_blob(&tag, &manifest.config.digest, BlobSource::Bytes(&config), None)
@@ -102,22 +138,42 @@ pub async fn stored_signatures(
     repository: &Reference,
     digest: &Digest,
 ) -> Result<Option<Vec<StoredSignature>>, SignError> {
-    let tag = repository.with_tag(&signature_tag(digest))?;
+    let layers = stored_layers(registry, repository, digest, &SIGNATURE).await?;
+    Ok(layers.map(|layers| {
+        layers
+            .into_iter()
+            .map(|l| StoredSignature {
+                signature: l.annotations.get(SIGNATURE_ANNOTATION).cloned(),
+                payload: l.payload,
+            })
+            .collect()
+    }))
+}
+
+/// The layers of `kind` attached to `digest` in `repository`'s repository; `None` when there is
+/// no such image at all.
+pub async fn stored_layers(
+    registry: &RegistryClient,
+    repository: &Reference,
+    digest: &Digest,
+    kind: &LayerKind,
+) -> Result<Option<Vec<StoredLayer>>, SignError> {
+    let tag = repository.with_tag(&kind_tag(digest, kind))?;
     let Some(manifest) = existing_manifest(registry, &tag, false).await? else {
         return Ok(None);
     };
     let mut found = Vec::new();
     for layer in parse_manifest(&manifest, &tag)?.layers {
-        if layer.media_type != SIMPLE_SIGNING_MEDIA_TYPE {
+        if layer.media_type != kind.media_type {
             continue;
         }
         // The registry client checks the bytes against the digest the manifest names.
         let payload = registry
             .get_blob_bytes(&tag, &layer.digest, MAX_PAYLOAD_BYTES)
             .await?;
-        found.push(StoredSignature {
+        found.push(StoredLayer {
             payload,
-            signature: layer.annotations.get(SIGNATURE_ANNOTATION).cloned(),
+            annotations: layer.annotations,
         });
     }
     Ok(Some(found))

@@ -11,6 +11,7 @@ pub mod attach;
 pub mod key;
 pub mod password;
 pub mod payload;
+pub mod provenance;
 pub mod signature;
 pub mod verify;
 
@@ -48,6 +49,13 @@ pub enum SignError {
     Registry(#[from] RegistryError),
     #[error("{digest} was pushed to {repository} but is not signed")]
     Unsigned {
+        digest: Digest,
+        repository: String,
+        #[source]
+        source: Box<SignError>,
+    },
+    #[error("{digest} was pushed to {repository} but has no provenance")]
+    NoProvenance {
         digest: Digest,
         repository: String,
         #[source]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::attach::{signature_tag, stored_signatures};
 use super::key::VerifyingKey;
 use super::payload::{SimpleSigning, SIMPLE_SIGNING_TYPE};
+use super::provenance::verify_provenance;
 use super::SignError;
 use crate::image::media_type::{DOCKER_MANIFEST_LIST, OCI_INDEX};
 use crate::image::{Descriptor, Digest};
@@ -74,6 +75,7 @@ pub async fn verify_image(
     registry: &RegistryClient,
     image: &Reference,
     key: &VerifyingKey,
+    provenance: bool,
 ) -> Result<Vec<Verified>, SignError> {
     let manifest = registry.get_manifest(image).await?;
     let mut subjects = Vec::new();
@@ -97,6 +99,12 @@ pub async fn verify_image(
     let mut verified = Vec::new();
     let mut failed = Vec::new();
     for (digest, what) in subjects {
+        // Provenance describes a build's image; an index is assembled, not built.
+        if provenance && what != "index" {
+            if let Err(why) = verify_provenance(registry, image, &digest, key).await? {
+                failed.push(why);
+            }
+        }
         match verify_digest(registry, image, &digest, key).await? {
             Ok(identity) => verified.push(Verified {
                 digest,
