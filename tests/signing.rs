@@ -261,6 +261,9 @@ fn a_signed_image_verifies_and_every_forgery_is_refused() {
     assert_eq!(digest_of(&reference), digest, "the rebuild is byte-identical");
     let manifest = signature_manifest(&repo_ref, &digest);
     assert_eq!(manifest["layers"].as_array().unwrap().len(), 2, "{manifest}");
+    // Signing again with the first key finds its (deterministic) signature there: nothing added.
+    signed_build(&ctx, &keys, &["--destination", &reference, "--reproducible"]);
+    assert_eq!(signature_manifest(&repo_ref, &digest), manifest);
     verify_ok(&keys.public(), &reference);
     verify_ok(&other.public(), &reference);
     assert_eq!(sigstore_verifies(&reference, &keys.public()), Ok(2));
