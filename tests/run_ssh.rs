@@ -49,18 +49,21 @@ fn modes() -> Vec<&'static str> {
     }
 }
 
+/// The key types tested, with `ssh-keygen -b`.
+const KINDS: [(&str, &str); 3] = [("ed25519", "256"), ("rsa", "2048"), ("ecdsa", "384")];
+
 /// Key pairs made by `ssh-keygen`, in a directory the rootless test user can read.
 struct Keys {
     dir: tempfile::TempDir,
 }
 
 impl Keys {
-    /// An unencrypted ed25519 and RSA key; `readable` opens the private keys to the rootless user
+    /// An unencrypted key of each of [`KINDS`]; `readable` opens the private keys to the rootless user
     /// (ssh-add refuses such keys, so a forwarding test keeps them 0600).
     fn new(readable: bool) -> Keys {
         let dir = tempfile::tempdir().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        for (kind, bits) in [("ed25519", "256"), ("rsa", "2048")] {
+        for (kind, bits) in KINDS {
             let path = dir.path().join(kind);
             common::tools::run_ok(
                 Command::new("ssh-keygen")
@@ -97,10 +100,10 @@ impl Keys {
     }
 
     /// What must never leave kaniko: each base64 line of the private key files and the private
-    /// numbers inside them (the ed25519 seed, the RSA private exponent).
+    /// numbers inside them (the ed25519 seed, the RSA private exponent, the ECDSA scalar).
     fn secret_material(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        for kind in ["ed25519", "rsa"] {
+        for (kind, _) in KINDS {
             let text = std::fs::read_to_string(self.private(kind)).unwrap();
             let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
             out.extend(
@@ -123,7 +126,7 @@ fn string<'a>(r: &mut &'a [u8]) -> &'a [u8] {
     s
 }
 
-/// The ed25519 seed or the RSA private exponent of an unencrypted OpenSSH key file's body.
+/// The private number of an unencrypted OpenSSH key file's body.
 fn private_number(der: &[u8]) -> Vec<u8> {
     let mut r = der.strip_prefix(b"openssh-key-v1\0").unwrap();
     for _ in 0..3 {
@@ -143,8 +146,18 @@ fn private_number(der: &[u8]) -> Vec<u8> {
             string(&mut p); // e
             string(&mut p).to_vec()
         }
+        b"ecdsa-sha2-nistp384" => {
+            string(&mut p); // curve
+            string(&mut p); // public point
+            string(&mut p).to_vec()
+        }
         other => panic!("unexpected key type {other:?}"),
     }
+}
+
+/// An mpint's digits: a leading zero keeps a positive number's top bit clear; ring wants none.
+fn unsigned(b: &[u8]) -> &[u8] {
+    &b[b.iter().take_while(|x| **x == 0).count()..]
 }
 
 /// Checks that `sig` is a valid signature of [`DATA`] by the key `blob`.
@@ -162,15 +175,27 @@ fn verify(blob: &[u8], sig: &[u8]) {
         }
         b"ssh-rsa" => {
             assert_eq!(format, b"rsa-sha2-256", "the client asked for SHA-256");
-            // mpints: a leading zero keeps a positive number's top bit clear; ring wants none.
-            fn unsigned(b: &[u8]) -> &[u8] {
-                &b[b.iter().take_while(|x| **x == 0).count()..]
-            }
             let e = unsigned(string(&mut key));
             let n = unsigned(string(&mut key));
             signature::RsaPublicKeyComponents { n, e }
                 .verify(&signature::RSA_PKCS1_2048_8192_SHA256, DATA.as_bytes(), raw)
                 .expect("a valid RSA signature");
+        }
+        b"ecdsa-sha2-nistp384" => {
+            assert_eq!(format, b"ecdsa-sha2-nistp384");
+            string(&mut key); // curve
+            let point = string(&mut key);
+            // mpint r, mpint s → r‖s, each 48 bytes.
+            let mut rs = raw;
+            let mut fixed = Vec::new();
+            for _ in 0..2 {
+                let n = unsigned(string(&mut rs));
+                fixed.extend(std::iter::repeat_n(0, 48 - n.len()));
+                fixed.extend(n);
+            }
+            signature::UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, point)
+                .verify(DATA.as_bytes(), &fixed)
+                .expect("a valid ECDSA signature");
         }
         other => panic!("unexpected key type {other:?}"),
     }
@@ -252,9 +277,10 @@ fn key_files_sign_in_the_step_and_never_reach_the_image() {
         let work = tempfile::tempdir().unwrap();
         let args: Vec<OsString> = vec![
             format!(
-                "--ssh=default={},{}",
+                "--ssh=default={},{},{}",
                 keys.private("ed25519").display(),
-                keys.private("rsa").display()
+                keys.private("rsa").display(),
+                keys.private("ecdsa").display()
             )
             .into(),
             format!("--ssh=deploy={}", keys.private("rsa").display()).into(),
@@ -263,10 +289,14 @@ fn key_files_sign_in_the_step_and_never_reach_the_image() {
         assert!(out.status.success(), "{mode}: {log}");
 
         let b = Built::read(&reference);
-        let (ed25519, rsa) = (keys.public_blob("ed25519"), keys.public_blob("rsa"));
+        let (ed25519, rsa, ecdsa) = (
+            keys.public_blob("ed25519"),
+            keys.public_blob("rsa"),
+            keys.public_blob("ecdsa"),
+        );
         assert_eq!(
             listed_and_verified(&b.text("/default.out")),
-            [ed25519, rsa.clone()],
+            [ed25519, rsa.clone(), ecdsa],
             "{mode}"
         );
         assert_eq!(listed_and_verified(&b.text("/deploy.out")), [rsa], "{mode}");
