@@ -31,4 +31,5 @@ pub mod registry;
 pub mod sandbox;
 pub mod secrets;
 pub mod snapshot;
+pub mod ssh;
 pub mod version;

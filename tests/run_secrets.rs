@@ -9,10 +9,7 @@
 
 mod common;
 
-use std::io::Read as _;
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::Path;
-use std::process::Command;
 
 use common::kaniko::{bases, build_args, build_err, unique_repo, Built, Context};
 use sha2::{Digest as _, Sha256};
@@ -34,27 +31,6 @@ RUN --mount=type=secret,id=fromenv,env=TOKEN printf %s \"$TOKEN\" | sha256sum | 
 
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-/// The bytes of a file and, when it is gzip or zstd, its decompressed bytes too.
-fn contents(path: &Path) -> Vec<Vec<u8>> {
-    let raw = std::fs::read(path).unwrap_or_default();
-    let mut out = Vec::new();
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut plain = Vec::new();
-        if flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut plain)
-            .is_ok()
-        {
-            out.push(plain);
-        }
-    } else if raw.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        if let Ok(plain) = zstd::decode_all(&raw[..]) {
-            out.push(plain);
-        }
-    }
-    out.push(raw);
-    out
 }
 
 fn assert_absent(haystack: &[u8], what: &str) {
@@ -87,20 +63,11 @@ fn secrets_reach_the_step_and_nowhere_else() {
         let ctx = Context::new(DOCKERFILE);
         let secrets = secret_files();
         let work = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         let kaniko_dir = work.path().join("kaniko");
         let layout = work.path().join("layout");
         let (metrics, report) = (work.path().join("metrics.prom"), work.path().join("report.json"));
         let reference = format!("{}/{}:latest", bases().registry.host(), unique_repo("secrets"));
-        let mut cmd = if mode == "rootless" && common::isolation::is_root() {
-            for p in [ctx.scratch(), ctx.dir()] {
-                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-            }
-            std::fs::set_permissions(ctx.dockerfile_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
-            common::isolation::kaniko_as_rootless_user(work.path())
-        } else {
-            Command::new(env!("CARGO_BIN_EXE_kaniko"))
-        };
+        let mut cmd = common::isolation::kaniko_in_mode(&ctx, mode, work.path());
         cmd.args(build_args(&ctx, &kaniko_dir))
             .arg(format!("--isolation={mode}"))
             .args(["--destination", &reference])
@@ -122,8 +89,7 @@ fn secrets_reach_the_step_and_nowhere_else() {
             .arg(&report)
             .arg("--cache-dir")
             .arg(work.path().join("cache"))
-            .env("KANIKO_TEST_TOKEN", ENV_SECRET)
-            .env_remove("KANIKO_DIR");
+            .env("KANIKO_TEST_TOKEN", ENV_SECRET);
         let out = cmd.output().unwrap();
         let log = format!(
             "{}{}",
@@ -161,7 +127,7 @@ fn secrets_reach_the_step_and_nowhere_else() {
         let mut searched = 0;
         for dir in [layout.clone(), kaniko_dir.clone()] {
             for file in common::tools::files_under(&dir) {
-                for bytes in contents(&file) {
+                for bytes in common::tools::raw_and_decompressed(&file) {
                     assert_absent(&bytes, &format!("{mode}: {}", file.display()));
                 }
                 searched += 1;

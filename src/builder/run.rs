@@ -241,7 +241,10 @@ pub async fn execute(
     ensure_workdir(&root, &cwd, &user);
     let spec = ProcessSpec {
         argv,
-        env: with_mount_env(environment(stage, &user), &requested.env),
+        env: with_mount_env(
+            with_ssh_auth_sock(environment(stage, &user), requested.ssh_auth_sock.as_deref()),
+            &requested.env,
+        ),
         root,
         chroot: isolation.uses_own_root(),
         new_network,
@@ -324,6 +327,17 @@ fn environment(stage: &StageRun<'_>, user: &ExecUser) -> Vec<(String, String)> {
 fn with_mount_env(mut env: Vec<(String, String)>, added: &[(String, String)]) -> Vec<(String, String)> {
     env.retain(|(k, _)| !added.iter().any(|(a, _)| a == k));
     env.extend(added.iter().cloned());
+    env
+}
+
+/// `SSH_AUTH_SOCK` pointing at the RUN's first ssh mount, unless ENV or an ARG already sets it
+/// (BuildKit keeps the image's value then).
+fn with_ssh_auth_sock(mut env: Vec<(String, String)>, socket: Option<&str>) -> Vec<(String, String)> {
+    if let Some(socket) = socket {
+        if !env.iter().any(|(k, _)| k == "SSH_AUTH_SOCK") {
+            env.push(("SSH_AUTH_SOCK".into(), socket.into()));
+        }
+    }
     env
 }
 

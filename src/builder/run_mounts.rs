@@ -15,6 +15,10 @@
 //!   platform-specific. `sharing=locked` takes an exclusive `flock` on `<dir>.lock` (waiting,
 //!   also for other processes); `private` takes it without waiting and falls back to a fresh
 //!   directory discarded after the step; `shared` takes no lock.
+//! - `secret`: a private copy of the value with the mount's mode and owner, and/or an env variable.
+//! - `ssh`: an agent socket served for this step (crate::ssh) at the target, by default
+//!   `/run/buildkit/ssh_agent.N` (N counting the RUN's ssh mounts), with `SSH_AUTH_SOCK` naming the
+//!   first one unless the step's environment already sets it, as BuildKit does.
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt as _;
@@ -28,7 +32,7 @@ use super::BuildError;
 use crate::cache::CacheOptions;
 use crate::context::{ContextEntry, EntryKind, IgnoreMatcher};
 use crate::dockerfile::{
-    parse_run_mount, BindMount, CacheMount, CacheSharing, Instruction, Run, RunMount, SecretMount,
+    parse_run_mount, BindMount, CacheMount, CacheSharing, Instruction, Run, RunMount, SecretMount, SshMount,
 };
 use crate::lexical_path::clean_under_root;
 use crate::sandbox::mounts::{Mount, MountKind};
@@ -42,29 +46,24 @@ pub struct PreparedMounts {
     pub mounts: Vec<Mount>,
     /// Environment variables the mounts add (`type=secret,env=…`).
     pub env: Vec<(String, String)>,
+    /// The first ssh mount's target, for `SSH_AUTH_SOCK` when the environment has none.
+    pub ssh_auth_sock: Option<String>,
+    /// Agents served for this step; dropped before the scratch directories holding their sockets.
+    agents: Vec<crate::ssh::AgentSocket>,
     scratch: Vec<tempfile::TempDir>,
     locks: Vec<std::fs::File>,
 }
 
-/// The RUN's `--mount` values (expanded), typed. `secret` and `ssh` are refused by name.
+/// The RUN's `--mount` values (expanded), typed.
 pub fn parse_all(
     stage: &StageRun<'_>,
     instruction: &Instruction,
     run: &Run,
 ) -> Result<Vec<RunMount>, BuildError> {
-    let mut out = Vec::new();
-    for raw in &run.mounts {
-        let mount = parse_run_mount(raw).map_err(|e| stage.error(instruction, e.to_string()))?;
-        if let RunMount::Ssh(_) = &mount {
-            return Err(BuildError::Unsupported {
-                at: stage.location(instruction),
-                message: "RUN --mount=type=ssh is not supported yet (bind, cache, tmpfs and secret are)"
-                    .into(),
-            });
-        }
-        out.push(mount);
-    }
-    Ok(out)
+    run.mounts
+        .iter()
+        .map(|raw| parse_run_mount(raw).map_err(|e| stage.error(instruction, e.to_string())))
+        .collect()
 }
 
 /// The mount points a RUN's targets will create in the stage filesystem (each target and its
@@ -180,18 +179,49 @@ pub async fn prepare(
 ) -> Result<PreparedMounts, BuildError> {
     let mut prepared = PreparedMounts::default();
     let workdir = stage.workdir();
-    let mut ordered: Vec<&RunMount> = mounts.iter().collect();
-    ordered.sort_by_key(|m| {
-        target_path(&workdir, m.target().unwrap_or("/"))
-            .components()
-            .count()
-    });
-    for mount in ordered {
-        if let RunMount::Secret(secret) = mount {
-            secret_mount(stage, instruction, &workdir, secret, &mut prepared)?;
-            continue;
+    // An ssh mount's default target numbers it among the RUN's ssh mounts, in the order written.
+    let mut ssh_mounts = 0;
+    let mut ordered: Vec<(&RunMount, String)> = mounts
+        .iter()
+        .map(|m| {
+            let target = match m {
+                RunMount::Ssh(ssh) => {
+                    let target = ssh
+                        .target
+                        .clone()
+                        .unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{ssh_mounts}"));
+                    if ssh_mounts == 0 {
+                        prepared.ssh_auth_sock =
+                            Some(format!("/{}", target_path(&workdir, &target).display()));
+                    }
+                    ssh_mounts += 1;
+                    target
+                }
+                other => other.target().unwrap_or("/").to_string(),
+            };
+            (m, target)
+        })
+        .collect();
+    ordered.sort_by_key(|(_, target)| target_path(&workdir, target).components().count());
+    for (mount, target) in ordered {
+        match mount {
+            RunMount::Secret(secret) => {
+                secret_mount(stage, instruction, &workdir, secret, &mut prepared)?;
+                continue;
+            }
+            RunMount::Ssh(ssh) => {
+                ssh_mount(
+                    stage,
+                    instruction,
+                    &target_path(&workdir, &target),
+                    ssh,
+                    &mut prepared,
+                )?;
+                continue;
+            }
+            _ => {}
         }
-        let target = target_path(&workdir, mount.target().unwrap_or("/"));
+        let target = target_path(&workdir, &target);
         if target.as_os_str().is_empty() {
             return Err(stage.error(instruction, "RUN --mount cannot target /".into()));
         }
@@ -236,6 +266,57 @@ pub async fn prepare(
     Ok(prepared)
 }
 
+/// A secret or ssh id the build was not given: an error naming it (and `how` to give it) when the
+/// mount is required, else the mount is left out, as in BuildKit.
+fn not_given(
+    stage: &StageRun<'_>,
+    instruction: &Instruction,
+    (kind, id): (&str, &str),
+    required: bool,
+    how: &str,
+) -> Result<(), BuildError> {
+    if required {
+        return Err(stage.error(
+            instruction,
+            format!("{kind} {id} is required but was not given (pass {how})"),
+        ));
+    }
+    tracing::debug!(%id, "{kind} not given: its mount is left out");
+    Ok(())
+}
+
+/// An agent socket for the step at `target`, serving the `--ssh` source of the mount's id. An id
+/// that was not given leaves the mount out unless it is required.
+fn ssh_mount(
+    stage: &StageRun<'_>,
+    instruction: &Instruction,
+    target: &Path,
+    ssh: &SshMount,
+    prepared: &mut PreparedMounts,
+) -> Result<(), BuildError> {
+    let Some(backend) = stage.shared.ssh.get(&ssh.id) else {
+        let id = &ssh.id;
+        let how = format!("--ssh {id}=SOCKET_OR_KEY, or --ssh {id} for the agent at $SSH_AUTH_SOCK");
+        return not_given(stage, instruction, ("ssh", id), ssh.required, &how);
+    };
+    if target.as_os_str().is_empty() {
+        return Err(stage.error(instruction, "RUN --mount cannot target /".into()));
+    }
+    let socket = scratch(stage, prepared)?.join("agent");
+    let agent = crate::ssh::AgentSocket::serve(backend, &socket, ssh.mode, ssh.uid, ssh.gid)
+        .map_err(|e| BuildError::io(&socket, e))?;
+    prepared.agents.push(agent);
+    prepared.mounts.push(Mount {
+        target: target.to_path_buf(),
+        kind: MountKind::Bind {
+            source: socket,
+            readonly: true,
+        },
+        file: true,
+    });
+    Ok(())
+}
+
 /// A secret as a file at its target (a private copy with the mount's mode and owner) and/or an
 /// environment variable. A secret that was not given leaves the mount out unless it is required.
 fn secret_mount(
@@ -246,17 +327,9 @@ fn secret_mount(
     prepared: &mut PreparedMounts,
 ) -> Result<(), BuildError> {
     let Some(value) = stage.shared.secrets.get(&secret.id) else {
-        if secret.required {
-            return Err(stage.error(
-                instruction,
-                format!(
-                    "secret {} is required but was not given (pass --secret id={},src=PATH or id={},env=VAR)",
-                    secret.id, secret.id, secret.id
-                ),
-            ));
-        }
-        tracing::debug!(id = %secret.id, "secret not given: its mount is left out");
-        return Ok(());
+        let id = &secret.id;
+        let how = format!("--secret id={id},src=PATH or id={id},env=VAR");
+        return not_given(stage, instruction, ("secret", id), secret.required, &how);
     };
     if let Some(var) = &secret.env {
         let text = String::from_utf8(value.to_vec()).map_err(|_| {

@@ -218,6 +218,25 @@ pub fn kaniko_as_rootless_user(home: &Path) -> Command {
     cmd
 }
 
+/// The kaniko binary for a build of `ctx` in `mode` (`chroot` or `rootless`) whose files all live
+/// under `work` (opened to everyone): as root, a rootless build runs as [`ROOTLESS_USER`] with
+/// `work` as HOME and the context opened to it; otherwise the binary runs as ourselves. No
+/// KANIKO_DIR; the caller adds the arguments.
+pub fn kaniko_in_mode(ctx: &Context, mode: &str, work: &Path) -> Command {
+    fs_err::set_permissions(work, std::fs::Permissions::from_mode(0o777)).expect("open the work dir");
+    if mode == "rootless" && is_root() {
+        for p in [ctx.scratch(), ctx.dir()] {
+            fs_err::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("open the context");
+        }
+        fs_err::set_permissions(ctx.dockerfile_path(), std::fs::Permissions::from_mode(0o644))
+            .expect("open the Dockerfile");
+        return kaniko_as_rootless_user(work);
+    }
+    let mut cmd = Command::new(kaniko_binary());
+    cmd.env_remove("KANIKO_DIR");
+    cmd
+}
+
 /// The executor image's tag: `kaniko-rs/executor:<.release-version>`.
 pub fn executor_tag() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
