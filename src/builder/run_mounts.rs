@@ -4,6 +4,9 @@
 //! namespace, so nothing under a target reaches the snapshot (the parent only ever sees the empty
 //! target directory). Targets that did not exist before the step are removed after it when still
 //! empty, parent times kept, as BuildKit's mount stub cleaner does, so they are not in the layer.
+//! Container mode has no namespace of its own: the same mounts are put in place as files and taken
+//! away before the snapshot ([`crate::sandbox::mounts_in_place`]); [`PreparedMounts::owns`] tells
+//! it which sources are the step's own to consume.
 //!
 //! - `tmpfs`: a fresh tmpfs (`size=` as mount data).
 //! - `bind`: a copy of the source taken for this step, read-only unless `rw` (then the writes go
@@ -31,7 +34,6 @@ use crate::dockerfile::{
 };
 use crate::lexical_path::clean_under_root;
 use crate::sandbox::mounts::{Mount, MountKind};
-use crate::sandbox::Isolation;
 use crate::snapshot::{unpack_layer, ExcludeSet, Ownership, UnpackOptions};
 
 /// The sandbox mounts of one RUN and what must live until the command is done: scratch copies
@@ -43,6 +45,14 @@ pub struct PreparedMounts {
     pub env: Vec<(String, String)>,
     scratch: Vec<tempfile::TempDir>,
     locks: Vec<std::fs::File>,
+}
+
+impl PreparedMounts {
+    /// Whether `path` lies in this step's own scratch space (a copy or a private file it may
+    /// consume), as opposed to something that outlives it (a cache directory).
+    pub fn owns(&self, path: &Path) -> bool {
+        self.scratch.iter().any(|d| path.starts_with(d.path()))
+    }
 }
 
 /// The RUN's `--mount` values (expanded), typed. `secret` and `ssh` are refused by name.
@@ -147,18 +157,6 @@ impl MountStubs {
         }
         restored
     }
-}
-
-/// Mounts go into the command's private mount namespace, which container mode does not make.
-pub fn check_isolation(mounts: &[RunMount], isolation: Isolation) -> Result<(), String> {
-    if mounts.is_empty() || isolation.uses_own_root() {
-        return Ok(());
-    }
-    Err(
-        "RUN --mount needs --isolation=chroot or rootless (container mode has no mount namespace \
-         of its own to mount into)"
-            .into(),
-    )
 }
 
 /// A target relative to the command's root; a relative target is below the working directory.
@@ -491,9 +489,15 @@ fn cache_name(id: &str) -> String {
     format!("{}-{}", readable.trim_matches('_'), &hash[..16])
 }
 
+/// Where cache mounts live below `--cache-dir`: never part of an image, so container mode leaves
+/// it out of every snapshot.
+pub fn caches_dir(cache_dir: &Path) -> PathBuf {
+    cache_dir.join("run-cache")
+}
+
 /// Where the caches of a platform live.
 pub fn cache_root(cache_dir: &Path, platform: &str) -> PathBuf {
-    cache_dir.join("run-cache").join(platform.replace('/', "_"))
+    caches_dir(cache_dir).join(platform.replace('/', "_"))
 }
 
 fn lock(file: &std::fs::File, wait: bool) -> std::io::Result<bool> {
@@ -593,18 +597,6 @@ fn copy_tree(src: &Path, dest: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn container_mode_is_refused() {
-        let tmpfs = parse_run_mount("type=tmpfs,target=/t").unwrap();
-        let err = check_isolation(std::slice::from_ref(&tmpfs), Isolation::Container).unwrap_err();
-        assert!(
-            err.contains("RUN --mount needs --isolation=chroot or rootless"),
-            "{err}"
-        );
-        assert!(check_isolation(&[tmpfs], Isolation::Chroot).is_ok());
-        assert!(check_isolation(&[], Isolation::Container).is_ok());
-    }
 
     #[test]
     fn new_mount_points_are_removed_when_empty() {
