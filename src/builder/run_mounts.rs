@@ -552,9 +552,14 @@ async fn cache_dir(
         }
     }
     if !dir.exists() {
-        // Built beside the final name and renamed, so a crash never leaves a half-seeded cache.
-        let fresh = scratch(stage, prepared)?.join("new");
-        fs_err::create_dir(&fresh).map_err(|e| BuildError::io(&fresh, e))?;
+        // Built beside the final name and renamed, so a crash never leaves a half-seeded cache;
+        // beside it because --cache-dir may be another filesystem than the workspace.
+        let parent = dir.parent().unwrap_or(&root).to_path_buf();
+        let building = tempfile::Builder::new()
+            .prefix(".new-")
+            .tempdir_in(&parent)
+            .map_err(|e| BuildError::io(&parent, e))?;
+        let fresh = building.path().to_path_buf();
         if let Some(from) = &cache.from {
             let src_root = unpack_from(stage, instruction, from, prepared).await?;
             let src = resolve_in_root(&src_root, &cache.source).map_err(|m| stage.error(instruction, m))?;
@@ -564,11 +569,12 @@ async fn cache_dir(
             .map_err(|e| BuildError::io(&fresh, e))?;
         // Rootless namespaces may not map the id; the directory stays ours then.
         let _ = std::os::unix::fs::chown(&fresh, Some(cache.uid), Some(cache.gid));
-        if let Err(e) = std::fs::rename(&fresh, &dir) {
+        match std::fs::rename(&fresh, &dir) {
+            // Nothing is left to remove under the temporary name.
+            Ok(()) => drop(building.keep()),
             // Another build created it meanwhile (shared sharing): use theirs.
-            if !dir.is_dir() {
-                return Err(BuildError::io(&dir, e));
-            }
+            Err(_) if dir.is_dir() => {}
+            Err(e) => return Err(BuildError::io(&dir, e)),
         }
     }
     Ok(dir)
