@@ -1,6 +1,7 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! Build secrets (`--secret`, `RUN --mount=type=secret`) with the real binary: the step sees each
+//! Build secrets (`--secret`, `RUN --mount=type=secret`) with the real binary, in every isolation
+//! mode this machine can run (chroot, rootless, the executor image in docker): the step sees each
 //! value (as a file with the mount's mode and owner, or as an environment variable), and the value
 //! is then searched for everywhere the build leaves something: every layer blob (compressed and
 //! not), the manifest, the config and its history, the console log, the debug files, the metrics
@@ -10,8 +11,10 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
 
-use common::kaniko::{bases, build_args, build_err, unique_repo, Built, Context};
+use common::isolation::{Extras, Isolation};
+use common::kaniko::{bases, build_err, unique_repo, Built, Context};
 use sha2::{Digest as _, Sha256};
 
 const FILE_SECRET: &str = "file-secret-5f3c9a1e-0d47-4b9b-a0c4-2e8f61d3b7aa";
@@ -54,48 +57,54 @@ fn secret_files() -> tempfile::TempDir {
 
 #[test]
 fn secrets_reach_the_step_and_nowhere_else() {
-    let modes: Vec<&str> = if common::isolation::is_root() {
-        vec!["chroot", "rootless"]
-    } else {
-        vec!["rootless"]
-    };
-    for mode in modes {
+    for mode in Isolation::runnable_modes() {
         let ctx = Context::new(DOCKERFILE);
         let secrets = secret_files();
         let work = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         let kaniko_dir = work.path().join("kaniko");
         let layout = work.path().join("layout");
         let (metrics, report) = (work.path().join("metrics.prom"), work.path().join("report.json"));
         let reference = format!("{}/{}:latest", bases().registry.host(), unique_repo("secrets"));
-        let mut cmd = common::isolation::kaniko_in_mode(&ctx, mode, work.path());
-        cmd.args(build_args(&ctx, &kaniko_dir))
-            .arg(format!("--isolation={mode}"))
-            .args(["--destination", &reference])
-            .arg("--oci-layout-path")
-            .arg(&layout)
-            .arg(format!(
+        let path = |p: &Path| p.to_str().unwrap().to_owned();
+        let args = [
+            "--destination".to_owned(),
+            reference.clone(),
+            "--oci-layout-path".to_owned(),
+            path(&layout),
+            format!(
                 "--secret=id=filesec,src={}",
                 secrets.path().join("filesec").display()
-            ))
-            .arg(format!(
+            ),
+            format!(
                 "--secret=id=envsec,src={}",
                 secrets.path().join("envsec").display()
-            ))
-            .arg("--secret=id=fromenv,env=KANIKO_TEST_TOKEN")
-            .arg("--debug-full")
-            .arg("--metrics-file")
-            .arg(&metrics)
-            .arg("--report-file")
-            .arg(&report)
-            .arg("--cache-dir")
-            .arg(work.path().join("cache"))
-            .env("KANIKO_TEST_TOKEN", ENV_SECRET);
-        let out = cmd.output().unwrap();
+            ),
+            "--secret=id=fromenv,env=KANIKO_TEST_TOKEN".to_owned(),
+            "--debug-full".to_owned(),
+            "--metrics-file".to_owned(),
+            path(&metrics),
+            "--report-file".to_owned(),
+            path(&report),
+            "--cache-dir".to_owned(),
+            path(&work.path().join("cache")),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // Container mode reaches the secret files and the outputs by the same paths.
+        let extras = Extras {
+            shared: &[secrets.path(), work.path()],
+            kaniko_dir: Some(&kaniko_dir),
+            env: &[("KANIKO_TEST_TOKEN", ENV_SECRET)],
+            docker_args: &[],
+        };
+        let mode_name = mode.flag_value();
+        let out = mode.kaniko_with(&ctx, &args, &extras);
         let log = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        let mode = mode_name;
         assert!(out.status.success(), "{mode}: {log}");
 
         // The step saw every value, as the mounts asked.

@@ -4,6 +4,9 @@
 //! namespace, so nothing under a target reaches the snapshot (the parent only ever sees the empty
 //! target directory). Targets that did not exist before the step are removed after it when still
 //! empty, parent times kept, as BuildKit's mount stub cleaner does, so they are not in the layer.
+//! Container mode has no namespace of its own: the same mounts are put in place as files and taken
+//! away before the snapshot ([`crate::sandbox::mounts_in_place`]); [`PreparedMounts::owns`] tells
+//! it which sources are the step's own to consume.
 //!
 //! - `tmpfs`: a fresh tmpfs (`size=` as mount data).
 //! - `bind`: a copy of the source taken for this step, read-only unless `rw` (then the writes go
@@ -36,7 +39,6 @@ use crate::dockerfile::{
 };
 use crate::lexical_path::clean_under_root;
 use crate::sandbox::mounts::{Mount, MountKind};
-use crate::sandbox::Isolation;
 use crate::snapshot::{unpack_layer, ExcludeSet, Ownership, UnpackOptions};
 
 /// The sandbox mounts of one RUN and what must live until the command is done: scratch copies
@@ -52,6 +54,14 @@ pub struct PreparedMounts {
     agents: Vec<crate::ssh::AgentSocket>,
     scratch: Vec<tempfile::TempDir>,
     locks: Vec<std::fs::File>,
+}
+
+impl PreparedMounts {
+    /// Whether `path` lies in this step's own scratch space (a copy or a private file it may
+    /// consume), as opposed to something that outlives it (a cache directory).
+    pub fn owns(&self, path: &Path) -> bool {
+        self.scratch.iter().any(|d| path.starts_with(d.path()))
+    }
 }
 
 /// The RUN's `--mount` values (expanded), typed.
@@ -147,18 +157,6 @@ impl MountStubs {
         }
         restored
     }
-}
-
-/// Mounts go into the command's private mount namespace, which container mode does not make.
-pub fn check_isolation(mounts: &[RunMount], isolation: Isolation) -> Result<(), String> {
-    if mounts.is_empty() || isolation.uses_own_root() {
-        return Ok(());
-    }
-    Err(
-        "RUN --mount needs --isolation=chroot or rootless (container mode has no mount namespace \
-         of its own to mount into)"
-            .into(),
-    )
 }
 
 /// A target relative to the command's root; a relative target is below the working directory.
@@ -645,9 +643,14 @@ async fn cache_dir(
         }
     }
     if !dir.exists() {
-        // Built beside the final name and renamed, so a crash never leaves a half-seeded cache.
-        let fresh = scratch(stage, prepared)?.join("new");
-        fs_err::create_dir(&fresh).map_err(|e| BuildError::io(&fresh, e))?;
+        // Built beside the final name and renamed, so a crash never leaves a half-seeded cache;
+        // beside it because --cache-dir may be another filesystem than the workspace.
+        let parent = dir.parent().unwrap_or(&root).to_path_buf();
+        let building = tempfile::Builder::new()
+            .prefix(".new-")
+            .tempdir_in(&parent)
+            .map_err(|e| BuildError::io(&parent, e))?;
+        let fresh = building.path().to_path_buf();
         if let Some(from) = &cache.from {
             let src_root = unpack_from(stage, instruction, from, prepared).await?;
             let src = resolve_in_root(&src_root, &cache.source).map_err(|m| stage.error(instruction, m))?;
@@ -657,11 +660,12 @@ async fn cache_dir(
             .map_err(|e| BuildError::io(&fresh, e))?;
         // Rootless namespaces may not map the id; the directory stays ours then.
         let _ = std::os::unix::fs::chown(&fresh, Some(cache.uid), Some(cache.gid));
-        if let Err(e) = std::fs::rename(&fresh, &dir) {
+        match std::fs::rename(&fresh, &dir) {
+            // Nothing is left to remove under the temporary name.
+            Ok(()) => drop(building.keep()),
             // Another build created it meanwhile (shared sharing): use theirs.
-            if !dir.is_dir() {
-                return Err(BuildError::io(&dir, e));
-            }
+            Err(_) if dir.is_dir() => {}
+            Err(e) => return Err(BuildError::io(&dir, e)),
         }
     }
     Ok(dir)
@@ -690,18 +694,6 @@ fn copy_tree(src: &Path, dest: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn container_mode_is_refused() {
-        let tmpfs = parse_run_mount("type=tmpfs,target=/t").unwrap();
-        let err = check_isolation(std::slice::from_ref(&tmpfs), Isolation::Container).unwrap_err();
-        assert!(
-            err.contains("RUN --mount needs --isolation=chroot or rootless"),
-            "{err}"
-        );
-        assert!(check_isolation(&[tmpfs], Isolation::Chroot).is_ok());
-        assert!(check_isolation(&[], Isolation::Container).is_ok());
-    }
 
     #[test]
     fn new_mount_points_are_removed_when_empty() {
