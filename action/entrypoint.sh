@@ -13,6 +13,13 @@
 #   aggregate  `kaniko aggregate --digests-from DIR` over the downloaded digests directory: one OCI
 #              image index (a Docker manifest list with oci-mode: docker) pushed to every tag.
 #
+# Build secrets (build mode), in docker/build-push-action's formats: `secrets` (ID=VALUE items; a
+# value may be quoted to span lines), `secret-files` (ID=PATH) and `secret-envs` (ID=VARIABLE). Values
+# and file contents are written to 0600 files in the work directory and passed as
+# `--secret id=ID,src=FILE`, never as arguments; variables as `--secret id=ID,env=VARIABLE`. Every line
+# of every value is masked (::add-mask::) before anything is logged. The work directory goes on every
+# exit (EXIT trap; bash runs it on SIGTERM, SIGINT and SIGHUP too).
+#
 # Outputs go to $GITHUB_OUTPUT (digest, imageid, metadata; build mode also platform, platform-pair,
 # digests-dir and isolation), a markdown table to $GITHUB_STEP_SUMMARY.
 #
@@ -46,6 +53,140 @@ fail() {
 lines() { printf '%s\n' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d'; }
 # The items of a list input separated by newlines or commas (tags, platforms), as build-push-action reads them.
 items() { lines "$(printf '%s\n' "$1" | tr ',' '\n')"; }
+
+# The items of a list input read as docker/build-push-action reads it (its getInputList parses the
+# input as CSV): one item per line, except that a field which starts with a double quote (at the start
+# of a line or after a comma, spaces allowed before it) runs to the next lone quote, newlines and
+# commas included, with "" standing for one quote. `join` puts the fields of a line back together
+# with their commas (secrets, secret-files: values may hold commas); `split` makes each its own item
+# (secret-envs). Items are trimmed and empty ones dropped. Sets ITEMS, and ITEM_LINES to the line each
+# item starts on, so that errors can name a line without showing it. `name` names the input in errors.
+csv_items() {
+  local input=$1 name=$2 mode=$3 LC_ALL=C
+  local i=0 n=${#1} c item='' line=1 start=1 quoted=0 field_start=1 quote_line=0
+  ITEMS=()
+  ITEM_LINES=()
+  while [ "$i" -lt "$n" ]; do
+    c=${input:i:1}
+    if [ "$quoted" = 1 ]; then
+      if [ "$c" != '"' ]; then
+        item+=$c
+        [ "$c" != $'\n' ] || line=$((line + 1))
+      elif [ "${input:i+1:1}" = '"' ]; then
+        item+='"'
+        i=$((i + 1))
+      else
+        quoted=0
+      fi
+    elif [ "$c" = $'\n' ]; then
+      csv_push "$item" "$start"
+      item=''
+      line=$((line + 1))
+      start=$line
+      field_start=1
+    elif [ "$c" = '"' ] && [ "$field_start" = 1 ]; then
+      quoted=1
+      quote_line=$line
+      field_start=0
+    elif [ "$c" = , ] && [ "$mode" = split ]; then
+      csv_push "$item" "$start"
+      item=''
+      field_start=1
+    else
+      item+=$c
+      case "$c" in
+        ,) field_start=1 ;;
+        ' ' | $'\t') ;;
+        *) field_start=0 ;;
+      esac
+    fi
+    i=$((i + 1))
+  done
+  [ "$quoted" = 0 ] || fail "$name: the quoted item that starts on line $quote_line has no closing quote"
+  csv_push "$item" "$start"
+}
+
+csv_push() {
+  local item=$1
+  item=${item#"${item%%[![:space:]]*}"}
+  item=${item%"${item##*[![:space:]]}"}
+  [ -z "$item" ] || {
+    ITEMS+=("$item")
+    ITEM_LINES+=("$2")
+  }
+}
+
+# Asks the runner to hide a value in the log from now on. The log is matched line by line, so each
+# line is masked on its own; the data is escaped as workflow commands unescape it (%, CR).
+mask() {
+  local line
+  while IFS= read -r line; do
+    [[ $line == *[![:space:]]* ]] || continue
+    line=${line//'%'/%25}
+    line=${line//$'\r'/%0D}
+    printf '::add-mask::%s\n' "$line"
+  done <<<"$1"
+}
+
+# Whether a secret ID can go into `--secret id=ID,…` as it is: no separator, quote or blank.
+valid_secret_id() { [[ -n $1 && $1 != *[,\"[:space:][:cntrl:]]* ]]; }
+
+# Splits an item of a secret input into SECRET_ID and SECRET_VALUE, or fails naming `where`; `what`
+# names the value (VALUE, PATH, VARIABLE), `hint` (optional) ends the message of a line without `=`.
+split_secret_item() {
+  local item=$1 where=$2 what=$3 hint=${4:-}
+  [[ $item == *=* ]] || fail "$where: expected ID=$what${hint:+ ($hint)}"
+  SECRET_ID=${item%%=*}
+  SECRET_VALUE=${item#*=}
+  valid_secret_id "$SECRET_ID" || fail "$where: the ID is empty or holds a comma, a quote or a blank"
+  [ -n "$SECRET_VALUE" ] || fail "$where: the ${what,,} is empty"
+}
+
+# Copies standard input into the next private file of $WORK/secrets and passes that to kaniko as
+# the secret `id`.
+add_secret_file() {
+  local file
+  file=$WORK/secrets/$((${#SECRET_ARGS[@]} / 2 + 1))
+  (umask 077 && cat >"$file")
+  SECRET_ARGS+=(--secret "id=$1,src=$file")
+}
+
+# Parses the secret inputs into SECRET_ARGS (`--secret` flags), writing values and copies of the
+# files into $WORK/secrets (0700; files 0600). Errors name the input and the line; for `secrets`
+# nothing of the line is shown (a line without `=` may be a bare value).
+secret_args() {
+  SECRET_ARGS=()
+  [ -n "${INPUT_SECRETS:-}${INPUT_SECRET_FILES:-}${INPUT_SECRET_ENVS:-}" ] || return 0
+  local i item where
+  csv_items "${INPUT_SECRETS:-}" secrets join
+  # Masked before any check can fail, and kept out of kaniko's environment.
+  for item in "${ITEMS[@]}"; do mask "${item#*=}"; done
+  unset INPUT_SECRETS
+  mkdir -m 0700 "$WORK/secrets"
+  for i in "${!ITEMS[@]}"; do
+    split_secret_item "${ITEMS[i]}" "secrets: line ${ITEM_LINES[i]}" VALUE "the line is not shown, it may hold a secret"
+    add_secret_file "$SECRET_ID" < <(printf '%s' "$SECRET_VALUE")
+  done
+  # Copied, as build-push-action does: a private file whatever the original's mode, at a path that
+  # is safe inside --secret's comma-separated value.
+  csv_items "${INPUT_SECRET_FILES:-}" secret-files join
+  for i in "${!ITEMS[@]}"; do
+    where="secret-files: line ${ITEM_LINES[i]} (${ITEMS[i]})"
+    split_secret_item "${ITEMS[i]}" "$where" PATH
+    [ -f "$SECRET_VALUE" ] && [ -r "$SECRET_VALUE" ] || fail "$where: $SECRET_VALUE is not a readable file"
+    add_secret_file "$SECRET_ID" <"$SECRET_VALUE"
+  done
+  csv_items "${INPUT_SECRET_ENVS:-}" secret-envs split
+  for i in "${!ITEMS[@]}"; do
+    where="secret-envs: line ${ITEM_LINES[i]} (${ITEMS[i]})"
+    split_secret_item "${ITEMS[i]}" "$where" VARIABLE
+    [[ $SECRET_VALUE =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || fail "$where: $SECRET_VALUE is not an environment variable name"
+    [ -n "${!SECRET_VALUE+set}" ] || fail "$where: the environment variable $SECRET_VALUE is not set"
+    mask "${!SECRET_VALUE}"
+    SECRET_ARGS+=(--secret "id=$SECRET_ID,env=$SECRET_VALUE")
+  done
+  [ ${#SECRET_ARGS[@]} -eq 0 ] || log "build secrets: $((${#SECRET_ARGS[@]} / 2)) (values masked, passed as files or variables)"
+}
 
 # Whether a boolean input is true; `default` when it is empty. `name` (optional) names the input in
 # the error.
@@ -265,6 +406,8 @@ cache_args() {
 build() {
   local platform pair kaniko tag line digests_dir
   local platforms
+  # First, so that the values are masked before anything else is logged.
+  secret_args
   mapfile -t platforms < <(items "${INPUT_PLATFORMS:-}")
   case ${#platforms[@]} in
     0) platform=$(runner_platform "${RUNNER_ARCH:-}") ;;
@@ -287,6 +430,7 @@ build() {
   while IFS= read -r line; do ARGS+=(--build-arg "$line"); done < <(lines "${INPUT_BUILD_ARGS:-}")
   while IFS= read -r line; do ARGS+=(--label "$line"); done < <(lines "${INPUT_LABELS:-}")
   [ -z "${INPUT_TARGET:-}" ] || ARGS+=(--target "$INPUT_TARGET")
+  ARGS+=("${SECRET_ARGS[@]}")
   cache_args
   local push=false
   if is_true "${INPUT_PUSH:-}" false push; then
@@ -328,6 +472,10 @@ build() {
 
 aggregate() {
   local digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests} kaniko tag file annotations mode
+  if [ -n "${INPUT_SECRETS:-}${INPUT_SECRET_FILES:-}${INPUT_SECRET_ENVS:-}" ]; then
+    unset INPUT_SECRETS
+    log "warning: secrets, secret-files and secret-envs do nothing in aggregate mode (nothing is built)"
+  fi
   mode=$(oci_mode)
   local from=(--digests-from "$digests_dir")
   if [ ! -d "$digests_dir" ]; then
@@ -375,7 +523,8 @@ aggregate() {
 : "${GITHUB_STEP_SUMMARY:?GITHUB_STEP_SUMMARY is not set}"
 mkdir -p "$RUNNER_TEMP"
 WORK=$(mktemp -d "$RUNNER_TEMP/kaniko-action.XXXXXX")
-# The work directory holds the credentials written for kaniko, if any.
+# The work directory holds the credentials and the secret files written for kaniko, if any; bash
+# runs the EXIT trap on a normal exit, on `fail` and on SIGTERM, SIGINT or SIGHUP (a cancelled job).
 trap 'rm -rf "$WORK"' EXIT
 case "${INPUT_MODE:-build}" in
   build) build ;;

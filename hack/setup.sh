@@ -3,7 +3,7 @@
 #
 # Installs everything the build and the test suite need on a fresh Debian machine, idempotently:
 # Debian packages (registry server, skopeo, umoci, busybox-static .debs for the base-image fixtures,
-# musl-gcc for the static executor image, an aarch64 cross gcc for examples/hello, newuidmap/newgidmap for rootless RUN, the OCI image-spec
+# musl-gcc for the static executor image, openssh-client for the RUN --mount=type=ssh tests, an aarch64 cross gcc for examples/hello, newuidmap/newgidmap for rootless RUN, the OCI image-spec
 # JSON schemas that tests validate manifests and indexes against), the rustup targets,
 # and an unprivileged test user with subordinate id ranges. Safe to run again; it only does what is missing.
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
 SUDO=$(need_root)
 
-PACKAGES=(docker-registry skopeo umoci openssl apache2-utils busybox-static xz-utils bzip2 zstd ca-certificates tmux util-linux gcc libc6-dev musl-tools uidmap golang-github-opencontainers-image-spec-dev curl)
+PACKAGES=(docker-registry skopeo umoci openssl openssh-client apache2-utils busybox-static xz-utils bzip2 zstd ca-certificates tmux util-linux gcc libc6-dev musl-tools uidmap golang-github-opencontainers-image-spec-dev curl)
 # examples/hello is also built for arm64: Debian's cross compiler and arm64 C library (amd64 hosts).
 if [ "$(dpkg --print-architecture)" = amd64 ]; then PACKAGES+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross); fi
 missing=()

@@ -32,4 +32,5 @@ pub mod sandbox;
 pub mod secrets;
 pub mod sign;
 pub mod snapshot;
+pub mod ssh;
 pub mod version;

@@ -203,20 +203,7 @@ fn copy_chmod_link_and_exclude() {
 
 /// Paths in layer `index` of a pushed image, fetched from the registry.
 fn layer_entries(built: &common::kaniko::Built, index: usize) -> Vec<String> {
-    let digest = built.manifest["layers"][index]["digest"]
-        .as_str()
-        .expect("layer digest");
-    let repo = built
-        .reference
-        .split_once('/')
-        .and_then(|(_, rest)| rest.rsplit_once(':'))
-        .expect("HOST/REPO:TAG")
-        .0;
-    let (status, blob) = common::kaniko::bases()
-        .registry
-        .get(&format!("/v2/{repo}/blobs/{digest}"))
-        .expect("GET layer blob");
-    assert_eq!(status, 200);
+    let blob = common::layers::pushed_blob(built, index);
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(blob.as_slice()));
     archive
         .entries()

@@ -693,16 +693,7 @@ fn selected_modes() -> Vec<Isolation> {
             .collect(),
         Err(_) => Isolation::ALL.to_vec(),
     };
-    wanted
-        .into_iter()
-        .filter(|mode| match mode.availability() {
-            Ok(()) => true,
-            Err(reason) => {
-                eprintln!("skipping --isolation={}: {reason}", mode.flag_value());
-                false
-            }
-        })
-        .collect()
+    wanted.into_iter().filter(|mode| mode.runnable()).collect()
 }
 
 /// Builds the case in one mode and returns everything wrong with the result.

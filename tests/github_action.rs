@@ -24,7 +24,7 @@ use tempfile::TempDir;
 
 use common::ci::{
     load_yaml, read_json, release_version, repo_path, world_readable_tempdir, write_context, CiRegistry,
-    MEDIA_DOCKER_MANIFEST, MEDIA_DOCKER_MANIFEST_LIST, PASSWORD, USER,
+    FakeKaniko, MEDIA_DOCKER_MANIFEST, MEDIA_DOCKER_MANIFEST_LIST, PASSWORD, USER,
 };
 use common::isolation::{is_root, user_ids, ROOTLESS_USER};
 use common::tools;
@@ -78,6 +78,27 @@ fn parse_github_output(text: &str) -> BTreeMap<String, String> {
         }
     }
     outputs
+}
+
+/// The files a step writes its outputs and summary into.
+struct StepFiles {
+    output: PathBuf,
+    summary: PathBuf,
+}
+
+impl StepFiles {
+    fn finish(&self, success: bool, stdout: &[u8], stderr: &[u8]) -> Step {
+        Step {
+            success,
+            log: format!(
+                "{}{}",
+                String::from_utf8_lossy(stdout),
+                String::from_utf8_lossy(stderr)
+            ),
+            outputs: parse_github_output(&fs_err::read_to_string(&self.output).expect("read GITHUB_OUTPUT")),
+            summary: fs_err::read_to_string(&self.summary).expect("read GITHUB_STEP_SUMMARY"),
+        }
+    }
 }
 
 /// One job on a simulated GitHub-hosted runner.
@@ -142,11 +163,21 @@ impl RunnerJob {
 
     /// Runs the action's script with `inputs` (action input names) and extra environment.
     fn step(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Step {
+        let (mut cmd, files) = self.step_command(inputs, env);
+        let out = tools::run(&mut cmd);
+        files.finish(out.status.success(), &out.stdout, &out.stderr)
+    }
+
+    /// The command that runs the action's script with `inputs` and extra environment, not started,
+    /// and the step's GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
+    fn step_command(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Command, StepFiles) {
         let n = self.steps.get() + 1;
         self.steps.set(n);
-        let output = self.path(&format!("output-{n}"));
-        let summary = self.path(&format!("summary-{n}"));
-        for file in [&output, &summary] {
+        let files = StepFiles {
+            output: self.path(&format!("output-{n}")),
+            summary: self.path(&format!("summary-{n}")),
+        };
+        for file in [&files.output, &files.summary] {
             fs_err::write(file, "").expect("create step file");
             self.give(file);
         }
@@ -162,8 +193,8 @@ impl RunnerJob {
             .env("HOME", self.path("home"))
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_WORKSPACE", self.path("workspace"))
-            .env("GITHUB_OUTPUT", &output)
-            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_OUTPUT", &files.output)
+            .env("GITHUB_STEP_SUMMARY", &files.summary)
             .env("RUNNER_TEMP", self.temp())
             .env("RUNNER_ARCH", self.arch)
             .env("FAKE_SUDO_LOG", self.path("sudo.log"));
@@ -173,17 +204,16 @@ impl RunnerJob {
         for (name, value) in env {
             cmd.env(name, value);
         }
-        let out = tools::run(&mut cmd);
-        Step {
-            success: out.status.success(),
-            log: format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            outputs: parse_github_output(&fs_err::read_to_string(&output).expect("read GITHUB_OUTPUT")),
-            summary: fs_err::read_to_string(&summary).expect("read GITHUB_STEP_SUMMARY"),
-        }
+        (cmd, files)
+    }
+
+    /// What is left in `RUNNER_TEMP` of the script's work directories (secrets, credentials).
+    fn work_dirs_left(&self) -> Vec<String> {
+        fs_err::read_dir(self.temp())
+            .expect("read RUNNER_TEMP")
+            .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("kaniko-action."))
+            .collect()
     }
 
     /// What the fake sudo was asked to run, one call per entry.
@@ -308,6 +338,9 @@ fn action_yml_hands_every_input_to_the_script_and_every_output_back() {
         "build-args",
         "labels",
         "target",
+        "secrets",
+        "secret-files",
+        "secret-envs",
         "push",
         "platforms",
         "mode",
@@ -445,6 +478,17 @@ fn reusable_workflow_follows_the_multi_runner_recipe() {
         assert_eq!(with[name], format!("${{{{ inputs.{name} }}}}"), "{with:#}");
     }
     assert_eq!(call["inputs"]["cache"]["default"], false);
+    // Build secrets cross the call as a secret of the workflow, and reach only the build step.
+    assert!(
+        call["secrets"]["build-secrets"].is_object(),
+        "the workflow lacks the secret build-secrets"
+    );
+    assert_eq!(with["secrets"], "${{ secrets.build-secrets }}", "{with:#}");
+    let merge_steps = workflow["jobs"]["merge"]["steps"]
+        .as_array()
+        .expect("merge steps");
+    let merge_with = &find_step(merge_steps, "./.kaniko-action")["with"];
+    assert!(merge_with["secrets"].is_null(), "{merge_with:#}");
     // The action it checks out is this release's, and the merge job publishes its digest.
     assert_eq!(
         call["inputs"]["kaniko-ref"]["default"],
@@ -855,4 +899,338 @@ fn as_root_the_action_leaves_isolation_to_kaniko_and_never_calls_sudo() {
     assert!(step.summary.contains("(not pushed)"), "{}", step.summary);
     let metadata: Value = serde_json::from_str(step.output("metadata")).expect("metadata output");
     assert_eq!(metadata["digest"], step.output("digest"));
+}
+
+/// The `secrets` input of the secret tests, in build-push-action's format: a value holding `=` and
+/// what a workflow command would unescape (`%0A`), a quoted value of several lines with a comma and
+/// a doubled quote, and a value with a comma (kept: `secrets` items are whole lines).
+const SECRETS_INPUT: &str = "API_TOKEN=tok=en%0Avalue\n\
+    \"CERT=-----BEGIN TEST KEY-----\nsecond line, with a comma\n\"\"quoted\"\" third line\n-----END TEST KEY-----\"\n\
+    \n\
+    GIT_AUTH_TOKEN=abc,def-token\n";
+
+/// What the build must get for each item of [`SECRETS_INPUT`].
+const SECRETS: [(&str, &str); 3] = [
+    ("API_TOKEN", "tok=en%0Avalue"),
+    (
+        "CERT",
+        "-----BEGIN TEST KEY-----\nsecond line, with a comma\n\"quoted\" third line\n-----END TEST KEY-----",
+    ),
+    ("GIT_AUTH_TOKEN", "abc,def-token"),
+];
+
+/// The `::add-mask::` command for one line of a secret, escaped as the runner unescapes it.
+fn mask_command(line: &str) -> String {
+    format!("::add-mask::{}", line.replace('%', "%25").replace('\r', "%0D"))
+}
+
+/// Panics unless every line of `secret` is masked before anything else is logged, and appears in
+/// no other line of the log.
+fn assert_masked(log: &str, secret: &str) {
+    let lines: Vec<&str> = log.lines().collect();
+    let first_other = lines
+        .iter()
+        .position(|l| !l.starts_with("::add-mask::"))
+        .unwrap_or(lines.len());
+    for part in secret.lines().filter(|l| !l.trim().is_empty()) {
+        let mask = mask_command(part);
+        let at = lines
+            .iter()
+            .position(|l| *l == mask)
+            .unwrap_or_else(|| panic!("{part:?} is not masked:\n{log}"));
+        assert!(
+            at < first_other,
+            "{part:?} is masked only after other output:\n{log}"
+        );
+        for line in lines.iter().filter(|l| l.contains(part)) {
+            assert!(
+                line.starts_with("::add-mask::"),
+                "{part:?} is in the log: {line:?}\n{log}"
+            );
+        }
+    }
+}
+
+/// Panics if a line of `secret` is anywhere in `text`.
+fn assert_absent(text: &str, secret: &str, what: &str) {
+    for part in secret.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            !text.contains(part),
+            "{what} holds the secret line {part:?}:\n{text}"
+        );
+    }
+}
+
+/// A job on an X64 runner whose `binary` is a [`FakeKaniko`], with a context to build; returns the
+/// job, the stand-in and its path for the `binary` input.
+fn job_with_fake_kaniko() -> (RunnerJob, FakeKaniko, String) {
+    let job = RunnerJob::new("X64");
+    let fake = FakeKaniko::new(&job.path("fake"));
+    write_context(&job.path("workspace"), "scratch");
+    let binary = fake.path.to_string_lossy().into_owned();
+    (job, fake, binary)
+}
+
+#[test]
+fn build_secrets_reach_kaniko_as_private_files_and_stay_out_of_the_log() {
+    let (job, fake, binary) = job_with_fake_kaniko();
+    let file_secret = "//registry.example/:_authToken=from-a-file\nalways-auth=true\n";
+    let npmrc = job.path("workspace/npmrc");
+    fs_err::write(&npmrc, file_secret).expect("write secret file");
+    fs_err::set_permissions(&npmrc, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    job.give(&npmrc);
+    let restricted = sysctl_file(&job.path("home"), "1");
+    let env_secrets = [("MY_ENV_ONE", "env-secret-one"), ("MY_ENV_TWO", "env secret two")];
+    let mut env = vec![("KANIKO_ACTION_USERNS_SYSCTL", restricted.as_str())];
+    env.extend(env_secrets);
+    let step = job
+        .step(
+            &[
+                ("binary", binary.as_str()),
+                ("secrets", SECRETS_INPUT),
+                ("secret-files", "NPMRC=npmrc\n"),
+                ("secret-envs", "ENV_ONE=MY_ENV_ONE,ENV_TWO=MY_ENV_TWO"),
+            ],
+            &env,
+        )
+        .assert_ok();
+    // kaniko ran through sudo (chroot isolation), which must not matter to the secrets.
+    assert!(
+        job.sudo_calls()
+            .iter()
+            .any(|c| c.starts_with(&format!("-E {binary} build "))),
+        "{:?}",
+        job.sudo_calls()
+    );
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 1, "{}", step.log);
+    let call = &calls[0];
+    let argv = call.argv();
+    let mut files = Vec::new();
+    for (id, value) in SECRETS.iter().copied().chain([("NPMRC", file_secret)]) {
+        assert_eq!(call.secret(id), value, "secret {id}");
+        let (mode, src) = call.secret_file(id);
+        assert_eq!(mode, "600", "secret {id}: {}", src.display());
+        assert!(
+            src.starts_with(job.temp()),
+            "secret {id} outside RUNNER_TEMP: {}",
+            src.display()
+        );
+        assert!(
+            argv.contains(&format!("--secret\nid={id},src={}\n", src.display())),
+            "{argv}"
+        );
+        files.push(src);
+    }
+    for (id, var, value) in [
+        ("ENV_ONE", "MY_ENV_ONE", "env-secret-one"),
+        ("ENV_TWO", "MY_ENV_TWO", "env secret two"),
+    ] {
+        assert_eq!(call.secret(id), value, "secret {id}");
+        assert!(argv.contains(&format!("--secret\nid={id},env={var}\n")), "{argv}");
+    }
+    assert!(
+        !call.saw_secrets_input(),
+        "INPUT_SECRETS reached kaniko's environment"
+    );
+    // Gone afterwards, with the work directory.
+    for file in &files {
+        assert!(!file.exists(), "{} is left after the step", file.display());
+    }
+    assert!(job.work_dirs_left().is_empty(), "{:?}", job.work_dirs_left());
+    // Values are masked, and in no log line, argument, output or summary.
+    let sudo = job.sudo_calls().join("\n");
+    for value in SECRETS
+        .iter()
+        .map(|(_, v)| *v)
+        .chain(env_secrets.iter().map(|(_, v)| *v))
+    {
+        assert_masked(&step.log, value);
+        assert_absent(&argv, value, "kaniko's arguments");
+        assert_absent(&sudo, value, "sudo's arguments");
+        assert_absent(&format!("{:?}", step.outputs), value, "the outputs");
+        assert_absent(&step.summary, value, "the summary");
+    }
+    assert_absent(&step.log, file_secret, "the log");
+    assert!(step.log.contains("build secrets: 6 "), "{}", step.log);
+}
+
+#[test]
+fn a_malformed_secret_line_is_an_error_naming_it_and_nothing_is_built() {
+    let (job, fake, binary) = job_with_fake_kaniko();
+    // (input, value, error, text that may appear only masked)
+    let cases = [
+        (
+            "secrets",
+            "GOOD=written-first\nno-equals-hidden-value",
+            "secrets: line 2: expected ID=VALUE",
+            "no-equals-hidden-value",
+        ),
+        ("secrets", "\n\nEMPTY=", "secrets: line 3: the value is empty", ""),
+        (
+            "secrets",
+            "BAD ID=hidden-value-two",
+            "secrets: line 1: the ID is empty or holds a comma, a quote or a blank",
+            "hidden-value-two",
+        ),
+        (
+            "secrets",
+            "A=1\n\"OPEN=never closed",
+            "secrets: the quoted item that starts on line 2 has no closing quote",
+            "never closed",
+        ),
+        (
+            "secret-files",
+            "NPMRC=missing.txt",
+            "secret-files: line 1 (NPMRC=missing.txt): missing.txt is not a readable file",
+            "",
+        ),
+        (
+            "secret-files",
+            "just-a-path",
+            "secret-files: line 1 (just-a-path): expected ID=PATH",
+            "",
+        ),
+        (
+            "secret-envs",
+            "A=MY_VAR,B=UNSET_VAR",
+            "secret-envs: line 1 (B=UNSET_VAR): the environment variable UNSET_VAR is not set",
+            "",
+        ),
+        (
+            "secret-envs",
+            "A=not-a-name",
+            "secret-envs: line 1 (A=not-a-name): not-a-name is not an environment variable name",
+            "",
+        ),
+    ];
+    for (input, value, error, hidden) in cases {
+        let step = job.step(
+            &[
+                ("binary", binary.as_str()),
+                ("secrets", "GOOD=written-first"),
+                (input, value),
+            ],
+            &[("MY_VAR", "set")],
+        );
+        assert!(!step.success, "{input}={value:?} was accepted:\n{}", step.log);
+        assert!(
+            step.log.contains(&format!("::error title=kaniko::{error}")),
+            "{input}={value:?}: no error {error:?}:\n{}",
+            step.log
+        );
+        if !hidden.is_empty() {
+            for line in step.log.lines().filter(|l| l.contains(hidden)) {
+                assert!(
+                    line.starts_with("::add-mask::"),
+                    "{hidden:?} is in the log:\n{}",
+                    step.log
+                );
+            }
+        }
+        assert!(fake.calls().is_empty(), "{input}={value:?}: kaniko ran");
+        // The secret written before the error went with the work directory.
+        assert!(job.work_dirs_left().is_empty(), "{:?}", job.work_dirs_left());
+    }
+}
+
+#[test]
+fn a_cancelled_step_removes_the_secret_files() {
+    use std::os::unix::process::CommandExt as _;
+    let (job, fake, binary) = job_with_fake_kaniko();
+    fake.hold();
+    let (mut cmd, _) = job.step_command(
+        &[("binary", binary.as_str()), ("secrets", "TOKEN=cancelled")],
+        &[],
+    );
+    // Its own process group, which the runner signals when a job is cancelled.
+    cmd.process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("start the step");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let call = loop {
+        if let Some(call) = fake.calls().into_iter().next().filter(|c| c.running()) {
+            break call;
+        }
+        assert!(
+            child.try_wait().expect("poll the step").is_none(),
+            "the step ended before kaniko ran"
+        );
+        assert!(std::time::Instant::now() < deadline, "kaniko never ran");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let (_, src) = call.secret_file("TOKEN");
+    assert!(src.exists(), "{} is not there while kaniko runs", src.display());
+    let group = format!("-{}", child.id());
+    tools::run_ok(Command::new("kill").args(["-TERM", "--", &group]));
+    let status = child.wait().expect("wait for the step");
+    fake.release();
+    assert!(!status.success(), "{status}");
+    assert!(
+        !src.exists(),
+        "{} is left after the cancelled step",
+        src.display()
+    );
+    assert!(job.work_dirs_left().is_empty(), "{:?}", job.work_dirs_left());
+}
+
+/// End to end: a `RUN` step reads one secret of each input, and the build succeeds only if what it
+/// read is what was given. kaniko's own output must not show the values either.
+#[test]
+fn a_run_step_reads_the_secrets_of_each_input() {
+    let binary = env!("CARGO_BIN_EXE_kaniko");
+    if !is_root() {
+        eprintln!("skipping: the RUN step needs chroot isolation, which needs root");
+        return;
+    }
+    let ci = CiRegistry::start();
+    let arch = if std::env::consts::ARCH == "aarch64" {
+        "ARM64"
+    } else {
+        "X64"
+    };
+    let job = RunnerJob::as_self(arch);
+    let file_secret = "//registry.example/:_authToken=from-a-file\n";
+    fs_err::write(job.path("workspace/npmrc"), file_secret).expect("write secret file");
+    let env_secret = "env-secret-one";
+    let ids = ["API_TOKEN", "CERT", "NPMRC", "ENV_ONE"];
+    let read: String = [SECRETS[0].1, SECRETS[1].1, file_secret, env_secret].concat();
+    let hash = &common::images::sha256_digest(read.as_bytes())[7..];
+    let mounts: Vec<String> = ids
+        .iter()
+        .map(|id| format!("--mount=type=secret,id={id}"))
+        .collect();
+    let files: Vec<String> = ids.iter().map(|id| format!("/run/secrets/{id}")).collect();
+    fs_err::write(
+        job.path("workspace/Dockerfile"),
+        format!(
+            "FROM {}\nRUN {} cat {} | sha256sum | grep -q '^{hash} '\n",
+            ci.base.index,
+            mounts.join(" "),
+            files.join(" ")
+        ),
+    )
+    .expect("write Dockerfile");
+    let (host, ca) = (ci.host(), ci.ca_cert.to_string_lossy().into_owned());
+    let step = job
+        .step(
+            &[
+                ("binary", binary),
+                ("isolation", "chroot"),
+                ("registry", host.as_str()),
+                ("username", USER),
+                ("password", PASSWORD),
+                ("secrets", SECRETS_INPUT),
+                ("secret-files", "NPMRC=npmrc"),
+                ("secret-envs", "ENV_ONE=MY_ENV_ONE"),
+            ],
+            &[("MY_ENV_ONE", env_secret), ("SSL_CERT_FILE", ca.as_str())],
+        )
+        .assert_ok();
+    for value in SECRETS.iter().map(|(_, v)| *v).chain([env_secret]) {
+        assert_masked(&step.log, value);
+    }
+    assert_absent(&step.log, file_secret, "the log");
+    assert!(job.work_dirs_left().is_empty(), "{:?}", job.work_dirs_left());
 }

@@ -21,7 +21,7 @@ use std::process::Command;
 use serde_json::{Map, Value};
 use tempfile::TempDir;
 
-use common::ci::{load_yaml, read_json, repo_path, write_context, CiRegistry, PASSWORD, USER};
+use common::ci::{load_yaml, read_json, repo_path, write_context, CiRegistry, FakeKaniko, PASSWORD, USER};
 use common::tools;
 
 const MULTIARCH: &str = "gitlab-ci-templates/kaniko-multiarch.gitlab-ci.yml";
@@ -179,6 +179,9 @@ struct Project {
     /// Predefined variables, then "project CI/CD variables".
     predefined: Vec<(String, String)>,
     project_vars: Vec<(String, String)>,
+    /// File-type project variables (name, content): the runner writes each into
+    /// `$CI_PROJECT_DIR.tmp/NAME`, and the variable holds that path.
+    file_vars: Vec<(String, String)>,
     jobs_run: std::cell::Cell<u32>,
 }
 
@@ -221,6 +224,7 @@ impl Project {
             image,
             predefined,
             project_vars,
+            file_vars: Vec::new(),
             jobs_run: std::cell::Cell::new(0),
         }
     }
@@ -237,6 +241,19 @@ impl Project {
             "CI_PROJECT_DIR".into(),
             project_dir.to_string_lossy().into_owned(),
         ));
+        // A reference to a file variable expands to its path (GitLab 15.7 and later), so the paths
+        // are there before the YAML variables are expanded, and again last (project variables win).
+        let files: Vec<(String, String)> = self
+            .file_vars
+            .iter()
+            .map(|(name, _)| {
+                (
+                    name.clone(),
+                    file_var_path(project_dir, name).to_string_lossy().into_owned(),
+                )
+            })
+            .collect();
+        vars.extend(files.iter().cloned());
         if let Some(yaml) = job["variables"].as_object() {
             for (k, v) in yaml {
                 let value = expand(&scalar(v), &vars);
@@ -245,12 +262,23 @@ impl Project {
         }
         vars.extend(matrix.iter().cloned());
         vars.extend(self.project_vars.iter().cloned());
+        vars.extend(files);
         vars
     }
 
     /// Runs one job (one matrix combination) in a fresh checkout with `artifacts` (directories of
     /// earlier jobs' artifacts) unpacked into it; returns the job's project directory.
     fn run_job(&self, job: &Value, matrix: &[(String, String)], artifacts: &[PathBuf]) -> PathBuf {
+        self.run_job_logged(job, matrix, artifacts).0
+    }
+
+    /// [`Project::run_job`], also returning the job's log (its shell's stdout and stderr).
+    fn run_job_logged(
+        &self,
+        job: &Value,
+        matrix: &[(String, String)],
+        artifacts: &[PathBuf],
+    ) -> (PathBuf, String) {
         let n = self.jobs_run.get() + 1;
         self.jobs_run.set(n);
         let dir = self.root.path().join(format!("job-{n}"));
@@ -258,6 +286,11 @@ impl Project {
         copy_dir(&self.root.path().join("source"), &project_dir);
         for a in artifacts {
             copy_dir(a, &project_dir);
+        }
+        for (name, content) in &self.file_vars {
+            let path = file_var_path(&project_dir, name);
+            fs_err::create_dir_all(path.parent().unwrap()).expect("create file variables dir");
+            fs_err::write(&path, content).expect("write file variable");
         }
         let kaniko_dir = dir.join("kaniko");
         fs_err::create_dir_all(kaniko_dir.join(".docker")).expect("create kaniko dir");
@@ -285,9 +318,22 @@ impl Project {
             .env("SSL_CERT_FILE", &self.ci.ca_cert);
         // Shown with the failure, if there is one.
         eprintln!("--- job {n} {matrix:?} ---\n{script}");
-        tools::run_ok(&mut cmd);
-        project_dir
+        let out = tools::run(&mut cmd);
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "job {n} failed with {}:\n{log}", out.status);
+        (project_dir, log)
     }
+}
+
+/// Where the runner writes the file variable `name` of a job in `project_dir`.
+fn file_var_path(project_dir: &Path, name: &str) -> PathBuf {
+    let mut dir = project_dir.as_os_str().to_owned();
+    dir.push(".tmp");
+    PathBuf::from(dir).join(name)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -477,4 +523,50 @@ fn single_arch_template_builds_like_kaniko() {
     use base64::Engine as _;
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
     assert_eq!(docker_config["auths"][project.ci.host()]["auth"], auth);
+}
+
+#[test]
+fn file_variables_reach_the_build_jobs_as_secrets() {
+    let npmrc = "//registry.example/:_authToken=gitlab-file-secret\n";
+    let key = "-----BEGIN TEST KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END TEST KEY-----\n";
+    let bin = tempfile::tempdir().expect("tempdir");
+    let fake = FakeKaniko::new(&bin.path().join("fake"));
+    let executor = fake.path.to_string_lossy().into_owned();
+    let mut project = Project::new(&[("KANIKO_EXECUTOR", executor.as_str())]);
+    project.file_vars = vec![("NPMRC".into(), npmrc.into()), ("SIGNING_KEY".into(), key.into())];
+    // The user's .gitlab-ci.yml sets KANIKO_SECRETS on the included job, referring to the file
+    // variables.
+    let user = serde_json::json!({
+        "variables": {"KANIKO_SECRETS": "id=npmrc,src=$NPMRC\nid=key,src=$SIGNING_KEY"}
+    });
+    for (template, name) in [(SINGLE, "kaniko-build"), (MULTIARCH, "kaniko-multiarch-build")] {
+        let mut job = resolve(&load_yaml(&repo_path(template)), name);
+        merge(&mut job, &user);
+        for combo in matrix_combinations(&job) {
+            let before = fake.calls().len();
+            let (project_dir, log) = project.run_job_logged(&job, &combo, &[]);
+            let calls = fake.calls();
+            assert_eq!(calls.len(), before + 1, "{template}: the executor ran once");
+            let call = &calls[before];
+            let argv = call.argv();
+            for (id, var, content) in [("npmrc", "NPMRC", npmrc), ("key", "SIGNING_KEY", key)] {
+                let path = file_var_path(&project_dir, var);
+                assert!(
+                    argv.contains(&format!("--secret\nid={id},src={}\n", path.display())),
+                    "{template} {combo:?}: {argv}"
+                );
+                assert_eq!(call.secret(id), content, "{template} {combo:?}");
+                for line in content.lines() {
+                    assert!(!argv.contains(line), "{template}: {line:?} on the command line");
+                    assert!(!log.contains(line), "{template}: {line:?} in the job log:\n{log}");
+                }
+            }
+        }
+    }
+    // Without KANIKO_SECRETS, no --secret.
+    let job = resolve(&load_yaml(&repo_path(SINGLE)), "kaniko-build");
+    project.run_job(&job, &[], &[]);
+    let calls = fake.calls();
+    let argv = calls.last().expect("a call").argv();
+    assert!(!argv.contains("--secret"), "{argv}");
 }

@@ -1,6 +1,7 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
-//! Build secrets (`--secret`, `RUN --mount=type=secret`) with the real binary: the step sees each
+//! Build secrets (`--secret`, `RUN --mount=type=secret`) with the real binary, in every isolation
+//! mode this machine can run (chroot, rootless, the executor image in docker): the step sees each
 //! value (as a file with the mount's mode and owner, or as an environment variable), and the value
 //! is then searched for everywhere the build leaves something: every layer blob (compressed and
 //! not), the manifest, the config and its history, the console log, the debug files, the metrics
@@ -9,12 +10,11 @@
 
 mod common;
 
-use std::io::Read as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::Command;
 
-use common::kaniko::{bases, build_args, build_err, unique_repo, Built, Context};
+use common::isolation::{Extras, Isolation};
+use common::kaniko::{bases, build_err, unique_repo, Built, Context};
 use sha2::{Digest as _, Sha256};
 
 const FILE_SECRET: &str = "file-secret-5f3c9a1e-0d47-4b9b-a0c4-2e8f61d3b7aa";
@@ -34,27 +34,6 @@ RUN --mount=type=secret,id=fromenv,env=TOKEN printf %s \"$TOKEN\" | sha256sum | 
 
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-/// The bytes of a file and, when it is gzip or zstd, its decompressed bytes too.
-fn contents(path: &Path) -> Vec<Vec<u8>> {
-    let raw = std::fs::read(path).unwrap_or_default();
-    let mut out = Vec::new();
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut plain = Vec::new();
-        if flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut plain)
-            .is_ok()
-        {
-            out.push(plain);
-        }
-    } else if raw.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        if let Ok(plain) = zstd::decode_all(&raw[..]) {
-            out.push(plain);
-        }
-    }
-    out.push(raw);
-    out
 }
 
 fn assert_absent(haystack: &[u8], what: &str) {
@@ -78,12 +57,7 @@ fn secret_files() -> tempfile::TempDir {
 
 #[test]
 fn secrets_reach_the_step_and_nowhere_else() {
-    let modes: Vec<&str> = if common::isolation::is_root() {
-        vec!["chroot", "rootless"]
-    } else {
-        vec!["rootless"]
-    };
-    for mode in modes {
+    for mode in Isolation::runnable_modes() {
         let ctx = Context::new(DOCKERFILE);
         let secrets = secret_files();
         let work = tempfile::tempdir().unwrap();
@@ -92,44 +66,45 @@ fn secrets_reach_the_step_and_nowhere_else() {
         let layout = work.path().join("layout");
         let (metrics, report) = (work.path().join("metrics.prom"), work.path().join("report.json"));
         let reference = format!("{}/{}:latest", bases().registry.host(), unique_repo("secrets"));
-        let mut cmd = if mode == "rootless" && common::isolation::is_root() {
-            for p in [ctx.scratch(), ctx.dir()] {
-                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-            }
-            std::fs::set_permissions(ctx.dockerfile_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
-            common::isolation::kaniko_as_rootless_user(work.path())
-        } else {
-            Command::new(env!("CARGO_BIN_EXE_kaniko"))
-        };
-        cmd.args(build_args(&ctx, &kaniko_dir))
-            .arg(format!("--isolation={mode}"))
-            .args(["--destination", &reference])
-            .arg("--oci-layout-path")
-            .arg(&layout)
-            .arg(format!(
+        let path = |p: &Path| p.to_str().unwrap().to_owned();
+        let args = [
+            "--destination".to_owned(),
+            reference.clone(),
+            "--oci-layout-path".to_owned(),
+            path(&layout),
+            format!(
                 "--secret=id=filesec,src={}",
                 secrets.path().join("filesec").display()
-            ))
-            .arg(format!(
+            ),
+            format!(
                 "--secret=id=envsec,src={}",
                 secrets.path().join("envsec").display()
-            ))
-            .arg("--secret=id=fromenv,env=KANIKO_TEST_TOKEN")
-            .arg("--debug-full")
-            .arg("--metrics-file")
-            .arg(&metrics)
-            .arg("--report-file")
-            .arg(&report)
-            .arg("--cache-dir")
-            .arg(work.path().join("cache"))
-            .env("KANIKO_TEST_TOKEN", ENV_SECRET)
-            .env_remove("KANIKO_DIR");
-        let out = cmd.output().unwrap();
+            ),
+            "--secret=id=fromenv,env=KANIKO_TEST_TOKEN".to_owned(),
+            "--debug-full".to_owned(),
+            "--metrics-file".to_owned(),
+            path(&metrics),
+            "--report-file".to_owned(),
+            path(&report),
+            "--cache-dir".to_owned(),
+            path(&work.path().join("cache")),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // Container mode reaches the secret files and the outputs by the same paths.
+        let extras = Extras {
+            shared: &[secrets.path(), work.path()],
+            kaniko_dir: Some(&kaniko_dir),
+            env: &[("KANIKO_TEST_TOKEN", ENV_SECRET)],
+            docker_args: &[],
+        };
+        let mode_name = mode.flag_value();
+        let out = mode.kaniko_with(&ctx, &args, &extras);
         let log = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        let mode = mode_name;
         assert!(out.status.success(), "{mode}: {log}");
 
         // The step saw every value, as the mounts asked.
@@ -161,7 +136,7 @@ fn secrets_reach_the_step_and_nowhere_else() {
         let mut searched = 0;
         for dir in [layout.clone(), kaniko_dir.clone()] {
             for file in common::tools::files_under(&dir) {
-                for bytes in contents(&file) {
+                for bytes in common::tools::raw_and_decompressed(&file) {
                     assert_absent(&bytes, &format!("{mode}: {}", file.display()));
                 }
                 searched += 1;

@@ -112,6 +112,8 @@ pub enum BuildError {
     Internal { message: String },
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
+    #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshError),
     /// The task running the build panicked or was cancelled.
     #[error("the build task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

@@ -42,6 +42,7 @@ use crate::sandbox::{Isolation, SandboxError};
 use crate::secrets::{Redactor, Secrets};
 use crate::sign::SigningKey;
 use crate::snapshot::LayerOptions;
+use crate::ssh::SshSources;
 pub use error::BuildError;
 use images::{ImageCache, StageImage};
 use layers::LoadedView;
@@ -72,6 +73,8 @@ pub struct Shared<'a> {
     pub secrets: &'a Secrets,
     /// Masks the secrets' values in what RUN commands print.
     pub redactor: Redactor,
+    /// The agents behind the `--ssh` ids.
+    pub ssh: &'a SshSources,
 }
 
 /// A finished build.
@@ -187,6 +190,8 @@ pub struct Prepared {
     pub isolation: Result<Isolation, SandboxError>,
     /// The values of `--secret`, read before any work.
     pub secrets: Secrets,
+    /// The `--ssh` agents and keys, checked before any work.
+    pub ssh: SshSources,
 }
 
 /// Opens the context (downloading a `docker-image://` one first), parses the Dockerfile and plans
@@ -199,6 +204,7 @@ pub async fn prepare(
 ) -> Result<Prepared, BuildError> {
     let started = std::time::Instant::now();
     let secrets = Secrets::load(&request.secrets, |var| std::env::var(var).ok())?;
+    let ssh = SshSources::load(&request.ssh)?;
     let context = context_image::localize(&request.source.context, registry, workspace.path()).await?;
     let sources = open_sources(&request.source, &context, workspace.path())?;
     let plan = sources.plan(request, &Platform::host())?;
@@ -222,6 +228,7 @@ pub async fn prepare(
         plan,
         isolation,
         secrets,
+        ssh,
     })
 }
 
@@ -264,6 +271,7 @@ pub async fn execute(
         isolation: prepared.isolation.clone(),
         secrets: &prepared.secrets,
         redactor: prepared.secrets.redactor(),
+        ssh: &prepared.ssh,
         layer_cache: layer_cache::LayerCache::open(request, registry, cache_lookups),
     };
     let plan = &prepared.plan.plan;

@@ -20,6 +20,7 @@ use crate::registry::{Reference, RegistryOptions};
 use crate::secrets::SecretSpec;
 use crate::sign::SigningRequest;
 use crate::snapshot::{Compression, SnapshotMode};
+use crate::ssh::SshSpec;
 
 /// One single-platform build. Field defaults are kaniko's flag defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +49,10 @@ pub struct BuildRequest {
     /// Kubernetes driver points them at a Secret mounted into its pods).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretSpec>,
+    /// SSH agents for `RUN --mount=type=ssh` (`--ssh`): each id's agent socket or key files on
+    /// the machine that runs the build, paths only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ssh: Vec<SshSpec>,
     /// kaniko's directory, where the build's working files live (`--kaniko-dir`). It belongs to the
     /// machine that runs the build, so a serialized request leaves it out and the receiving side
     /// fills in its own.

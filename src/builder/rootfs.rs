@@ -59,6 +59,8 @@ fn excluded_paths(shared: &Shared<'_>, isolation: Isolation) -> Vec<PathBuf> {
         paths.push(shared.context.root().to_path_buf());
         // kaniko's debug image keeps its shell there, and CI scripts run that shell between steps.
         paths.push(PathBuf::from("/busybox"));
+        // RUN cache mounts persist there (linked to from their targets while a step runs).
+        paths.push(shared.request.cache.run_cache_root());
         if let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") {
             paths.extend(mount_points(&info).into_iter().filter(|p| p != Path::new("/")));
         }

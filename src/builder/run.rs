@@ -11,7 +11,16 @@ use super::stage::StageRun;
 use super::BuildError;
 use crate::dockerfile::{proxy_env, CommandLine, Heredoc, Instruction, Run};
 use crate::sandbox::mounts::{Mount, MountKind};
+use crate::sandbox::mounts_in_place::InPlace;
 use crate::sandbox::ProcessSpec;
+
+/// How the mounts of a RUN reach the command, and how they are taken away before the snapshot.
+enum Placement {
+    /// Mounted in the command's own mount namespace; only the mount points stay behind.
+    Namespace(super::run_mounts::MountStubs),
+    /// Container mode: put in place as files over `/` (undone on drop).
+    InPlace(InPlace),
+}
 
 /// How many lines of a failed command's output the error repeats.
 const TAIL_LINES: usize = 20;
@@ -164,15 +173,7 @@ pub async fn execute(
         })?;
     let new_network = match run.network.as_deref() {
         None | Some("default") | Some("host") => false,
-        Some("none") if isolation.uses_own_root() => true,
-        Some("none") => {
-            return Err(BuildError::Unsupported {
-                at,
-                message: "RUN --network=none needs --isolation=chroot or rootless (container mode cannot \
-                          create a network namespace)"
-                    .into(),
-            })
-        }
+        Some("none") => true,
         Some(other) => {
             return Err(BuildError::Unsupported {
                 at,
@@ -180,28 +181,44 @@ pub async fn execute(
             })
         }
     };
-    super::run_mounts::check_isolation(&run_mounts, isolation).map_err(|message| {
-        BuildError::Unsupported {
+    if new_network {
+        // Asked here rather than learnt from a failed start, to say why and what to do instead.
+        crate::sandbox::process::private_network_available().map_err(|e| BuildError::Unsupported {
             at: at.clone(),
-            message,
-        }
-    })?;
+            message: format!(
+                "RUN --network=none needs a network namespace of its own, and this process cannot \
+                 create one ({e}): in --isolation=container give the build container CAP_SYS_ADMIN \
+                 (docker run --cap-add SYS_ADMIN), or use --isolation=chroot or rootless"
+            ),
+        })?;
+    }
     let fs = stage.ensure_fs(isolation).await?;
     let root = fs.root().to_path_buf();
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_default();
     let user = exec_user(&stage.user(), &read("etc/passwd"), &read("etc/group"))
         .map_err(|m| stage.error(instruction, m))?;
+    let cwd = stage.workdir();
+    // Before the mounts: a missing working directory is the step's change, not a mount stub.
+    ensure_workdir(&root, &cwd, &user);
     let mut mounts = stage.fs_mounts()?;
     // Held until the command is done: scratch copies and cache locks.
     let requested = super::run_mounts::prepare(stage, instruction, &run_mounts).await?;
-    let stubs = super::run_mounts::MountStubs::find(&root, &requested.mounts);
-    let prepared =
-        tokio::task::block_in_place(|| crate::sandbox::mounts::prepare_targets(&root, &requested.mounts));
-    if let Err(e) = prepared {
-        stubs.remove();
-        return Err(stage.error(instruction, format!("RUN --mount: {e}")));
-    }
-    mounts.extend(requested.mounts.iter().cloned());
+    let placement = if isolation.uses_own_root() {
+        let stubs = super::run_mounts::MountStubs::find(&root, &requested.mounts);
+        let prepared =
+            tokio::task::block_in_place(|| crate::sandbox::mounts::prepare_targets(&root, &requested.mounts));
+        if let Err(e) = prepared {
+            stubs.remove();
+            return Err(stage.error(instruction, format!("RUN --mount: {e}")));
+        }
+        mounts.extend(requested.mounts.iter().cloned());
+        Placement::Namespace(stubs)
+    } else {
+        let owned = |p: &Path| requested.owns(p);
+        let placed = tokio::task::block_in_place(|| InPlace::place(&root, &requested.mounts, &owned))
+            .map_err(|e| stage.error(instruction, format!("RUN --mount: {e}")))?;
+        Placement::InPlace(placed)
+    };
 
     let argv = match &run.command {
         CommandLine::Exec(v) => v.clone(),
@@ -237,11 +254,12 @@ pub async fn execute(
             argv
         }
     };
-    let cwd = stage.workdir();
-    ensure_workdir(&root, &cwd, &user);
     let spec = ProcessSpec {
         argv,
-        env: with_mount_env(environment(stage, &user), &requested.env),
+        env: with_mount_env(
+            with_ssh_auth_sock(environment(stage, &user), requested.ssh_auth_sock.as_deref()),
+            &requested.env,
+        ),
         root,
         chroot: isolation.uses_own_root(),
         new_network,
@@ -255,7 +273,11 @@ pub async fn execute(
         redact: shared.redactor.clone(),
     };
     let report = crate::sandbox::process::run(&spec).await;
-    let restored = tokio::task::block_in_place(|| stubs.remove());
+    let restored = tokio::task::block_in_place(|| match placement {
+        Placement::Namespace(stubs) => Ok(stubs.remove()),
+        Placement::InPlace(placed) => placed.undo(),
+    })
+    .map_err(|e| stage.error(instruction, format!("RUN --mount: {e}")))?;
     stage.ensure_fs(isolation).await?.accept_ctime(&restored);
     drop(requested);
     let report = report.map_err(|source| BuildError::RunStart {
@@ -324,6 +346,17 @@ fn environment(stage: &StageRun<'_>, user: &ExecUser) -> Vec<(String, String)> {
 fn with_mount_env(mut env: Vec<(String, String)>, added: &[(String, String)]) -> Vec<(String, String)> {
     env.retain(|(k, _)| !added.iter().any(|(a, _)| a == k));
     env.extend(added.iter().cloned());
+    env
+}
+
+/// `SSH_AUTH_SOCK` pointing at the RUN's first ssh mount, unless ENV or an ARG already sets it
+/// (BuildKit keeps the image's value then).
+fn with_ssh_auth_sock(mut env: Vec<(String, String)>, socket: Option<&str>) -> Vec<(String, String)> {
+    if let Some(socket) = socket {
+        if !env.iter().any(|(k, _)| k == "SSH_AUTH_SOCK") {
+            env.push(("SSH_AUTH_SOCK".into(), socket.into()));
+        }
+    }
     env
 }
 

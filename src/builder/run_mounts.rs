@@ -4,6 +4,9 @@
 //! namespace, so nothing under a target reaches the snapshot (the parent only ever sees the empty
 //! target directory). Targets that did not exist before the step are removed after it when still
 //! empty, parent times kept, as BuildKit's mount stub cleaner does, so they are not in the layer.
+//! Container mode has no namespace of its own: the same mounts are put in place as files and taken
+//! away before the snapshot ([`crate::sandbox::mounts_in_place`]); [`PreparedMounts::owns`] tells
+//! it which sources are the step's own to consume.
 //!
 //! - `tmpfs`: a fresh tmpfs (`size=` as mount data).
 //! - `bind`: a copy of the source taken for this step, read-only unless `rw` (then the writes go
@@ -15,6 +18,10 @@
 //!   platform-specific. `sharing=locked` takes an exclusive `flock` on `<dir>.lock` (waiting,
 //!   also for other processes); `private` takes it without waiting and falls back to a fresh
 //!   directory discarded after the step; `shared` takes no lock.
+//! - `secret`: a private copy of the value with the mount's mode and owner, and/or an env variable.
+//! - `ssh`: an agent socket served for this step (crate::ssh) at the target, by default
+//!   `/run/buildkit/ssh_agent.N` (N counting the RUN's ssh mounts), with `SSH_AUTH_SOCK` naming the
+//!   first one unless the step's environment already sets it, as BuildKit does.
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt as _;
@@ -28,11 +35,10 @@ use super::BuildError;
 use crate::cache::CacheOptions;
 use crate::context::{ContextEntry, EntryKind, IgnoreMatcher};
 use crate::dockerfile::{
-    parse_run_mount, BindMount, CacheMount, CacheSharing, Instruction, Run, RunMount, SecretMount,
+    parse_run_mount, BindMount, CacheMount, CacheSharing, Instruction, Run, RunMount, SecretMount, SshMount,
 };
 use crate::lexical_path::clean_under_root;
 use crate::sandbox::mounts::{Mount, MountKind};
-use crate::sandbox::Isolation;
 use crate::snapshot::{unpack_layer, ExcludeSet, Ownership, UnpackOptions};
 
 /// The sandbox mounts of one RUN and what must live until the command is done: scratch copies
@@ -42,29 +48,32 @@ pub struct PreparedMounts {
     pub mounts: Vec<Mount>,
     /// Environment variables the mounts add (`type=secret,env=…`).
     pub env: Vec<(String, String)>,
+    /// The first ssh mount's target, for `SSH_AUTH_SOCK` when the environment has none.
+    pub ssh_auth_sock: Option<String>,
+    /// Agents served for this step; dropped before the scratch directories holding their sockets.
+    agents: Vec<crate::ssh::AgentSocket>,
     scratch: Vec<tempfile::TempDir>,
     locks: Vec<std::fs::File>,
 }
 
-/// The RUN's `--mount` values (expanded), typed. `secret` and `ssh` are refused by name.
+impl PreparedMounts {
+    /// Whether `path` lies in this step's own scratch space (a copy or a private file it may
+    /// consume), as opposed to something that outlives it (a cache directory).
+    pub fn owns(&self, path: &Path) -> bool {
+        self.scratch.iter().any(|d| path.starts_with(d.path()))
+    }
+}
+
+/// The RUN's `--mount` values (expanded), typed.
 pub fn parse_all(
     stage: &StageRun<'_>,
     instruction: &Instruction,
     run: &Run,
 ) -> Result<Vec<RunMount>, BuildError> {
-    let mut out = Vec::new();
-    for raw in &run.mounts {
-        let mount = parse_run_mount(raw).map_err(|e| stage.error(instruction, e.to_string()))?;
-        if let RunMount::Ssh(_) = &mount {
-            return Err(BuildError::Unsupported {
-                at: stage.location(instruction),
-                message: "RUN --mount=type=ssh is not supported yet (bind, cache, tmpfs and secret are)"
-                    .into(),
-            });
-        }
-        out.push(mount);
-    }
-    Ok(out)
+    run.mounts
+        .iter()
+        .map(|raw| parse_run_mount(raw).map_err(|e| stage.error(instruction, e.to_string())))
+        .collect()
 }
 
 /// The mount points a RUN's targets will create in the stage filesystem (each target and its
@@ -150,18 +159,6 @@ impl MountStubs {
     }
 }
 
-/// Mounts go into the command's private mount namespace, which container mode does not make.
-pub fn check_isolation(mounts: &[RunMount], isolation: Isolation) -> Result<(), String> {
-    if mounts.is_empty() || isolation.uses_own_root() {
-        return Ok(());
-    }
-    Err(
-        "RUN --mount needs --isolation=chroot or rootless (container mode has no mount namespace \
-         of its own to mount into)"
-            .into(),
-    )
-}
-
 /// A target relative to the command's root; a relative target is below the working directory.
 fn target_path(workdir: &str, target: &str) -> PathBuf {
     let absolute = if target.starts_with('/') {
@@ -180,18 +177,49 @@ pub async fn prepare(
 ) -> Result<PreparedMounts, BuildError> {
     let mut prepared = PreparedMounts::default();
     let workdir = stage.workdir();
-    let mut ordered: Vec<&RunMount> = mounts.iter().collect();
-    ordered.sort_by_key(|m| {
-        target_path(&workdir, m.target().unwrap_or("/"))
-            .components()
-            .count()
-    });
-    for mount in ordered {
-        if let RunMount::Secret(secret) = mount {
-            secret_mount(stage, instruction, &workdir, secret, &mut prepared)?;
-            continue;
+    // An ssh mount's default target numbers it among the RUN's ssh mounts, in the order written.
+    let mut ssh_mounts = 0;
+    let mut ordered: Vec<(&RunMount, String)> = mounts
+        .iter()
+        .map(|m| {
+            let target = match m {
+                RunMount::Ssh(ssh) => {
+                    let target = ssh
+                        .target
+                        .clone()
+                        .unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{ssh_mounts}"));
+                    if ssh_mounts == 0 {
+                        prepared.ssh_auth_sock =
+                            Some(format!("/{}", target_path(&workdir, &target).display()));
+                    }
+                    ssh_mounts += 1;
+                    target
+                }
+                other => other.target().unwrap_or("/").to_string(),
+            };
+            (m, target)
+        })
+        .collect();
+    ordered.sort_by_key(|(_, target)| target_path(&workdir, target).components().count());
+    for (mount, target) in ordered {
+        match mount {
+            RunMount::Secret(secret) => {
+                secret_mount(stage, instruction, &workdir, secret, &mut prepared)?;
+                continue;
+            }
+            RunMount::Ssh(ssh) => {
+                ssh_mount(
+                    stage,
+                    instruction,
+                    &target_path(&workdir, &target),
+                    ssh,
+                    &mut prepared,
+                )?;
+                continue;
+            }
+            _ => {}
         }
-        let target = target_path(&workdir, mount.target().unwrap_or("/"));
+        let target = target_path(&workdir, &target);
         if target.as_os_str().is_empty() {
             return Err(stage.error(instruction, "RUN --mount cannot target /".into()));
         }
@@ -236,6 +264,57 @@ pub async fn prepare(
     Ok(prepared)
 }
 
+/// A secret or ssh id the build was not given: an error naming it (and `how` to give it) when the
+/// mount is required, else the mount is left out, as in BuildKit.
+fn not_given(
+    stage: &StageRun<'_>,
+    instruction: &Instruction,
+    (kind, id): (&str, &str),
+    required: bool,
+    how: &str,
+) -> Result<(), BuildError> {
+    if required {
+        return Err(stage.error(
+            instruction,
+            format!("{kind} {id} is required but was not given (pass {how})"),
+        ));
+    }
+    tracing::debug!(%id, "{kind} not given: its mount is left out");
+    Ok(())
+}
+
+/// An agent socket for the step at `target`, serving the `--ssh` source of the mount's id. An id
+/// that was not given leaves the mount out unless it is required.
+fn ssh_mount(
+    stage: &StageRun<'_>,
+    instruction: &Instruction,
+    target: &Path,
+    ssh: &SshMount,
+    prepared: &mut PreparedMounts,
+) -> Result<(), BuildError> {
+    let Some(backend) = stage.shared.ssh.get(&ssh.id) else {
+        let id = &ssh.id;
+        let how = format!("--ssh {id}=SOCKET_OR_KEY, or --ssh {id} for the agent at $SSH_AUTH_SOCK");
+        return not_given(stage, instruction, ("ssh", id), ssh.required, &how);
+    };
+    if target.as_os_str().is_empty() {
+        return Err(stage.error(instruction, "RUN --mount cannot target /".into()));
+    }
+    let socket = scratch(stage, prepared)?.join("agent");
+    let agent = crate::ssh::AgentSocket::serve(backend, &socket, ssh.mode, ssh.uid, ssh.gid)
+        .map_err(|e| BuildError::io(&socket, e))?;
+    prepared.agents.push(agent);
+    prepared.mounts.push(Mount {
+        target: target.to_path_buf(),
+        kind: MountKind::Bind {
+            source: socket,
+            readonly: true,
+        },
+        file: true,
+    });
+    Ok(())
+}
+
 /// A secret as a file at its target (a private copy with the mount's mode and owner) and/or an
 /// environment variable. A secret that was not given leaves the mount out unless it is required.
 fn secret_mount(
@@ -246,17 +325,9 @@ fn secret_mount(
     prepared: &mut PreparedMounts,
 ) -> Result<(), BuildError> {
     let Some(value) = stage.shared.secrets.get(&secret.id) else {
-        if secret.required {
-            return Err(stage.error(
-                instruction,
-                format!(
-                    "secret {} is required but was not given (pass --secret id={},src=PATH or id={},env=VAR)",
-                    secret.id, secret.id, secret.id
-                ),
-            ));
-        }
-        tracing::debug!(id = %secret.id, "secret not given: its mount is left out");
-        return Ok(());
+        let id = &secret.id;
+        let how = format!("--secret id={id},src=PATH or id={id},env=VAR");
+        return not_given(stage, instruction, ("secret", id), secret.required, &how);
     };
     if let Some(var) = &secret.env {
         let text = String::from_utf8(value.to_vec()).map_err(|_| {
@@ -572,9 +643,14 @@ async fn cache_dir(
         }
     }
     if !dir.exists() {
-        // Built beside the final name and renamed, so a crash never leaves a half-seeded cache.
-        let fresh = scratch(stage, prepared)?.join("new");
-        fs_err::create_dir(&fresh).map_err(|e| BuildError::io(&fresh, e))?;
+        // Built beside the final name and renamed, so a crash never leaves a half-seeded cache;
+        // beside it because --cache-dir may be another filesystem than the workspace.
+        let parent = dir.parent().unwrap_or(&root).to_path_buf();
+        let building = tempfile::Builder::new()
+            .prefix(".new-")
+            .tempdir_in(&parent)
+            .map_err(|e| BuildError::io(&parent, e))?;
+        let fresh = building.path().to_path_buf();
         if let Some(from) = &cache.from {
             let src_root = unpack_from(stage, instruction, from, prepared).await?;
             let src = resolve_in_root(&src_root, &cache.source).map_err(|m| stage.error(instruction, m))?;
@@ -584,11 +660,12 @@ async fn cache_dir(
             .map_err(|e| BuildError::io(&fresh, e))?;
         // Rootless namespaces may not map the id; the directory stays ours then.
         let _ = std::os::unix::fs::chown(&fresh, Some(cache.uid), Some(cache.gid));
-        if let Err(e) = std::fs::rename(&fresh, &dir) {
+        match std::fs::rename(&fresh, &dir) {
+            // Nothing is left to remove under the temporary name.
+            Ok(()) => drop(building.keep()),
             // Another build created it meanwhile (shared sharing): use theirs.
-            if !dir.is_dir() {
-                return Err(BuildError::io(&dir, e));
-            }
+            Err(_) if dir.is_dir() => {}
+            Err(e) => return Err(BuildError::io(&dir, e)),
         }
     }
     Ok(dir)
@@ -617,18 +694,6 @@ fn copy_tree(src: &Path, dest: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn container_mode_is_refused() {
-        let tmpfs = parse_run_mount("type=tmpfs,target=/t").unwrap();
-        let err = check_isolation(std::slice::from_ref(&tmpfs), Isolation::Container).unwrap_err();
-        assert!(
-            err.contains("RUN --mount needs --isolation=chroot or rootless"),
-            "{err}"
-        );
-        assert!(check_isolation(&[tmpfs], Isolation::Chroot).is_ok());
-        assert!(check_isolation(&[], Isolation::Container).is_ok());
-    }
 
     #[test]
     fn new_mount_points_are_removed_when_empty() {

@@ -129,6 +129,13 @@ pub struct BuildFlags {
     #[arg(long = "secret", value_name = "id=ID,src=PATH", help_heading = "RUN")]
     pub secrets: Vec<String>,
 
+    /// An SSH agent for `RUN --mount=type=ssh` (repeatable), in BuildKit's syntax: `default` (the
+    /// agent at $SSH_AUTH_SOCK), `ID=SOCKET` (that agent; the step may list keys and ask for
+    /// signatures, nothing else) or `ID=KEY[,KEY…]` (unencrypted private key files, served by an
+    /// in-process agent). Key material never reaches a step, a layer or a log.
+    #[arg(long = "ssh", value_name = "default|ID[=SOCKET|KEY,…]", help_heading = "RUN")]
+    pub ssh: Vec<String>,
+
     /// Take one snapshot per stage, at its end, instead of one layer per RUN/COPY/ADD.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
     pub single_snapshot: bool,
@@ -217,7 +224,7 @@ pub struct BuildFlags {
             "skip_tls_verify_registries", "registry_mirrors", "registry_certificates",
             "push_retry", "image_download_retry", "cache", "cache_repo", "cache_ttl",
             "cache_copy_layers", "cache_run_layers", "compressed_caching", "no_push_cache",
-            "arch_cache_repo_suffix", "secrets", "run_cache_dir",
+            "arch_cache_repo_suffix", "secrets", "run_cache_dir", "ssh",
         ]
     )]
     pub build_request: Option<String>,

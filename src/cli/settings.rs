@@ -25,6 +25,7 @@ use crate::platform::{Platform, PlatformError};
 use crate::registry::RegistryOptions;
 use crate::sandbox::IsolationChoice;
 use crate::secrets::{SecretSource, SecretSpec};
+use crate::ssh::SshSpec;
 
 /// Why the flags cannot make a build.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +64,8 @@ pub enum SettingsError {
     Isolation(#[from] crate::sandbox::SandboxError),
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretSpecError),
+    #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshSpecError),
     #[error("invalid --snapshot-mode: {0}")]
     SnapshotMode(String),
     #[error("{0}")]
@@ -259,6 +262,11 @@ fn build_request(
         registry: registry_options(&flags.registry)?,
         cache: cache_options(&flags.cache)?,
         secrets: secret_specs(&flags.secrets, env)?,
+        ssh: flags
+            .ssh
+            .iter()
+            .map(|v| v.parse::<SshSpec>()?.or_agent(env("SSH_AUTH_SOCK")))
+            .collect::<Result<_, _>>()?,
         kaniko_dir: flags.kaniko_dir.clone(),
     })
 }
@@ -461,6 +469,13 @@ fn k8s_settings(flags: &BuildFlags) -> Result<K8sSettings, SettingsError> {
     if flags.multi.multi_platform.is_empty() {
         return Err(SettingsError::Conflict(
             "the k8s driver builds the platforms of --multi-platform (e.g. linux/amd64,linux/arm64): give it"
+                .into(),
+        ));
+    }
+    if !flags.ssh.is_empty() {
+        return Err(SettingsError::Conflict(
+            "--ssh forwards an agent or keys of this machine, which a build pod cannot reach; build with \
+             --driver=local, or give the pods their keys another way (e.g. a --secret)"
                 .into(),
         ));
     }
@@ -679,6 +694,29 @@ mod tests {
     }
 
     #[test]
+    fn ssh_ids_take_ssh_auth_sock_when_no_path_is_given_and_k8s_refuses_them() {
+        let env = |k: &str| (k == "SSH_AUTH_SOCK").then(|| "/tmp/agent.sock".to_string());
+        let args = ["--no-push", "--ssh", "default", "--ssh", "deploy=/k/a,/k/b"];
+        let s = BuildInvocation::from_flags(&flags(&args), &env).unwrap();
+        let got: Vec<String> = s.run.build().ssh.iter().map(|s| s.to_string()).collect();
+        assert_eq!(got, ["default=/tmp/agent.sock", "deploy=/k/a,/k/b"]);
+        let e = BuildInvocation::from_flags(&flags(&["--no-push", "--ssh", "default"]), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("SSH_AUTH_SOCK is not set"), "{e}");
+        let k8s = [
+            "--destination=r.example/x",
+            "--driver=k8s",
+            "--multi-platform=linux/amd64",
+            "--ssh=default=/tmp/agent.sock",
+        ];
+        let e = BuildInvocation::from_flags(&flags(&k8s), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--ssh") && e.contains("build pod cannot reach"), "{e}");
+    }
+
+    #[test]
     fn secrets_parse_and_a_bare_id_resolves_here() {
         let env = |k: &str| (k == "SET").then(|| "v".to_string());
         let args = [
@@ -855,6 +893,10 @@ mod tests {
             secrets: vec![
                 "id=npmrc,src=/kaniko/secrets/secret-0".parse().unwrap(),
                 "id=tok,env=API_TOKEN".parse().unwrap(),
+            ],
+            ssh: vec![
+                "default=/run/agent.sock".parse().unwrap(),
+                "deploy=/keys/a,/keys/b".parse().unwrap(),
             ],
             kaniko_dir: "/kaniko".into(),
         }

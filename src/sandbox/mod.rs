@@ -12,6 +12,7 @@
 
 pub mod host;
 pub mod mounts;
+pub mod mounts_in_place;
 pub mod process;
 pub mod userns;
 

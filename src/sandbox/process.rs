@@ -374,6 +374,18 @@ fn apply(ops: &[Op]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether this process may give a command a network namespace of its own (`RUN --network=none`).
+/// A plain container (no CAP_SYS_ADMIN, docker's seccomp profile) may not. Tried on a throw-away
+/// thread: a network namespace belongs to the thread that unshares it and ends with it.
+pub fn private_network_available() -> std::io::Result<()> {
+    std::thread::spawn(|| {
+        // SAFETY: unshare takes no pointers; it changes only this short-lived thread.
+        check(unsafe { libc::unshare(libc::CLONE_NEWNET) })
+    })
+    .join()
+    .unwrap_or_else(|_| Err(std::io::Error::other("the probe thread panicked")))
+}
+
 /// Kills the command's whole process group when dropped, so a cancelled build (SIGTERM, an error
 /// elsewhere) leaves no process writing into a filesystem that is about to be removed.
 struct GroupKiller(Option<libc::pid_t>);
@@ -617,6 +629,7 @@ mod tests {
             eprintln!("skipped: needs root");
             return;
         }
+        private_network_available().expect("root may unshare the network namespace");
         let mut s = spec(&[
             "/bin/sh",
             "-c",

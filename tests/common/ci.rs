@@ -179,3 +179,143 @@ pub fn read_json(path: &Path) -> Value {
     let text = fs_err::read_to_string(path).expect("read JSON file");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON ({e}): {text}", path.display()))
 }
+
+/// A stand-in for kaniko for the CI scripts' secret handling, until the scripts can be checked
+/// against what the real binary does with `--secret`: a POSIX shell script (it runs under busybox
+/// alone too) that records, per call, its arguments and, for each `--secret`, what the build would
+/// get: the `src` file's content, mode and path as they are while it runs, or the `env` variable's
+/// value. It writes the `--digest-file` and `--metadata-file` a build is asked for, and while the
+/// file `hold` exists in its directory it waits (marking the call `running`), so that a test can
+/// cancel the step around it.
+pub struct FakeKaniko {
+    /// The executable.
+    pub path: PathBuf,
+    dir: PathBuf,
+}
+
+/// What one call of the [`FakeKaniko`] saw.
+pub struct FakeCall {
+    dir: PathBuf,
+}
+
+pub const FAKE_DIGEST: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+impl FakeKaniko {
+    /// The stand-in, in `dir`; everyone may run it and record into `dir` (the CI scripts run as
+    /// another user).
+    pub fn new(dir: &Path) -> FakeKaniko {
+        fs_err::create_dir_all(dir).expect("create fake kaniko dir");
+        fs_err::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).expect("chmod fake kaniko dir");
+        let path = dir.join("kaniko");
+        let script = format!(
+            r#"#!/bin/sh
+set -e
+rec='{dir}'
+n=1
+while [ -e "$rec/call-$n" ]; do n=$((n + 1)); done
+call=$rec/call-$n
+mkdir "$call"
+for a in "$@"; do printf '%s\n' "$a"; done >"$call/argv"
+[ -z "${{INPUT_SECRETS+set}}" ] || : >"$call/input-secrets-in-env"
+prev=
+for a in "$@"; do
+  spec=
+  [ "$prev" != --secret ] || spec=$a
+  case "$a" in --secret=*) spec=${{a#--secret=}} ;; esac
+  prev=$a
+  [ -n "$spec" ] || continue
+  id= src= var=
+  set -f
+  old_ifs=$IFS
+  IFS=,
+  for kv in $spec; do
+    case "$kv" in
+      id=*) id=${{kv#id=}} ;;
+      src=* | source=*) src=${{kv#*=}} ;;
+      env=*) var=${{kv#env=}} ;;
+    esac
+  done
+  IFS=$old_ifs
+  set +f
+  if [ -n "$src" ]; then
+    cat "$src" >"$call/secret-$id"
+    stat -c %a "$src" >"$call/secret-$id.mode"
+    printf '%s' "$src" >"$call/secret-$id.src"
+  else
+    eval "printf '%s' \"\${{$var}}\"" >"$call/secret-$id"
+  fi
+done
+prev=
+for a in "$@"; do
+  case "$prev" in
+    --digest-file) printf '%s\n' '{digest}' >"$a" ;;
+    --metadata-file) printf '{{"digest": "%s"}}\n' '{digest}' >"$a" ;;
+  esac
+  prev=$a
+done
+if [ -e "$rec/hold" ]; then
+  : >"$call/running"
+  while [ -e "$rec/hold" ]; do sleep 0.1; done
+fi
+"#,
+            dir = dir.display(),
+            digest = FAKE_DIGEST,
+        );
+        fs_err::write(&path, script).expect("write fake kaniko");
+        fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod fake kaniko");
+        FakeKaniko {
+            path,
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// The calls so far, in order.
+    pub fn calls(&self) -> Vec<FakeCall> {
+        (1..)
+            .map(|n| self.dir.join(format!("call-{n}")))
+            .take_while(|d| d.is_dir())
+            .map(|dir| FakeCall { dir })
+            .collect()
+    }
+
+    /// Makes the next calls wait until [`FakeKaniko::release`].
+    pub fn hold(&self) {
+        fs_err::write(self.dir.join("hold"), "").expect("create hold file");
+    }
+
+    pub fn release(&self) {
+        let _ = std::fs::remove_file(self.dir.join("hold"));
+    }
+}
+
+impl FakeCall {
+    /// The arguments, one per line as given.
+    pub fn argv(&self) -> String {
+        fs_err::read_to_string(self.dir.join("argv")).expect("read argv")
+    }
+
+    /// What the build got as the secret `id`: the file's content or the variable's value.
+    pub fn secret(&self, id: &str) -> String {
+        fs_err::read_to_string(self.dir.join(format!("secret-{id}")))
+            .unwrap_or_else(|e| panic!("no secret {id} reached kaniko ({e}); arguments:\n{}", self.argv()))
+    }
+
+    /// The mode (octal, as `stat -c %a` prints it) and path of the file given as secret `id`.
+    pub fn secret_file(&self, id: &str) -> (String, PathBuf) {
+        let read = |suffix: &str| {
+            fs_err::read_to_string(self.dir.join(format!("secret-{id}.{suffix}")))
+                .unwrap_or_else(|e| panic!("secret {id} was not a file ({e}); arguments:\n{}", self.argv()))
+        };
+        (read("mode").trim().to_owned(), PathBuf::from(read("src")))
+    }
+
+    /// Whether the `secrets` input itself was in kaniko's environment.
+    pub fn saw_secrets_input(&self) -> bool {
+        self.dir.join("input-secrets-in-env").exists()
+    }
+
+    /// Whether the call is waiting for [`FakeKaniko::release`].
+    pub fn running(&self) -> bool {
+        self.dir.join("running").exists()
+    }
+}

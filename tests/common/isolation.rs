@@ -65,24 +65,63 @@ impl Isolation {
         }
     }
 
+    /// Whether this machine can run the mode; when not, prints why (the caller skips it).
+    pub fn runnable(self) -> bool {
+        match self.availability() {
+            Ok(()) => true,
+            Err(reason) => {
+                eprintln!("skipping --isolation={}: {reason}", self.flag_value());
+                false
+            }
+        }
+    }
+
+    /// The modes of [`Isolation::ALL`] this machine can run, each one skipped named with the reason.
+    pub fn runnable_modes() -> Vec<Isolation> {
+        Isolation::ALL.into_iter().filter(|m| m.runnable()).collect()
+    }
+
     /// `kaniko build` of `ctx` in this mode with `args` added (`--isolation` is added here);
     /// the output whatever the outcome.
     pub fn kaniko(self, ctx: &Context, args: &[&str]) -> Output {
+        self.kaniko_with(ctx, args, &Extras::default())
+    }
+
+    /// [`Isolation::kaniko`] with what a build needs beyond its flags (see [`Extras`]).
+    pub fn kaniko_with(self, ctx: &Context, args: &[&str], extras: &Extras<'_>) -> Output {
         let isolation = format!("--isolation={}", self.flag_value());
         match self {
             Isolation::Chroot => {
-                let kaniko_dir = tempfile::tempdir().expect("kaniko dir");
+                let temporary = tempfile::tempdir().expect("kaniko dir");
+                let kaniko_dir = extras.kaniko_dir.unwrap_or(temporary.path());
                 let mut cmd = Command::new(kaniko_binary());
-                cmd.args(build_args(ctx, kaniko_dir.path()))
+                cmd.args(build_args(ctx, kaniko_dir))
                     .arg(&isolation)
                     .args(args)
-                    .env_remove("KANIKO_DIR");
+                    .env_remove("KANIKO_DIR")
+                    .envs(extras.env.iter().copied());
                 tools::run(&mut cmd)
             }
-            Isolation::Rootless => rootless(ctx, &isolation, args),
-            Isolation::Container => container(ctx, &isolation, args),
+            Isolation::Rootless => rootless(ctx, &isolation, args, extras),
+            Isolation::Container => container(ctx, &isolation, args, extras),
         }
     }
+}
+
+/// What a build may need besides its flags, given the same way in every mode.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Extras<'a> {
+    /// Host directories the build reads or writes by their path (`--cache-dir`, secret files,
+    /// outputs). Container mode bind-mounts each at the same path; rootless mode needs them
+    /// reachable (and, to write, writable) by [`ROOTLESS_USER`], which the caller arranges.
+    pub shared: &'a [&'a Path],
+    /// `--kaniko-dir`, kept after the build (a temporary one otherwise; the container's own
+    /// `/kaniko` in container mode). Container mode mounts it like a shared directory.
+    pub kaniko_dir: Option<&'a Path>,
+    /// Environment variables of the build (passed into the container by name).
+    pub env: &'a [(&'a str, &'a str)],
+    /// Extra `docker run` flags for container mode, e.g. `--cap-add SYS_ADMIN`.
+    pub docker_args: &'a [&'a str],
 }
 
 pub fn is_root() -> bool {
@@ -155,18 +194,22 @@ fn assert_context_world_readable(dir: &Path) {
     }
 }
 
-fn rootless(ctx: &Context, isolation: &str, args: &[&str]) -> Output {
-    let kaniko_dir = tempfile::Builder::new()
+fn rootless(ctx: &Context, isolation: &str, args: &[&str], extras: &Extras<'_>) -> Output {
+    let temporary = tempfile::Builder::new()
         .prefix("kaniko-rootless-")
         .tempdir()
         .expect("kaniko dir");
-    let mut build: Vec<OsString> = build_args(ctx, kaniko_dir.path());
+    let kaniko_dir = extras.kaniko_dir.unwrap_or(temporary.path());
+    fs_err::create_dir_all(kaniko_dir).expect("create the kaniko dir");
+    let mut build: Vec<OsString> = build_args(ctx, kaniko_dir);
     build.push(isolation.into());
     build.extend(args.iter().map(OsString::from));
     if !is_root() {
         // Already unprivileged: run as ourselves.
         let mut cmd = Command::new(kaniko_binary());
-        cmd.args(build).env_remove("KANIKO_DIR");
+        cmd.args(build)
+            .env_remove("KANIKO_DIR")
+            .envs(extras.env.iter().copied());
         return tools::run(&mut cmd);
     }
     let (uid, gid) = user_ids(ROOTLESS_USER).unwrap_or_else(|| {
@@ -191,12 +234,15 @@ fn rootless(ctx: &Context, isolation: &str, args: &[&str]) -> Output {
     fs_err::set_permissions(ctx.scratch(), std::fs::Permissions::from_mode(0o755))
         .expect("open the context's parent to the rootless user");
     assert_context_world_readable(&ctx.dir());
-    std::os::unix::fs::chown(kaniko_dir.path(), Some(uid), Some(gid)).expect("chown kaniko dir");
+    std::os::unix::fs::chown(kaniko_dir, Some(uid), Some(gid)).expect("chown kaniko dir");
     assert_reachable_by_others(&kaniko_binary(), "the kaniko binary");
     assert_reachable_by_others(&ctx.dir(), "the context");
+    for dir in extras.shared {
+        assert_reachable_by_others(&dir.join("."), "the shared directory");
+    }
     // root's HOME is unreadable to the user; its kaniko dir is its own.
-    let mut cmd = kaniko_as_rootless_user(kaniko_dir.path());
-    cmd.args(build);
+    let mut cmd = kaniko_as_rootless_user(kaniko_dir);
+    cmd.args(build).envs(extras.env.iter().copied());
     tools::run(&mut cmd)
 }
 
@@ -215,6 +261,25 @@ pub fn kaniko_as_rootless_user(home: &Path) -> Command {
     .arg(kaniko_binary())
     .env_remove("KANIKO_DIR")
     .env("HOME", home);
+    cmd
+}
+
+/// The kaniko binary for a build of `ctx` in `mode` (`chroot` or `rootless`) whose files all live
+/// under `work` (opened to everyone): as root, a rootless build runs as [`ROOTLESS_USER`] with
+/// `work` as HOME and the context opened to it; otherwise the binary runs as ourselves. No
+/// KANIKO_DIR; the caller adds the arguments.
+pub fn kaniko_in_mode(ctx: &Context, mode: &str, work: &Path) -> Command {
+    fs_err::set_permissions(work, std::fs::Permissions::from_mode(0o777)).expect("open the work dir");
+    if mode == "rootless" && is_root() {
+        for p in [ctx.scratch(), ctx.dir()] {
+            fs_err::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("open the context");
+        }
+        fs_err::set_permissions(ctx.dockerfile_path(), std::fs::Permissions::from_mode(0o644))
+            .expect("open the Dockerfile");
+        return kaniko_as_rootless_user(work);
+    }
+    let mut cmd = Command::new(kaniko_binary());
+    cmd.env_remove("KANIKO_DIR");
     cmd
 }
 
@@ -251,7 +316,7 @@ pub fn ensure_executor_image() -> String {
     tag
 }
 
-fn container(ctx: &Context, isolation: &str, args: &[&str]) -> Output {
+fn container(ctx: &Context, isolation: &str, args: &[&str], extras: &Extras<'_>) -> Output {
     let image = ensure_executor_image();
     let context = format!("{}:{CONTAINER_CONTEXT}:ro", ctx.dir().display());
     let dockerfile = format!("{}:{CONTAINER_DOCKERFILE}:ro", ctx.dockerfile_path().display());
@@ -265,17 +330,31 @@ fn container(ctx: &Context, isolation: &str, args: &[&str]) -> Output {
         &context,
         "-v",
         &dockerfile,
-    ])
-    .arg(&image)
-    // Executor-style flags work whether the entrypoint is `kaniko` or `/kaniko/executor`.
-    .args([
-        "--context",
-        CONTAINER_CONTEXT,
-        "--dockerfile",
-        CONTAINER_DOCKERFILE,
-    ])
-    .args(["--insecure-registry", &bases().registry.host()])
-    .args(["--log-format", "text", isolation])
-    .args(args);
+    ]);
+    let kaniko_dir = extras.kaniko_dir.inspect(|dir| {
+        fs_err::create_dir_all(dir).expect("create the kaniko dir");
+    });
+    for dir in extras.shared.iter().copied().chain(kaniko_dir) {
+        cmd.arg("-v").arg(format!("{}:{}", dir.display(), dir.display()));
+    }
+    for (name, value) in extras.env {
+        // By name: the value comes from docker's own environment, not its command line.
+        cmd.args(["-e", name]).env(name, value);
+    }
+    cmd.args(extras.docker_args)
+        .arg(&image)
+        // Executor-style flags work whether the entrypoint is `kaniko` or `/kaniko/executor`.
+        .args([
+            "--context",
+            CONTAINER_CONTEXT,
+            "--dockerfile",
+            CONTAINER_DOCKERFILE,
+        ])
+        .args(["--insecure-registry", &bases().registry.host()])
+        .args(["--log-format", "text", isolation]);
+    if let Some(dir) = kaniko_dir {
+        cmd.arg("--kaniko-dir").arg(dir);
+    }
+    cmd.args(args);
     tools::run(&mut cmd)
 }

@@ -16,6 +16,7 @@
 //!   from the busybox-static .debs that `hack/setup.sh` fetches, and pushed into a [`registry::Registry`].
 //! - [`kaniko`]: builds with the real binary against the shared registry, read back with skopeo and
 //!   umoci, and compared with `docker build`.
+//! - [`layers`]: images compared layer by layer (ours, BuildKit's where the engine has it).
 //! - [`oci_schema`]: validation against the OCI image-spec JSON schemas.
 //! - [`isolation`]: the same build started in each RUN isolation mode (chroot as root, rootless as
 //!   an unprivileged user, the executor image under docker).
@@ -42,6 +43,7 @@ pub mod images;
 pub mod isolation;
 pub mod kaniko;
 pub mod kube_api;
+pub mod layers;
 pub mod oci_schema;
 pub mod proxy;
 pub mod registry;

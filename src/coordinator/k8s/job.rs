@@ -230,6 +230,7 @@ mod tests {
             snapshot: SnapshotOptions::default(),
             cache: Default::default(),
             secrets: vec!["id=npmrc,src=/home/me/.npmrc".parse().unwrap()],
+            ssh: Vec::new(),
             outputs: Outputs {
                 destinations: vec![Reference::parse("registry.example.com/team/app:1").unwrap()],
                 push: true,

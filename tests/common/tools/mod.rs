@@ -30,3 +30,26 @@ pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The bytes of a file and, when it is gzip or zstd, its decompressed bytes too (a layer blob),
+/// for searching everything a build wrote for text that must not be there.
+pub fn raw_and_decompressed(path: &std::path::Path) -> Vec<Vec<u8>> {
+    use std::io::Read as _;
+    let raw = std::fs::read(path).unwrap_or_default();
+    let mut out = Vec::new();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        if flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut plain)
+            .is_ok()
+        {
+            out.push(plain);
+        }
+    } else if raw.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        if let Ok(plain) = zstd::decode_all(&raw[..]) {
+            out.push(plain);
+        }
+    }
+    out.push(raw);
+    out
+}
