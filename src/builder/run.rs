@@ -197,9 +197,6 @@ pub async fn execute(
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_default();
     let user = exec_user(&stage.user(), &read("etc/passwd"), &read("etc/group"))
         .map_err(|m| stage.error(instruction, m))?;
-    let cwd = stage.workdir();
-    // Before the mounts: a missing working directory is the step's change, not a mount stub.
-    ensure_workdir(&root, &cwd, &user);
     let mut mounts = stage.fs_mounts()?;
     // Held until the command is done: scratch copies and cache locks.
     let requested = super::run_mounts::prepare(stage, instruction, &run_mounts).await?;
@@ -254,6 +251,8 @@ pub async fn execute(
             argv
         }
     };
+    let cwd = stage.workdir();
+    ensure_workdir(&root, &cwd, &user);
     let spec = ProcessSpec {
         argv,
         env: with_mount_env(
