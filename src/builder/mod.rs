@@ -165,7 +165,10 @@ async fn build(
     }
     if let Some(facts) = outputs.provenance.as_ref().filter(|_| outputs.push) {
         let statement = crate::sign::provenance::Provenance {
-            request,
+            build_args: &request.build_args,
+            platform: request.platform.to_string(),
+            target: request.target.as_deref(),
+            dockerfile_name: &request.source.dockerfile,
             dockerfile: prepared.sources.dockerfile_path.as_deref(),
             bases: &bases,
             facts,
@@ -232,14 +235,7 @@ pub async fn prepare(
     })
 }
 
-/// A base image a stage started from, as resolved for the build (for the provenance).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseImage {
-    /// The name in the Dockerfile, arguments expanded.
-    pub name: String,
-    /// The manifest digest for the stage's platform.
-    pub digest: Digest,
-}
+pub use crate::sign::provenance::BaseImage;
 
 /// Runs the planned stages and assembles the target stage's image (its layers on disk or in the
 /// registry; nothing pushed yet), with the base images the stages started from. Without

@@ -18,7 +18,6 @@ use sha2::Digest as _;
 use super::attach::{attach_layer, stored_layers, LayerKind, SIGNATURE_ANNOTATION};
 use super::key::{SigningKey, VerifyingKey};
 use super::SignError;
-use crate::builder::{BaseImage, BuildRequest};
 use crate::image::Digest;
 use crate::registry::{Reference, RegistryClient};
 
@@ -74,9 +73,23 @@ impl ProvenanceFacts {
     }
 }
 
-/// Everything one build's provenance is made of.
+/// A base image a stage started from, as resolved for the build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseImage {
+    /// The name in the Dockerfile, arguments expanded.
+    pub name: String,
+    /// The manifest digest for the stage's platform.
+    pub digest: Digest,
+}
+
+/// Everything one build's provenance is made of (the build's own inputs, not its request type,
+/// so signing does not depend on the builder).
 pub struct Provenance<'a> {
-    pub request: &'a BuildRequest,
+    pub build_args: &'a BTreeMap<String, String>,
+    pub platform: String,
+    pub target: Option<&'a str>,
+    /// The Dockerfile as the build was asked for it.
+    pub dockerfile_name: &'a str,
     /// The Dockerfile as read (`None` for standard input, whose bytes are gone by now).
     pub dockerfile: Option<&'a Path>,
     pub bases: &'a [BaseImage],
@@ -90,13 +103,12 @@ fn sha256_map(hex: &str) -> serde_json::Value {
 impl Provenance<'_> {
     /// The in-toto statement for `digest` pushed to `repository`.
     pub fn statement(&self, repository: &str, digest: &Digest) -> Result<Vec<u8>, SignError> {
-        let request = self.request;
         let mut parameters = serde_json::json!({
-            "buildArgs": request.build_args,
-            "platform": request.platform.to_string(),
+            "buildArgs": self.build_args,
+            "platform": self.platform,
         });
-        if let Some(target) = &request.target {
-            parameters["target"] = target.clone().into();
+        if let Some(target) = self.target {
+            parameters["target"] = target.into();
         }
         if let Some(path) = self.dockerfile {
             let bytes = fs_err::read(path).map_err(|source| SignError::Io {
@@ -104,7 +116,7 @@ impl Provenance<'_> {
                 source,
             })?;
             parameters["dockerfile"] = serde_json::json!({
-                "path": request.source.dockerfile,
+                "path": self.dockerfile_name,
                 "digest": sha256_map(&hex::encode(sha2::Sha256::digest(&bytes))),
             });
         }
