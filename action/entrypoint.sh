@@ -20,6 +20,12 @@
 # of every value is masked (::add-mask::) before anything is logged. The work directory goes on every
 # exit (EXIT trap; bash runs it on SIGTERM, SIGINT and SIGHUP too).
 #
+# Signing (both modes; docs/signing-guide.md): with sign: true the cosign-key input (the key's PEM,
+# from a secret) is written to a 0600 file of the work directory and passed as --cosign-key-path;
+# the cosign-password input goes to kaniko as COSIGN_PASSWORD in its environment, never as an
+# argument. Both are masked first and removed from the environment kaniko inherits. provenance:
+# true adds --provenance to a pushed build.
+#
 # Outputs go to $GITHUB_OUTPUT (digest, imageid, metadata; build mode also platform, platform-pair,
 # digests-dir and isolation), a markdown table to $GITHUB_STEP_SUMMARY.
 #
@@ -186,6 +192,37 @@ secret_args() {
     SECRET_ARGS+=(--secret "id=$SECRET_ID,env=$SECRET_VALUE")
   done
   [ ${#SECRET_ARGS[@]} -eq 0 ] || log "build secrets: $((${#SECRET_ARGS[@]} / 2)) (values masked, passed as files or variables)"
+}
+
+# Parses the signing inputs into SIGN_ARGS; `mode` is build or aggregate, `push` whether the build
+# pushes. The key and password are masked and taken out of the environment first, whatever follows.
+signing_args() {
+  local mode=$1 push=$2 key=${INPUT_COSIGN_KEY:-} password=${INPUT_COSIGN_PASSWORD:-}
+  SIGN_ARGS=()
+  unset INPUT_COSIGN_KEY INPUT_COSIGN_PASSWORD
+  if is_true "${INPUT_PROVENANCE:-}" false provenance; then
+    case "$mode:$push" in
+      build:true) SIGN_ARGS+=(--provenance) ;;
+      build:false) fail "provenance: true needs push: true (the provenance is attached to the pushed image)" ;;
+      aggregate:*) log "warning: provenance does nothing in aggregate mode (each build leg attaches its own)" ;;
+    esac
+  fi
+  if ! is_true "${INPUT_SIGN:-}" false sign; then
+    [ -z "$key$password" ] || log "warning: cosign-key and cosign-password do nothing without sign: true"
+    return 0
+  fi
+  [ "$mode:$push" != build:false ] || fail "sign: true needs push: true (signatures name what the registry holds)"
+  [ -n "$key" ] || fail "sign: true needs cosign-key: the contents of cosign.key, from a secret"
+  [[ $key == *"-----BEGIN "*" PRIVATE KEY-----"* ]] ||
+    fail "cosign-key: expected the contents of cosign.key (a PEM block, -----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----), not a path or a public key"
+  (umask 077 && printf '%s\n' "$key" >"$WORK/cosign.key")
+  if [ -n "$password" ]; then
+    export COSIGN_PASSWORD=$password
+  elif [ -z "${COSIGN_PASSWORD+set}" ]; then
+    fail "sign: true needs cosign-password (or COSIGN_PASSWORD in the step's environment; set it empty for a key without a password)"
+  fi
+  SIGN_ARGS+=(--sign-images --cosign-key-path "$WORK/cosign.key")
+  log "signing: on, key from the cosign-key input (masked), password in COSIGN_PASSWORD"
 }
 
 # Whether a boolean input is true; `default` when it is empty. `name` (optional) names the input in
@@ -440,6 +477,8 @@ build() {
   else
     ARGS+=(--no-push)
   fi
+  signing_args build "$push"
+  ARGS+=("${SIGN_ARGS[@]}")
   choose_isolation
   ARGS+=("--isolation=$ISOLATION")
   extra_args
@@ -496,6 +535,8 @@ aggregate() {
   [ "$mode" != docker ] || ARGS+=(--legacy-manifest-list)
   annotations=$(lines "${INPUT_INDEX_ANNOTATIONS:-}" | paste -sd, -)
   [ -z "$annotations" ] || ARGS+=(--index-annotations "$annotations")
+  signing_args aggregate true
+  ARGS+=("${SIGN_ARGS[@]}")
   extra_args
   credentials
   run_kaniko "$kaniko" "${ARGS[@]}"
@@ -526,6 +567,9 @@ WORK=$(mktemp -d "$RUNNER_TEMP/kaniko-action.XXXXXX")
 # The work directory holds the credentials and the secret files written for kaniko, if any; bash
 # runs the EXIT trap on a normal exit, on `fail` and on SIGTERM, SIGINT or SIGHUP (a cancelled job).
 trap 'rm -rf "$WORK"' EXIT
+# Before anything can be logged in either mode.
+mask "${INPUT_COSIGN_KEY:-}"
+mask "${INPUT_COSIGN_PASSWORD:-}"
 case "${INPUT_MODE:-build}" in
   build) build ;;
   aggregate) aggregate ;;

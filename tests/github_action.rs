@@ -23,8 +23,8 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use common::ci::{
-    load_yaml, read_json, release_version, repo_path, world_readable_tempdir, write_context, CiRegistry,
-    FakeKaniko, MEDIA_DOCKER_MANIFEST, MEDIA_DOCKER_MANIFEST_LIST, PASSWORD, USER,
+    cosign_keys, load_yaml, read_json, release_version, repo_path, world_readable_tempdir, write_context,
+    CiRegistry, FakeKaniko, MEDIA_DOCKER_MANIFEST, MEDIA_DOCKER_MANIFEST_LIST, PASSWORD, USER,
 };
 use common::isolation::{is_root, user_ids, ROOTLESS_USER};
 use common::tools;
@@ -1232,5 +1232,118 @@ fn a_run_step_reads_the_secrets_of_each_input() {
         assert_masked(&step.log, value);
     }
     assert_absent(&step.log, file_secret, "the log");
+    assert!(job.work_dirs_left().is_empty(), "{:?}", job.work_dirs_left());
+}
+
+#[test]
+fn signing_inputs_sign_the_leg_and_the_index_and_keep_the_key_private() {
+    const KEY_PASSWORD: &str = "action-cosign-password-91fe";
+    let ci = CiRegistry::start();
+    let repo = ci.unique_repo("ci/signed");
+    let binary = env!("CARGO_BIN_EXE_kaniko");
+    let keys = tempfile::tempdir().expect("tempdir");
+    let (private, public) = cosign_keys(keys.path(), KEY_PASSWORD);
+    let key = fs_err::read_to_string(&private).expect("read cosign.key");
+    let ca = ci.ca_cert.to_string_lossy().into_owned();
+    let job = RunnerJob::new("X64");
+    write_context(&job.path("workspace/app"), &ci.base.index);
+    let restricted = sysctl_file(&job.path("home"), "1");
+    let env = [
+        ("KANIKO_ACTION_USERNS_SYSCTL", restricted.as_str()),
+        ("SSL_CERT_FILE", ca.as_str()),
+    ];
+    let credentials = [
+        ("registry", ci.host()),
+        ("username", USER.to_owned()),
+        ("password", PASSWORD.to_owned()),
+        ("binary", binary.to_owned()),
+        ("sign", "true".to_owned()),
+        ("cosign-key", key.clone()),
+        ("cosign-password", KEY_PASSWORD.to_owned()),
+    ];
+    let mut inputs = credentials.to_vec();
+    inputs.extend([
+        ("context", "app".to_owned()),
+        ("tags", format!("{repo}:ignored")),
+        ("push", "true".to_owned()),
+        ("provenance", "true".to_owned()),
+    ]);
+    let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let leg = job.step(&inputs, &env).assert_ok();
+    let mut inputs = credentials.to_vec();
+    inputs.extend([("mode", "aggregate".to_owned()), ("tags", format!("{repo}:v1"))]);
+    let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let merged = job.step(&inputs, &env).assert_ok();
+
+    // `kaniko verify` (as a verifier would run it) checks the index, the leg and its provenance.
+    let docker_config = ci.docker_config();
+    let verified = tools::run(
+        Command::new(binary)
+            .args(["verify", "--provenance", "--key"])
+            .arg(&public)
+            .arg(format!("{repo}:v1"))
+            .env("DOCKER_CONFIG", docker_config.path())
+            .env("SSL_CERT_FILE", &ci.ca_cert),
+    );
+    let text = tools::output_text(&verified);
+    assert!(verified.status.success(), "{text}");
+    assert!(
+        text.contains("verified index") && text.contains("verified linux/amd64"),
+        "{text}"
+    );
+
+    // Masked first, never on a command line, and gone with the work directory.
+    for step in [&leg, &merged] {
+        assert_masked(&step.log, KEY_PASSWORD);
+        assert_masked(&step.log, &key);
+        assert!(
+            step.log.contains("--sign-images --cosign-key-path "),
+            "{}",
+            step.log
+        );
+    }
+    assert!(leg.log.contains(" --provenance"), "{}", leg.log);
+    let sudo = job.sudo_calls().join("\n");
+    assert_absent(&sudo, KEY_PASSWORD, "sudo's arguments");
+    assert_absent(&sudo, &key, "sudo's arguments");
+    assert!(job.work_dirs_left().is_empty(), "{:?}", job.work_dirs_left());
+}
+
+#[test]
+fn signing_inputs_are_checked_before_kaniko_runs() {
+    let (job, fake, binary) = job_with_fake_kaniko();
+    let key = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nc2VjcmV0LWtleS1ib2R5\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[("sign", "true"), ("push", "true")],
+            "sign: true needs cosign-key",
+        ),
+        (
+            &[
+                ("sign", "true"),
+                ("push", "true"),
+                ("cosign-key", "/secrets/cosign.key"),
+            ],
+            "cosign-key: expected the contents of cosign.key",
+        ),
+        (
+            &[("sign", "true"), ("cosign-key", key), ("cosign-password", "pw-1")],
+            "sign: true needs push: true",
+        ),
+        (&[("provenance", "true")], "provenance: true needs push: true"),
+    ];
+    for (inputs, expected) in cases {
+        let mut all = vec![("binary", binary.as_str()), ("tags", "registry.example/app:1")];
+        all.extend_from_slice(inputs);
+        let step = job.step(&all, &[]);
+        assert!(!step.success, "{inputs:?} succeeded:\n{}", step.log);
+        assert!(step.log.contains(expected), "{expected}:\n{}", step.log);
+        for line in key.lines().filter(|l| !l.starts_with("-----")) {
+            for log_line in step.log.lines().filter(|l| l.contains(line)) {
+                assert!(log_line.starts_with("::add-mask::"), "{log_line}");
+            }
+        }
+    }
+    assert!(fake.calls().is_empty(), "kaniko ran");
     assert!(job.work_dirs_left().is_empty(), "{:?}", job.work_dirs_left());
 }

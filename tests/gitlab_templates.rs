@@ -21,7 +21,9 @@ use std::process::Command;
 use serde_json::{Map, Value};
 use tempfile::TempDir;
 
-use common::ci::{load_yaml, read_json, repo_path, write_context, CiRegistry, FakeKaniko, PASSWORD, USER};
+use common::ci::{
+    cosign_keys, load_yaml, read_json, repo_path, write_context, CiRegistry, FakeKaniko, PASSWORD, USER,
+};
 use common::tools;
 
 const MULTIARCH: &str = "gitlab-ci-templates/kaniko-multiarch.gitlab-ci.yml";
@@ -569,4 +571,59 @@ fn file_variables_reach_the_build_jobs_as_secrets() {
     let calls = fake.calls();
     let argv = calls.last().expect("a call").argv();
     assert!(!argv.contains("--secret"), "{argv}");
+}
+
+#[test]
+fn signing_variables_sign_each_platform_and_the_index_with_provenance() {
+    const KEY_PASSWORD: &str = "gitlab-cosign-password-7d2e";
+    let keys = tempfile::tempdir().expect("tempdir");
+    let (private, public) = cosign_keys(keys.path(), KEY_PASSWORD);
+    let key_text = fs_err::read_to_string(&private).expect("read key");
+    let doc = load_yaml(&repo_path(MULTIARCH));
+    let build = resolve(&doc, "kaniko-multiarch-build");
+    let aggregate = resolve(&doc, "kaniko-multiarch-aggregate");
+    let mut project = Project::new(&[
+        ("KANIKO_EXECUTOR", env!("CARGO_BIN_EXE_kaniko")),
+        ("COSIGN_PASSWORD", KEY_PASSWORD),
+        ("KANIKO_PROVENANCE", "true"),
+    ]);
+    project.file_vars = vec![("KANIKO_COSIGN_KEY".into(), key_text.clone())];
+    let store = project.root.path().join("artifacts");
+    let mut logs = Vec::new();
+    for combo in matrix_combinations(&build) {
+        let (project_dir, log) = project.run_job_logged(&build, &combo, &[]);
+        collect_artifacts(&build, &project_dir, &store);
+        logs.push(log);
+    }
+    let (_, log) = project.run_job_logged(&aggregate, &[], &[store]);
+    logs.push(log);
+
+    // The index and both platforms verify, each platform with its provenance.
+    let docker_config = project.ci.docker_config();
+    let reference = format!("{}:1a2b3c4d", project.image);
+    let verified = tools::run(
+        Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(["verify", "--provenance", "--key"])
+            .arg(&public)
+            .arg(&reference)
+            .env("DOCKER_CONFIG", docker_config.path())
+            .env("SSL_CERT_FILE", &project.ci.ca_cert),
+    );
+    let text = tools::output_text(&verified);
+    assert!(verified.status.success(), "{text}");
+    for what in ["verified index", "verified linux/amd64", "verified linux/arm64"] {
+        assert!(text.contains(what), "{what}: {text}");
+    }
+    // Neither the password nor the key's text reached a job log.
+    let key_body: Vec<&str> = key_text.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(!key_body.is_empty());
+    for log in &logs {
+        assert!(
+            !log.contains(KEY_PASSWORD),
+            "the password is in a job log:\n{log}"
+        );
+        for line in &key_body {
+            assert!(!log.contains(line), "the key is in a job log:\n{log}");
+        }
+    }
 }

@@ -473,14 +473,22 @@ fn k8s_signs_every_platform_and_the_index_here_and_jobs_never_see_the_key() {
             "--sign-images",
             "--cosign-key-path",
             key.to_str().unwrap(),
+            "--provenance",
         ],
-        &[("COSIGN_PASSWORD", PASSWORD)],
+        &[("COSIGN_PASSWORD", PASSWORD), ("GITHUB_SHA", "k8s-facts-1")],
     );
     assert!(out.status.success(), "{}", tools::output_text(&out));
 
+    // The pods attached unsigned provenances; the coordinator signed them: `--provenance` passes.
     let verified = tools::run(
         Command::new(kaniko)
-            .args(["verify", "--insecure-registry", &bases().registry.host(), "--key"])
+            .args([
+                "verify",
+                "--provenance",
+                "--insecure-registry",
+                &bases().registry.host(),
+                "--key",
+            ])
             .arg(keys.path().join("cosign.pub"))
             .arg(&reference),
     );
@@ -489,10 +497,18 @@ fn k8s_signs_every_platform_and_the_index_here_and_jobs_never_see_the_key() {
     for what in ["verified index", "verified linux/amd64", "verified linux/arm64"] {
         assert!(text.contains(what), "{what}: {text}");
     }
+    let coordinator = tools::output_text(&out);
+    assert_eq!(
+        coordinator.matches("provenance signed").count(),
+        2,
+        "one per platform: {coordinator}"
+    );
     let jobs = api.created_jobs();
     assert_eq!(jobs.len(), 2);
     for job in jobs {
         let spec = job.to_string();
         assert!(!spec.contains(PASSWORD) && !spec.contains("cosign.key"), "{spec}");
+        // The CI facts travel with the pod's request: its provenance records the coordinator's run.
+        assert!(spec.contains("k8s-facts-1"), "{spec}");
     }
 }

@@ -400,6 +400,77 @@ fn assert_index_signed(repo_ref: &str, reference: &str, keys: &Keys) -> Vec<Stri
     children
 }
 
+/// `verify --provenance` passes for the index at `reference`, and each platform manifest has
+/// exactly one attestation: signed (checked with sigstore's verifier), naming that manifest and
+/// recording that platform and its own base image.
+fn assert_platforms_attested(repo_ref: &str, reference: &str, keys: &Keys) {
+    let out = tools::run(
+        command(&["verify", "--provenance", "--insecure-registry", &host(), "--key"])
+            .arg(keys.public())
+            .arg(reference),
+    );
+    assert!(out.status.success(), "{}", tools::output_text(&out));
+    let index: Value = serde_json::from_slice(&tools::skopeo_inspect_raw(reference)).unwrap();
+    let key =
+        sigstore::crypto::CosignVerificationKey::try_from_pem(&fs_err::read(keys.public()).unwrap()).unwrap();
+    let repo = repo_ref.split_once('/').unwrap().1;
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for entry in index["manifests"].as_array().unwrap() {
+        let digest = entry["digest"].as_str().unwrap();
+        let platform = format!(
+            "{}/{}",
+            entry["platform"]["os"].as_str().unwrap(),
+            entry["platform"]["architecture"].as_str().unwrap()
+        );
+        let att: Value = serde_json::from_slice(&tools::skopeo_inspect_raw(&format!(
+            "{repo_ref}:{}.att",
+            digest.replace(':', "-")
+        )))
+        .unwrap();
+        let layers = att["layers"].as_array().unwrap();
+        assert_eq!(
+            layers.len(),
+            1,
+            "{platform}: one attestation, the signed one: {att}"
+        );
+        let (status, blob) = bases()
+            .registry
+            .get(&format!(
+                "/v2/{repo}/blobs/{}",
+                layers[0]["digest"].as_str().unwrap()
+            ))
+            .unwrap();
+        assert_eq!(status, 200);
+        let envelope: Value = serde_json::from_slice(&blob).unwrap();
+        let statement = b64.decode(envelope["payload"].as_str().unwrap()).unwrap();
+        let mut pae = format!("DSSEv1 28 application/vnd.in-toto+json {} ", statement.len()).into_bytes();
+        pae.extend_from_slice(&statement);
+        let sigs = envelope["signatures"].as_array().unwrap();
+        assert_eq!(sigs.len(), 1, "{platform}: {envelope}");
+        key.verify_signature(
+            sigstore::crypto::Signature::Base64Encoded(sigs[0]["sig"].as_str().unwrap().as_bytes()),
+            &pae,
+        )
+        .unwrap_or_else(|e| panic!("{platform}: the coordinator's signature: {e}"));
+        let s: Value = serde_json::from_slice(&statement).unwrap();
+        assert_eq!(
+            format!("sha256:{}", s["subject"][0]["digest"]["sha256"].as_str().unwrap()),
+            digest
+        );
+        let definition = &s["predicate"]["buildDefinition"];
+        assert_eq!(definition["externalParameters"]["platform"], platform.as_str());
+        let base = &definition["resolvedDependencies"][0];
+        let arch = platform.rsplit('/').next().unwrap();
+        let base_digest = format!("sha256:{}", base["digest"]["sha256"].as_str().unwrap());
+        let expected = match arch {
+            "amd64" => digest_of(&bases().images.amd64),
+            _ => digest_of(&bases().images.arm64),
+        };
+        assert_eq!(base_digest, expected, "{platform}: the platform's own base");
+    }
+}
+
 #[test]
 fn the_local_driver_signs_the_index_and_each_platform() {
     let keys = Keys::generate(PASSWORD);
@@ -411,11 +482,13 @@ fn the_local_driver_signs_the_index_and_each_platform() {
         &keys,
         &[
             "--multi-platform=linux/arm64,linux/amd64",
+            "--provenance",
             "--destination",
             &reference,
         ],
     );
     assert_index_signed(&repo_ref, &reference, &keys);
+    assert_platforms_attested(&repo_ref, &reference, &keys);
 }
 
 /// One leg of a CI matrix: `platform` pushed by digest, its record left in `records`.
@@ -433,7 +506,11 @@ fn matrix_leg(ctx: &Context, keys: Option<&Keys>, platform: &str, repo_ref: &str
         record.to_str().unwrap(),
     ];
     match keys {
-        Some(keys) => signed_build(ctx, keys, &args),
+        Some(keys) => {
+            let mut args = args.to_vec();
+            args.push("--provenance");
+            signed_build(ctx, keys, &args)
+        }
         None => kaniko_ok(ctx, &args),
     };
 }
@@ -468,6 +545,7 @@ fn a_matrix_signs_its_legs_and_aggregate_signs_the_index() {
         assert!(out.status.success(), "{}", tools::output_text(&out));
         if signed_legs {
             assert_index_signed(&repo_ref, &reference, &keys);
+            assert_platforms_attested(&repo_ref, &reference, &keys);
             continue;
         }
         // The index is signed, the legs are not: verify names both platform manifests.

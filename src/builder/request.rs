@@ -122,13 +122,15 @@ impl Outputs {
     /// The outputs of one platform's image in a multi-platform run: pushed by digest to the
     /// destination repositories (the index moves the tags), nothing written locally (the index's
     /// records are the run's) and nothing signed (the coordinator signs each platform's manifest
-    /// with the index, so a key opens once and Kubernetes pods never see it).
+    /// with the index, so a key opens once and Kubernetes pods never see it). A provenance is
+    /// attached unsigned, for the coordinator to sign.
     pub fn platform_image(&self) -> Self {
         Self {
             destinations: self.destinations.clone(),
             push: self.push,
             push_by_digest: self.push,
             skip_push_permission_check: self.skip_push_permission_check,
+            provenance: self.provenance.clone(),
             ..Self::default()
         }
     }
@@ -176,12 +178,16 @@ mod tests {
                 key_path: "/keys/cosign.key".into(),
                 password: crate::sign::PasswordSource::Env("COSIGN_PASSWORD".into()),
             }),
-            provenance: None,
+            provenance: Some(crate::sign::provenance::ProvenanceFacts::default()),
         };
         let each = outputs.platform_image();
         assert_eq!(
             each.signing, None,
             "the coordinator signs platform images, not their builds"
+        );
+        assert_eq!(
+            each.provenance, outputs.provenance,
+            "each platform's build attaches its provenance, for the coordinator to sign"
         );
         assert!(each.push && each.push_by_digest && each.skip_push_permission_check);
         assert_eq!(each.destinations, outputs.destinations);

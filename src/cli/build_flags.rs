@@ -193,7 +193,7 @@ pub struct BuildFlags {
     /// Attach a SLSA v1 build provenance to the pushed image as a cosign attestation
     /// (`sha256-<hex>.att`): the image digest, the Dockerfile's and base images' digests, build
     /// arguments, target, platform, version and CI run facts; signed with the --sign-images key.
-    /// Single-platform builds (and CI matrix legs).
+    /// In a multi-platform run, one per platform manifest (the coordinator signs them).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Signing")]
     pub provenance: bool,
 

@@ -168,9 +168,9 @@ fn build_run(flags: &BuildFlags, env: &dyn Fn(&str) -> Option<String>) -> Result
                 .into(),
         ));
     }
-    if flags.provenance && (multi || flags.no_push) {
+    if flags.provenance && flags.no_push {
         return Err(SettingsError::Conflict(
-            "--provenance attaches to a pushed single-platform image (a CI matrix leg): drop --no-push and --multi-platform, or --provenance".into(),
+            "--provenance attaches to a pushed image: drop --no-push, or --provenance".into(),
         ));
     }
     let build = build_request(flags, env)?;
@@ -859,7 +859,9 @@ mod tests {
                 },
                 // Never serialized: a pod is never handed the key (the coordinator signs).
                 signing: None,
-                provenance: None,
+                provenance: Some(crate::sign::provenance::ProvenanceFacts {
+                    ci: [("GITHUB_SHA".to_string(), "abc".to_string())].into(),
+                }),
             },
             registry: RegistryOptions {
                 insecure: true,

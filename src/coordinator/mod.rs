@@ -21,6 +21,7 @@ use crate::index::publish::{publish_index, IndexOutputs};
 use crate::index::{assemble_index, BuiltIndex, IndexError, IndexSettings, PlatformImage};
 use crate::registry::{Reference, RegistryClient, RegistryError};
 use crate::sandbox::{Isolation, SandboxError};
+use crate::sign::provenance::sign_attached;
 use crate::sign::{sign_pushed, SignError, SigningKey, SigningRequest};
 
 pub use ci::CiDriver;
@@ -130,6 +131,9 @@ pub struct IndexTarget {
     /// Sign each platform's manifest too: the local and Kubernetes drivers pushed them without
     /// signing; the legs of a CI matrix signed their own.
     pub sign_platforms: bool,
+    /// The platforms' builds attached unsigned provenances (`--provenance`): sign them with the
+    /// platforms' manifests.
+    pub provenance: bool,
 }
 
 /// Runs a driver and publishes the index of what it produced.
@@ -156,6 +160,9 @@ pub async fn run<D: Driver>(
         if target.sign_platforms {
             for image in &images {
                 sign_pushed(registry, key, &target.destinations, image.digest()).await?;
+                if target.provenance {
+                    sign_attached(registry, key, &target.destinations, image.digest()).await?;
+                }
             }
         }
         if target.outputs.publish {
@@ -184,6 +191,7 @@ pub async fn build_multi_platform(
         },
         signing: outputs.signing.clone(),
         sign_platforms: true,
+        provenance: outputs.provenance.is_some(),
     };
     match &request.driver {
         DriverRequest::Local { require_native_nodes } => {
@@ -220,6 +228,7 @@ pub async fn aggregate(request: AggregateRequest) -> Result<BuiltIndex, Coordina
         },
         signing: request.signing.clone(),
         sign_platforms: false,
+        provenance: false,
     };
     let mut driver = CiDriver::new(request.inputs.clone(), request.destinations.clone());
     run(&mut driver, &registry, &target).await

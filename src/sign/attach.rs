@@ -57,6 +57,8 @@ struct SignatureManifest {
 /// One stored layer of a kind: its blob and its annotations.
 #[derive(Debug, Clone)]
 pub struct StoredLayer {
+    /// The blob's digest, as the manifest names it.
+    pub digest: Digest,
     pub payload: Vec<u8>,
     pub annotations: BTreeMap<String, String>,
 }
@@ -88,11 +90,22 @@ pub async fn attach(
     signature_base64: String,
 ) -> Result<Attached, SignError> {
     let annotations = BTreeMap::from([(SIGNATURE_ANNOTATION.to_string(), signature_base64)]);
-    attach_layer(registry, repository, digest, &SIGNATURE, payload, annotations).await
+    attach_layer(
+        registry,
+        repository,
+        digest,
+        &SIGNATURE,
+        payload,
+        annotations,
+        None,
+    )
+    .await
 }
 
 /// Adds `blob` as a layer of `kind` to the image attached to `digest` in `repository`'s
-/// repository: the blob and a new config go up first, the manifest last.
+/// repository: the blob and a new config go up first, the manifest last. The layer whose blob is
+/// `replacing`, if any, is dropped in the same manifest update (a signed attestation taking the
+/// place of the unsigned one it was made from).
 pub async fn attach_layer(
     registry: &RegistryClient,
     repository: &Reference,
@@ -100,12 +113,16 @@ pub async fn attach_layer(
     kind: &LayerKind,
     blob: &[u8],
     annotations: BTreeMap<String, String>,
+    replacing: Option<&Digest>,
 ) -> Result<Attached, SignError> {
     let tag = repository.with_tag(&kind_tag(digest, kind))?;
     let mut layers = match existing_manifest(registry, &tag, true).await? {
         Some(manifest) => parse_manifest(&manifest, &tag)?.layers,
         None => Vec::new(),
     };
+    if let Some(old) = replacing {
+        layers.retain(|l| &l.digest != old);
+    }
     let mut layer = Descriptor::new(kind.media_type, Digest::of(blob), blob.len() as u64);
     layer.annotations = annotations;
     if layers.contains(&layer) {
@@ -172,6 +189,7 @@ pub async fn stored_layers(
             .get_blob_bytes(&tag, &layer.digest, MAX_PAYLOAD_BYTES)
             .await?;
         found.push(StoredLayer {
+            digest: layer.digest,
             payload,
             annotations: layer.annotations,
         });

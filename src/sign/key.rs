@@ -165,8 +165,11 @@ pub fn generate_key_pair(files: &KeyPairFiles, password: &Password) -> Result<()
     let public_pem = inner
         .public_key_to_pem()
         .map_err(|e| SignError::Signing(e.to_string()))?;
-    write_new(&files.private_key, private_pem.as_bytes(), 0o600)?;
-    write_new(&files.public_key, public_pem.as_bytes(), 0o644)?;
+    // The PEM encoder ends lines with CRLF; cosign's files end them with LF, and so do ours (a
+    // CR would end up in every line a CI system masks or a diff shows).
+    let lf = |pem: String| pem.replace("\r\n", "\n");
+    write_new(&files.private_key, lf(private_pem.to_string()).as_bytes(), 0o600)?;
+    write_new(&files.public_key, lf(public_pem).as_bytes(), 0o644)?;
     Ok(())
 }
 
@@ -196,7 +199,9 @@ mod tests {
         let password: Password = "pw".parse().unwrap();
         generate_key_pair(&files, &password).unwrap();
         let pem = std::fs::read(&files.private_key).unwrap();
-        assert!(String::from_utf8_lossy(&pem).starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"));
+        assert!(String::from_utf8_lossy(&pem).starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"));
+        assert!(!pem.contains(&b'\r'), "cosign's line endings");
+        assert!(!std::fs::read(&files.public_key).unwrap().contains(&b'\r'));
         let key = SigningKey::from_encrypted_pem(&pem, &password).unwrap();
         let wrong = SigningKey::from_encrypted_pem(&pem, &"other".parse().unwrap());
         assert!(wrong.is_err());

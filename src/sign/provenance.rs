@@ -217,9 +217,11 @@ pub async fn attest_pushed(
     digest: &Digest,
     provenance: &Provenance<'_>,
 ) -> Result<(), SignError> {
-    for destination in destinations {
-        let repository = destination.repository_url();
-        let attached = async {
+    in_each_repository(
+        destinations,
+        digest,
+        "provenance attached",
+        |destination, repository| async move {
             let envelope = envelope(&provenance.statement(&repository, digest)?, key)?;
             // cosign reads every layer's signature annotation, empty for an attestation (the
             // signature is inside the envelope).
@@ -227,24 +229,127 @@ pub async fn attest_pushed(
                 (PREDICATE_ANNOTATION.to_string(), PREDICATE_TYPE.to_string()),
                 (SIGNATURE_ANNOTATION.to_string(), String::new()),
             ]);
-            attach_layer(
-                registry,
-                destination,
-                digest,
-                &ATTESTATION,
-                &envelope,
-                annotations,
-            )
+            put_envelope(registry, destination, digest, &envelope, annotations, None).await
+        },
+    )
+    .await
+}
+
+/// Signs the unsigned provenance a platform build attached to `digest`: the builds of a
+/// multi-platform run hold no key (Kubernetes pods never see it), so the coordinator signs what
+/// they attached as it signs their manifests. In each destination, the unsigned envelope whose
+/// statement names `digest` is replaced by the same statement signed with `key`.
+pub async fn sign_attached(
+    registry: &RegistryClient,
+    key: &SigningKey,
+    destinations: &[Reference],
+    digest: &Digest,
+) -> Result<(), SignError> {
+    in_each_repository(
+        destinations,
+        digest,
+        "provenance signed",
+        |destination, _| async move {
+            let layers = stored_layers(registry, destination, digest, &ATTESTATION)
+                .await?
+                .unwrap_or_default();
+            let mut signed = 0;
+            for layer in layers {
+                let Some(statement) = unsigned_statement(&layer.payload, digest) else {
+                    continue;
+                };
+                let envelope = envelope(&statement, Some(key))?;
+                put_envelope(
+                    registry,
+                    destination,
+                    digest,
+                    &envelope,
+                    layer.annotations,
+                    Some(&layer.digest),
+                )
+                .await?;
+                signed += 1;
+            }
+            match signed {
+                0 => Err(SignError::Signing(
+                    "the platform's build attached no unsigned provenance naming it".into(),
+                )),
+                _ => Ok(()),
+            }
+        },
+    )
+    .await
+}
+
+/// Runs `work` for each destination (with its repository's name), in order; a failure names the
+/// digest and the repository left without a provenance, success is logged as `done`.
+async fn in_each_repository<'a, W, F>(
+    destinations: &'a [Reference],
+    digest: &Digest,
+    done: &str,
+    work: W,
+) -> Result<(), SignError>
+where
+    W: Fn(&'a Reference, String) -> F,
+    F: std::future::Future<Output = Result<(), SignError>>,
+{
+    for destination in destinations {
+        let repository = destination.repository_url();
+        work(destination, repository.clone())
             .await
-        };
-        attached.await.map_err(|source| SignError::NoProvenance {
-            digest: digest.clone(),
-            repository: repository.clone(),
-            source: Box::new(source),
-        })?;
-        tracing::info!(%repository, %digest, "provenance attached");
+            .map_err(|source| SignError::NoProvenance {
+                digest: digest.clone(),
+                repository: repository.clone(),
+                source: Box::new(source),
+            })?;
+        tracing::info!(%repository, %digest, "{done}");
     }
     Ok(())
+}
+
+/// Puts `envelope` into the attestation image of `digest` (replacing the layer `replacing`).
+async fn put_envelope(
+    registry: &RegistryClient,
+    destination: &Reference,
+    digest: &Digest,
+    envelope: &[u8],
+    annotations: BTreeMap<String, String>,
+    replacing: Option<&Digest>,
+) -> Result<(), SignError> {
+    attach_layer(
+        registry,
+        destination,
+        digest,
+        &ATTESTATION,
+        envelope,
+        annotations,
+        replacing,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The statement of an unsigned SLSA provenance envelope whose subject is `digest`.
+fn unsigned_statement(envelope: &[u8], digest: &Digest) -> Option<Vec<u8>> {
+    let envelope: Envelope = serde_json::from_slice(envelope).ok()?;
+    if !envelope.signatures.is_empty() || envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return None;
+    }
+    let statement = base64::engine::general_purpose::STANDARD
+        .decode(&envelope.payload)
+        .ok()?;
+    names_subject(&statement, digest).then_some(statement)
+}
+
+/// Whether `statement` is a SLSA provenance whose subject is `digest`.
+fn names_subject(statement: &[u8], digest: &Digest) -> bool {
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(statement) else {
+        return false;
+    };
+    let names_digest = doc["subject"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|s| s["digest"]["sha256"] == digest.hex()));
+    doc["predicateType"] == PREDICATE_TYPE && names_digest
 }
 
 /// Checks that `digest` in `repository` has a provenance signed by `key` whose subject is
@@ -270,16 +375,7 @@ pub async fn verify_provenance(
             .signatures
             .iter()
             .any(|s| key.verifies(&s.sig, &pae(&envelope.payload_type, &statement)));
-        if !signed {
-            continue;
-        }
-        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&statement) else {
-            continue;
-        };
-        let names_digest = doc["subject"]
-            .as_array()
-            .is_some_and(|s| s.iter().any(|s| s["digest"]["sha256"] == digest.hex()));
-        if doc["predicateType"] == PREDICATE_TYPE && names_digest {
+        if signed && names_subject(&statement, digest) {
             return Ok(Ok(()));
         }
     }

@@ -62,6 +62,20 @@ impl CiRegistry {
         format!("{}/{prefix}-{:08x}", self.host(), fastrand::u32(..))
     }
 
+    /// A `DOCKER_CONFIG` directory holding this registry's credentials, for a command run outside
+    /// the CI scripts (a verifier).
+    pub fn docker_config(&self) -> TempDir {
+        use base64::Engine as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+        fs_err::write(
+            dir.path().join("config.json"),
+            format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, self.host()),
+        )
+        .expect("write docker config");
+        dir
+    }
+
     /// The manifest or index bytes stored under `reference` (`HOST/REPO:TAG` or `HOST/REPO@DIGEST`).
     pub fn raw(&self, reference: &str) -> Vec<u8> {
         tools::skopeo_inspect_raw_with(reference, &self.registry.skopeo_args(""))
@@ -318,4 +332,16 @@ impl FakeCall {
     pub fn running(&self) -> bool {
         self.dir.join("running").exists()
     }
+}
+
+/// `kaniko generate-key-pair` into `dir` with `password`: the paths of cosign.key and cosign.pub.
+pub fn cosign_keys(dir: &Path, password: &str) -> (PathBuf, PathBuf) {
+    let out = tools::run(
+        Command::new(env!("CARGO_BIN_EXE_kaniko"))
+            .args(["generate-key-pair", "--output-key-prefix"])
+            .arg(dir.join("cosign"))
+            .env("COSIGN_PASSWORD", password),
+    );
+    assert!(out.status.success(), "{}", tools::output_text(&out));
+    (dir.join("cosign.key"), dir.join("cosign.pub"))
 }
