@@ -2,7 +2,9 @@
 # Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 #
 # Builds the executor images with kaniko-rs itself (no docker build, no other builder):
-#   1. a static binary: cargo build --release --target x86_64-unknown-linux-musl
+#   1. a static binary: cargo build --release --target x86_64-unknown-linux-musl, or the static binary
+#      named by KANIKO_IMAGE_BINARY (hack/test.sh passes the musl build its tests run, so that CI
+#      compiles everything once), stripped of debug information
 #   2. a build context under target/image/context (binary, CA bundle, empty docker config dir, and for
 #      the debug image Debian's busybox-static with its applet symlinks)
 #   3. that binary builds deploy/Dockerfile twice (--target executor, --target debug) into
@@ -26,10 +28,22 @@ for f in "$BUSYBOX" "$CA_BUNDLE"; do
   [ -f "$f" ] || { echo "image: $f is missing: run hack/setup.sh" >&2; exit 1; }
 done
 
-# ring builds C code; musl-gcc compiles it against musl's headers instead of glibc's.
-export CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-musl-gcc}
-cargo build --locked --release --target "$TARGET"
-BINARY=target/$TARGET/release/kaniko
+if [ -n "${KANIKO_IMAGE_BINARY:-}" ]; then
+  # A dynamic executable names its program interpreter; FROM scratch has none to offer.
+  if readelf -lW "$KANIKO_IMAGE_BINARY" | grep -q 'program interpreter'; then
+    echo "image: $KANIKO_IMAGE_BINARY is not a static executable" >&2
+    exit 1
+  fi
+  mkdir -p "$OUT"
+  BINARY=$OUT/kaniko
+  objcopy --strip-debug "$KANIKO_IMAGE_BINARY" "$BINARY.new"
+  mv "$BINARY.new" "$BINARY"
+else
+  # ring builds C code; musl-gcc compiles it against musl's headers instead of glibc's.
+  export CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-musl-gcc}
+  cargo build --locked --release --target "$TARGET"
+  BINARY=target/$TARGET/release/kaniko
+fi
 
 # Everything that goes into the images; the tarballs are rebuilt only when this changes.
 stamp=$(
