@@ -340,9 +340,9 @@ fn cancel_on_signals(cancel: Cancellation) -> std::io::Result<()> {
 }
 
 /// Prints `error: <outermost>: <cause>: …` on one line (one JSON record with `--log-format=json`),
-/// as CI logs are grepped line by line, and exits 128 + the signal number for an interrupted build
-/// (as a shell reports a killed process),
-/// 1 for every other failure.
+/// as CI logs are grepped line by line, and picks the exit code: 128 + the signal number for an
+/// interrupted build (as a shell reports a killed process), the status of the RUN command that
+/// failed the build (kaniko's contract), 1 for every other failure.
 fn report(err: &anyhow::Error, format: LogFormat) -> ExitCode {
     let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
     let mut line = String::new();
@@ -358,16 +358,20 @@ fn report(err: &anyhow::Error, format: LogFormat) -> ExitCode {
     // Messages that quote multi-line text (a heredoc, a registry's error body) stay on one line.
     let line = line.replace("\r\n", "\\n").replace('\n', "\\n");
     kaniko::observe::logging::print_error(format, &line);
-    let signal = match err.downcast_ref::<kaniko::builder::BuildError>() {
+    let build = err.downcast_ref::<kaniko::builder::BuildError>();
+    let multi = err.downcast_ref::<kaniko::coordinator::CoordinatorError>();
+    let signal = match build {
         Some(kaniko::builder::BuildError::Interrupted(signal)) => Some(*signal),
         Some(_) => None,
-        None => err
-            .downcast_ref::<kaniko::coordinator::CoordinatorError>()
-            .and_then(|c| c.interrupted_by()),
+        None => multi.and_then(|c| c.interrupted_by()),
     };
-    match signal {
-        Some("SIGINT") => ExitCode::from(130),
-        Some("SIGTERM") => ExitCode::from(143),
+    let run_status = build
+        .and_then(|b| b.run_exit_status())
+        .or_else(|| multi.and_then(|c| c.run_exit_status()));
+    match (signal, run_status) {
+        (Some("SIGINT"), _) => ExitCode::from(130),
+        (Some("SIGTERM"), _) => ExitCode::from(143),
+        (_, Some(status)) => ExitCode::from(status),
         _ => ExitCode::FAILURE,
     }
 }

@@ -95,7 +95,7 @@ fn literal_and_wildcard_sources_in_sorted_order() -> TestResult {
 }
 
 #[test]
-fn missing_sources_and_empty_wildcards_are_errors() -> TestResult {
+fn missing_sources_are_errors_and_empty_wildcards_match_nothing() -> TestResult {
     let dir = project()?;
     let ctx = open(dir.path())?;
     match ctx.resolve_sources("nope/missing.txt") {
@@ -104,12 +104,9 @@ fn missing_sources_and_empty_wildcards_are_errors() -> TestResult {
         }
         other => panic!("expected SourceNotFound, got {other:?}"),
     }
-    match ctx.resolve_sources("*.rs") {
-        Err(e @ ContextError::NoSourceFiles { .. }) => {
-            assert!(e.to_string().contains("no source files were specified"), "{e}")
-        }
-        other => panic!("expected NoSourceFiles, got {other:?}"),
-    }
+    // docker's builders accept a wildcard that matches nothing; the instruction decides.
+    assert!(ctx.resolve_sources("*.rs")?.is_empty());
+    assert!(ctx.resolve_sources("nodir/*.rs")?.is_empty());
     assert!(matches!(
         ctx.resolve_sources("src/[z-a]*"),
         Err(ContextError::BadPattern { .. })
@@ -169,10 +166,8 @@ fn dockerignore_applies_to_sources_and_walks() -> TestResult {
         ctx.resolve_sources("c.log"),
         Err(ContextError::SourceIgnored { .. })
     ));
-    assert!(matches!(
-        ctx.resolve_sources("*.log"),
-        Err(ContextError::NoSourceFiles { .. })
-    ));
+    // Only ignored files match: as if the wildcard matched nothing.
+    assert!(ctx.resolve_sources("*.log")?.is_empty());
     assert_eq!(rels(&ctx.resolve_sources("*.md")?), ["README.md"]);
 
     let none = IgnoreMatcher::empty();

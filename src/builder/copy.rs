@@ -212,7 +212,6 @@ pub async fn run(
             }
         }
     }
-    let several = spec.sources.len() > 1 || matches.len() > 1;
     let opts = CopyOptions {
         chown: owner,
         chmod,
@@ -220,7 +219,7 @@ pub async fn run(
         link: spec.link,
     };
     let workdir = stage.workdir();
-    let planned = plan_copy(&view.view, &workdir, &spec.dest, &matches, several, &opts)
+    let planned = plan_copy(&view.view, &workdir, &spec.dest, &matches, &opts)
         .map_err(|e| stage.fail(instruction, e))?;
 
     // Contents stored in another image's layers are extracted once, then streamed into the new layer.
@@ -342,7 +341,8 @@ fn match_in_view(view: &FsView, source: &str) -> Result<(Vec<String>, bool), Str
         let path = view.resolve(pattern.base(), false).map_err(|e| e.to_string())?;
         view.get(&path).map(|_| path).into_iter().collect::<Vec<_>>()
     };
-    if candidates.is_empty() {
+    // A wildcard may match nothing, as from the build context.
+    if candidates.is_empty() && !pattern.is_wildcard() {
         return Err(format!("{source:?} not found in the source image"));
     }
     Ok((candidates, pattern.is_wildcard()))
@@ -691,7 +691,9 @@ mod tests {
             Ok((vec!["b.txt".to_string()], false))
         );
         assert!(match_in_view(&v, "[").is_err());
-        assert!(match_in_view(&v, "c*").is_err());
+        // A wildcard may match nothing; a literal path may not.
+        assert_eq!(match_in_view(&v, "c*"), Ok((vec![], true)));
+        assert!(match_in_view(&v, "c.txt").is_err());
     }
 
     #[test]

@@ -8,8 +8,11 @@
 //! - a source directory's *contents* are copied into the destination, which becomes a directory;
 //! - a file goes *into* the destination when it ends with `/` or already is a directory (after
 //!   following symlinks in the base filesystem); otherwise the destination is the file's new name;
-//! - several sources (named, or matched by a wildcard) need a destination ending with `/`, as the
-//!   Dockerfile reference says and docker's legacy builder and kaniko enforce;
+//! - several sources need a destination ending with `/`, as the Dockerfile reference says and
+//!   docker's legacy builder and kaniko enforce; like them, sources are counted after wildcards
+//!   expand, so a wildcard matching nothing counts for none (`COPY f nomatch* /dst` makes a file);
+//! - an instruction whose sources all expand to nothing fails, with the legacy builder's message
+//!   (BuildKit accepts it and copies nothing: see docs/design-decisions.md);
 //! - missing parent directories are created (0755, owned by the --chown user or root);
 //! - --chown sets owner of everything copied; --chmod sets the mode of everything but symlinks;
 //!   without --chown, context files are root-owned and files from another stage keep their owner;
@@ -124,21 +127,26 @@ pub enum CopyPlanError {
     NotADirectory { dest: String, existing: String },
     #[error("when using COPY or ADD with more than one source file, the destination must be a directory and end with a /: {dest:?}")]
     SeveralSourcesNeedDirectory { dest: String },
+    #[error("no source files were specified: every source is a wildcard that matches no file")]
+    NoSourceFiles,
     #[error(transparent)]
     Resolve(#[from] FsViewError),
 }
 
-/// Plans a COPY/ADD of `matches` to `dest` (already expanded; absolute, or relative to `workdir`).
-/// `several` is true when the instruction names more than one source or a wildcard matched more than
-/// one entry. Planned directories already present in `view` are not repeated.
+/// Plans a COPY/ADD of `matches` (the sources after wildcards expanded, one per matched path) to
+/// `dest` (already expanded; absolute, or relative to `workdir`). Planned directories already
+/// present in `view` are not repeated.
 pub fn plan_copy(
     view: &FsView,
     workdir: &str,
     dest: &str,
     matches: &[SourceMatch],
-    several: bool,
     opts: &CopyOptions,
 ) -> Result<Vec<PlannedEntry>, CopyPlanError> {
+    if matches.is_empty() {
+        return Err(CopyPlanError::NoSourceFiles);
+    }
+    let several = matches.len() > 1;
     let absolute = if dest.starts_with('/') {
         dest.to_string()
     } else {
@@ -351,11 +359,11 @@ mod tests {
     fn file_to_new_name_and_into_dir() {
         let v = base();
         let o = CopyOptions::default();
-        let p = plan_copy(&v, "/", "/usr/bin/tool", &one("t", vec![file("")]), false, &o).unwrap();
+        let p = plan_copy(&v, "/", "/usr/bin/tool", &one("t", vec![file("")]), &o).unwrap();
         assert_eq!(paths(&p), ["usr", "usr/bin", "usr/bin/tool"]);
-        let p = plan_copy(&v, "/", "/usr/bin/", &one("t", vec![file("")]), false, &o).unwrap();
+        let p = plan_copy(&v, "/", "/usr/bin/", &one("t", vec![file("")]), &o).unwrap();
         assert_eq!(paths(&p), ["usr", "usr/bin", "usr/bin/t"]);
-        let p = plan_copy(&v, "/", "/opt/real", &one("t", vec![file("")]), false, &o).unwrap();
+        let p = plan_copy(&v, "/", "/opt/real", &one("t", vec![file("")]), &o).unwrap();
         assert_eq!(
             paths(&p),
             ["opt/real/t"],
@@ -367,13 +375,13 @@ mod tests {
     fn relative_destination_uses_workdir_and_symlinks_are_followed() {
         let v = base();
         let o = CopyOptions::default();
-        let p = plan_copy(&v, "/app", "conf/", &one("c", vec![file("")]), false, &o).unwrap();
+        let p = plan_copy(&v, "/app", "conf/", &one("c", vec![file("")]), &o).unwrap();
         assert_eq!(paths(&p), ["opt/real/conf", "opt/real/conf/c"]);
         let linked = CopyOptions {
             link: true,
             ..CopyOptions::default()
         };
-        let p = plan_copy(&v, "/app", "conf/", &one("c", vec![file("")]), false, &linked).unwrap();
+        let p = plan_copy(&v, "/app", "conf/", &one("c", vec![file("")]), &linked).unwrap();
         assert_eq!(
             paths(&p),
             ["app", "app/conf", "app/conf/c"],
@@ -389,14 +397,14 @@ mod tests {
             ..CopyOptions::default()
         };
         let src = one("d", vec![dir(""), file("a"), dir("sub"), file("sub/b")]);
-        let p = plan_copy(&v, "/", "/srv", &src, false, &o).unwrap();
+        let p = plan_copy(&v, "/", "/srv", &src, &o).unwrap();
         assert_eq!(paths(&p), ["srv", "srv/a", "srv/sub", "srv/sub/b"]);
         assert!(p.iter().all(|e| (e.uid, e.gid) == (7, 8)));
         assert_eq!(
             p[0].mode, 0o750,
             "the created destination takes the source directory's mode"
         );
-        let keep = plan_copy(&v, "/", "/srv", &src, false, &CopyOptions::default()).unwrap();
+        let keep = plan_copy(&v, "/", "/srv", &src, &CopyOptions::default()).unwrap();
         assert_eq!((keep[1].uid, keep[1].gid), (1000, 1000));
     }
 
@@ -416,7 +424,6 @@ mod tests {
             "/",
             "/x/",
             &one("d", vec![dir(""), file("a"), link, hard]),
-            false,
             &o,
         )
         .unwrap();
@@ -433,7 +440,6 @@ mod tests {
             "/",
             "/etc/hosts/",
             &one("t", vec![file("")]),
-            false,
             &CopyOptions::default(),
         );
         assert!(matches!(e, Err(CopyPlanError::NotADirectory { .. })));
@@ -453,7 +459,7 @@ mod tests {
     fn several_sources_go_into_the_destination() {
         let v = base();
         let m = two_sources();
-        let p = plan_copy(&v, "/", "/d/", &m, true, &CopyOptions::default()).unwrap();
+        let p = plan_copy(&v, "/", "/d/", &m, &CopyOptions::default()).unwrap();
         assert_eq!(paths(&p), ["d", "d/a", "d/b"]);
     }
 
@@ -461,10 +467,23 @@ mod tests {
     fn several_sources_into_a_destination_without_slash_is_an_error() {
         let v = base();
         let m = two_sources();
-        let err = plan_copy(&v, "/", "/d", &m, true, &CopyOptions::default()).unwrap_err();
+        let err = plan_copy(&v, "/", "/d", &m, &CopyOptions::default()).unwrap_err();
         assert_eq!(
             err,
             CopyPlanError::SeveralSourcesNeedDirectory { dest: "/d".into() }
         );
+    }
+
+    #[test]
+    fn one_source_left_after_expansion_may_name_a_file() {
+        let v = base();
+        let p = plan_copy(&v, "/", "/d", &one("a", vec![file("")]), &CopyOptions::default()).unwrap();
+        assert_eq!(paths(&p), ["d"]);
+    }
+
+    #[test]
+    fn no_source_left_after_expansion_is_an_error() {
+        let err = plan_copy(&base(), "/", "/d/", &[], &CopyOptions::default()).unwrap_err();
+        assert_eq!(err, CopyPlanError::NoSourceFiles);
     }
 }

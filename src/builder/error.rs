@@ -77,14 +77,16 @@ pub enum BuildError {
         stage: String,
         source: crate::sandbox::ProcessError,
     },
-    #[error("{at}: RUN failed in stage {stage}: `{command}` returned {status}{tail}")]
+    #[error("{at}: RUN failed in stage {stage}: `{command}` returned {status}{detail}")]
     RunFailed {
         at: String,
         stage: String,
         command: String,
         status: String,
-        /// The last lines of output, preformatted.
-        tail: String,
+        /// What a shell would report: the exit code, or 128 + the signal; the build's exit code.
+        exit_status: u8,
+        /// Why it may have failed and the last lines of output, preformatted (`; …`), or empty.
+        detail: String,
     },
     #[error("{at}: {message}: {instruction}")]
     Instruction {
@@ -119,6 +121,17 @@ pub enum BuildError {
     Task(#[from] tokio::task::JoinError),
     #[error("interrupted by {0}: the build was stopped and its working files were removed")]
     Interrupted(&'static str),
+}
+
+impl BuildError {
+    /// The exit status of the RUN command that failed the build, if one did: kaniko's contract is
+    /// that the build exits with it.
+    pub fn run_exit_status(&self) -> Option<u8> {
+        match self {
+            Self::RunFailed { exit_status, .. } => Some(*exit_status),
+            _ => None,
+        }
+    }
 }
 
 /// Why an instruction failed, when the cause is another module's error (the [`BuildError`] names

@@ -292,19 +292,63 @@ pub async fn execute(
     } else {
         format!("; last output:\n  {}", report.tail.join("\n  "))
     };
+    let command = instruction
+        .original
+        .trim()
+        .strip_prefix("RUN")
+        .unwrap_or(&instruction.original)
+        .trim()
+        .to_string();
+    let volumes = stage
+        .image
+        .assembler
+        .config()
+        .config
+        .as_ref()
+        .map(|c| c.volumes.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let hint = missing_volume_hint(&volumes, &command, &report.tail, |v| {
+        super::run_mounts::resolve_in_root(&spec.root, v).is_ok()
+    });
     Err(BuildError::RunFailed {
         at,
         stage: stage.stage_name(),
-        command: instruction
-            .original
-            .trim()
-            .strip_prefix("RUN")
-            .unwrap_or(&instruction.original)
-            .trim()
-            .to_string(),
+        command,
         status: report.describe(),
-        tail,
+        exit_status: report.shell_status(),
+        detail: hint + &tail,
     })
+}
+
+/// Why a failed command may have failed, for a user coming from kaniko or the legacy builder:
+/// there VOLUME creates its directory, here (as in BuildKit) it is metadata only. Said when a
+/// declared volume does not exist in the stage and the command or its output names it.
+fn missing_volume_hint(
+    volumes: &[String],
+    command: &str,
+    tail: &[String],
+    exists: impl Fn(&str) -> bool,
+) -> String {
+    let named = |v: &str| command.contains(v) || tail.iter().any(|line| line.contains(v));
+    let missing: Vec<&str> = volumes
+        .iter()
+        .map(|v| v.trim_end_matches('/'))
+        .filter(|v| !v.is_empty() && named(v) && !exists(v))
+        .collect();
+    if missing.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; VOLUME {list} declares {what} that no step created: VOLUME only records metadata (as in \
+         BuildKit; kaniko and docker's legacy builder create the directory), so add `RUN mkdir -p \
+         {list}` before this step",
+        list = missing.join(" "),
+        what = if missing.len() == 1 {
+            "a directory"
+        } else {
+            "directories"
+        },
+    )
 }
 
 /// The command's environment: the image's ENV, then the stage's ARGs and proxy build args that ENV
@@ -452,5 +496,27 @@ mod tests {
             shell_script("cat <<EOF > /x", &[heredoc("EOF", "hello\n")]),
             ShellScript::Inline("cat <<EOF > /x\nhello\nEOF".into())
         );
+    }
+
+    #[test]
+    fn a_missing_volume_named_by_the_failed_command_gets_the_fix() {
+        let volumes = vec!["/data".to_string(), "/logs/".to_string(), "/made".to_string()];
+        let exists = |v: &str| v == "/made";
+        let hint = missing_volume_hint(&volumes, "echo x > /data/f", &[], exists);
+        assert!(
+            hint.contains("VOLUME /data declares a directory that no step created"),
+            "{hint}"
+        );
+        assert!(hint.contains("`RUN mkdir -p /data`"), "{hint}");
+        // Named by the output only; a trailing slash is not part of the path.
+        let tail = ["cannot create /logs/a: nonexistent directory".to_string()];
+        let hint = missing_volume_hint(&volumes, "./run.sh", &tail, exists);
+        assert!(hint.contains("`RUN mkdir -p /logs`"), "{hint}");
+        // A volume that exists, or that nothing names, is not the cause.
+        assert_eq!(
+            missing_volume_hint(&volumes, "ls /made && false", &[], exists),
+            ""
+        );
+        assert_eq!(missing_volume_hint(&volumes, "false", &[], exists), "");
     }
 }

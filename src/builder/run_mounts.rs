@@ -502,7 +502,7 @@ async fn unpack_from(
 
 /// Resolves `rel` below `root`, following symlinks as the image would see them (absolute links
 /// and `..` stay inside `root`).
-fn resolve_in_root(root: &Path, rel: &str) -> Result<PathBuf, String> {
+pub(super) fn resolve_in_root(root: &Path, rel: &str) -> Result<PathBuf, String> {
     let mut pending: Vec<OsString> = Path::new(&clean_under_root(rel))
         .components()
         .filter_map(|c| match c {

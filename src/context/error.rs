@@ -53,10 +53,6 @@ pub enum ContextError {
     #[error("{path}: not found in the build context (excluded by {ignore_file})")]
     SourceIgnored { path: String, ignore_file: String },
 
-    /// A wildcard COPY/ADD source that matched nothing.
-    #[error("no source files were specified: {pattern:?} matches no files in the build context")]
-    NoSourceFiles { pattern: String },
-
     /// A malformed .dockerignore, --exclude or wildcard pattern.
     #[error("invalid pattern {pattern:?} in {origin}: {reason}")]
     BadPattern {

@@ -146,8 +146,8 @@ impl BuildContext {
 
     /// Resolves a COPY/ADD source: a path or a `filepath.Match` wildcard relative to the context
     /// root (a leading `/` is the root). Returns the matching entries in sorted order, without
-    /// ignored ones. Errors: `../x` leaving the context ([`ContextError::OutsideContext`]), a
-    /// missing or ignored path, a wildcard matching nothing ([`ContextError::NoSourceFiles`]).
+    /// ignored ones; a wildcard may match nothing (an empty list). Errors: `../x` leaving the
+    /// context ([`ContextError::OutsideContext`]), a missing or ignored path.
     pub fn resolve_sources(&self, source: &str) -> Result<Vec<ContextEntry>, ContextError> {
         sources::resolve(&self.root, &self.ignore, source)
     }

@@ -2,6 +2,8 @@
 
 //! Resolving a COPY/ADD source (a path or a `filepath.Match` wildcard, relative to the context
 //! root) to the context entries it names, in sorted order, minus what the ignore file excludes.
+//! A wildcard may match nothing (docker's builders accept it); the COPY itself decides whether an
+//! instruction with no file at all is an error.
 //! Wildcards expand through [`SourcePattern::expand`], the walk `COPY --from` uses too.
 
 use std::ffi::OsString;
@@ -48,11 +50,6 @@ pub fn resolve(root: &Path, ignore: &IgnoreMatcher, source: &str) -> Result<Vec<
         entries.push(entry);
     }
     entries.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-    if entries.is_empty() {
-        return Err(ContextError::NoSourceFiles {
-            pattern: source.to_string(),
-        });
-    }
     Ok(entries)
 }
 

@@ -100,6 +100,14 @@ impl CoordinatorError {
             _ => None,
         }
     }
+
+    /// The exit status of the RUN command that failed a platform's build, if one did.
+    pub fn run_exit_status(&self) -> Option<u8> {
+        match self {
+            Self::Build { source, .. } => source.run_exit_status(),
+            _ => None,
+        }
+    }
 }
 
 /// Produces the per-platform images of one multi-platform run.

@@ -74,6 +74,16 @@ impl ExitReport {
         self.code == Some(0)
     }
 
+    /// The status a shell would report for the command: its exit code, or 128 + the number of
+    /// the signal that killed it (1 when neither is known).
+    pub fn shell_status(&self) -> u8 {
+        match (self.code, self.signal) {
+            (Some(c), _) => u8::try_from(c).unwrap_or(1),
+            (None, Some(s)) => u8::try_from(128 + s).unwrap_or(1),
+            _ => 1,
+        }
+    }
+
     /// `exit code 3` or `killed by signal 9`.
     pub fn describe(&self) -> String {
         match (self.code, self.signal) {
@@ -522,6 +532,7 @@ mod tests {
         assert_eq!(report.code, Some(3));
         assert!(!report.success());
         assert_eq!(report.describe(), "exit code 3");
+        assert_eq!(report.shell_status(), 3);
         // stdout and stderr share one pipe, so their order is kept; only the last two lines stay.
         assert_eq!(report.tail, ["hi", "/tmp"]);
     }
