@@ -9,6 +9,7 @@ pub mod argv;
 pub mod build_flags;
 pub mod cache_flags;
 pub mod docs;
+pub mod kaniko_compat;
 pub mod prune_settings;
 pub mod settings;
 pub mod shared_flags;
