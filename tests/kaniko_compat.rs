@@ -66,7 +66,10 @@ fn a_failing_map_falls_back_to_the_original_unless_told_not_to() {
     ] {
         assert!(text.contains(&tried), "the error names {tried}:\n{text}");
     }
-    assert!(text.contains("404"), "the error says why each remap failed:\n{text}");
+    assert!(
+        text.contains("404"),
+        "the error says why each remap failed:\n{text}"
+    );
 }
 
 #[test]
@@ -76,8 +79,15 @@ fn a_client_certificate_opens_a_registry_that_requires_one() {
     let ctx = copy_onto(&images.amd64);
     let host = registry.host();
     let (cert, key) = registry.client_cert_paths();
-    let trust = format!("--registry-certificate={host}={}", registry.ca_cert_path().display());
-    let client = format!("--registry-client-cert={host}={},{}", cert.display(), key.display());
+    let trust = format!(
+        "--registry-certificate={host}={}",
+        registry.ca_cert_path().display()
+    );
+    let client = format!(
+        "--registry-client-cert={host}={},{}",
+        cert.display(),
+        key.display()
+    );
     let destination = format!("--destination={host}/mtls/app:1");
     kaniko_ok(&ctx, &[&trust, &client, &destination]);
     let (status, body) = registry.get("/v2/mtls/app/tags/list").unwrap();
@@ -112,7 +122,10 @@ async fn an_immutable_tag_refusal_is_ignored_only_when_asked() {
     let out = tokio::task::block_in_place(|| run(Vec::new()));
     let text = output_text(&out);
     assert!(!out.status.success(), "{text}");
-    assert!(text.contains("TAG_INVALID") && text.contains("immutable"), "{text}");
+    assert!(
+        text.contains("TAG_INVALID") && text.contains("immutable"),
+        "{text}"
+    );
 
     let out = tokio::task::block_in_place(|| {
         run(vec![
@@ -122,14 +135,21 @@ async fn an_immutable_tag_refusal_is_ignored_only_when_asked() {
     });
     let text = output_text(&out);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("push ignored (--push-ignore-immutable-tag-errors)"), "{text}");
+    assert!(
+        text.contains("push ignored (--push-ignore-immutable-tag-errors)"),
+        "{text}"
+    );
     let digest = std::fs::read_to_string(&digest_file).unwrap();
-    assert!(digest.starts_with("sha256:"), "the records are still written: {digest:?}");
+    assert!(
+        digest.starts_with("sha256:"),
+        "the records are still written: {digest:?}"
+    );
     task.abort();
 }
 
 /// `RUN` replacing the base's `/var/run -> /run` link with a directory holding a file.
-const VAR_RUN: &str = "FROM {{BASE}}\nRUN rm /var/run && mkdir /var/run && echo 1 > /var/run/x.pid && echo kept > /kept\n";
+const VAR_RUN: &str =
+    "FROM {{BASE}}\nRUN rm /var/run && mkdir /var/run && echo 1 > /var/run/x.pid && echo kept > /kept\n";
 
 #[test]
 fn var_run_is_left_out_of_snapshots_by_default_as_in_kaniko() {
@@ -161,7 +181,11 @@ fn empty_layer_entries(built: &Built) -> usize {
 #[test]
 fn force_build_metadata_gives_every_instruction_a_layer() {
     let dockerfile = "FROM {{BASE}}\nENV A=1\nLABEL team=a\nRUN true\nCOPY f /f\n";
-    let plain = build_ok(&Context::new(dockerfile).file("f", "x"), "no-forced-metadata", &[]);
+    let plain = build_ok(
+        &Context::new(dockerfile).file("f", "x"),
+        "no-forced-metadata",
+        &[],
+    );
     // The base's layer and COPY's; ENV, LABEL and the RUN that changed nothing are history only.
     assert_eq!(layer_count(&plain), 2);
     let forced = build_ok(

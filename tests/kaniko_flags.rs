@@ -97,7 +97,14 @@ fn inv(args: &[&str]) -> Invocation {
 fn pem_pair(dir: &Path) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join("client.crt"), dir.join("client.key"));
     let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
         .args(["-nodes", "-days", "2", "-subj", "/CN=kaniko flags test"])
         .arg("-keyout")
         .arg(&key)
@@ -117,23 +124,40 @@ fn invocations(dir: &Path) -> Vec<Invocation> {
     vec![
         inv(&["--build-arg=VERSION=1.2", "--build-arg", "FROM_ENV"]),
         inv(&["--cache=true", "--cache-repo=oci:/tmp/kaniko-flags-cache"]),
-        inv(&["--cache", "--cache-repo=registry.example/team/cache", "--cache-copy-layers"]),
+        inv(&[
+            "--cache",
+            "--cache-repo=registry.example/team/cache",
+            "--cache-copy-layers",
+        ]),
         inv(&["--cache-dir=/tmp/kaniko-flags-cache-dir", "--cache-ttl=6h"]),
-        inv(&["--cache-run-layers=false", "--compressed-caching=false", "--no-push-cache"]),
+        inv(&[
+            "--cache-run-layers=false",
+            "--compressed-caching=false",
+            "--no-push-cache",
+        ]),
         inv(&["--cleanup"]),
         inv(&["--compression=zstd", "--compression-level=3"]),
         inv(&["--context-sub-path=services/api"]),
         inv(&["--custom-platform=linux/arm64"]),
         inv(&["--customPlatform=linux/arm64"]),
         inv(&["--customPlatform", "linux/amd64"]),
-        inv(&["-d", "registry.example/team/app:1", "--destination=registry.example/team/app:2"]),
+        inv(&[
+            "-d",
+            "registry.example/team/app:1",
+            "--destination=registry.example/team/app:2",
+        ]),
         inv(&["--digest-file=/dev/termination-log"]),
         inv(&["-f", "Dockerfile", "--dockerfile=docker/Dockerfile"]),
         inv(&["--force"]),
         inv(&["--force-build-metadata"]),
         Invocation {
             refusal: Some("--git says how to clone a git:// context"),
-            ..inv(&["--git=branch=main", "--git", "single-branch=true", "--git=recurse-submodules=true"])
+            ..inv(&[
+                "--git=branch=main",
+                "--git",
+                "single-branch=true",
+                "--git=recurse-submodules=true",
+            ])
         },
         Invocation {
             args: vec![
@@ -146,27 +170,61 @@ fn invocations(dir: &Path) -> Vec<Invocation> {
         inv(&["--ignore-path=/var/cache", "--ignore-path", "/tmp"]),
         inv(&["--ignore-var-run=false"]),
         inv(&["--ignore-var-run"]),
-        inv(&["--image-download-retry=3", "--image-fs-extract-retry=2", "--push-retry=3"]),
-        inv(&["--image-name-tag-with-digest-file=/tmp/tags", "-d", "registry.example/a:1"]),
-        inv(&["--image-name-with-digest-file=/tmp/names", "-d", "registry.example/a:1"]),
-        inv(&["--insecure", "--insecure-pull", "--insecure-registry=registry.example:5000"]),
+        inv(&[
+            "--image-download-retry=3",
+            "--image-fs-extract-retry=2",
+            "--push-retry=3",
+        ]),
+        inv(&[
+            "--image-name-tag-with-digest-file=/tmp/tags",
+            "-d",
+            "registry.example/a:1",
+        ]),
+        inv(&[
+            "--image-name-with-digest-file=/tmp/names",
+            "-d",
+            "registry.example/a:1",
+        ]),
+        inv(&[
+            "--insecure",
+            "--insecure-pull",
+            "--insecure-registry=registry.example:5000",
+        ]),
         inv(&["--kaniko-dir", kaniko_dir.as_str()]),
-        inv(&["--label=org.opencontainers.image.source=https://example.com", "--label", "team=a"]),
+        inv(&[
+            "--label=org.opencontainers.image.source=https://example.com",
+            "--label",
+            "team=a",
+        ]),
         inv(&["--log-format=json", "--log-timestamp"]),
         inv(&["--log-format", "text", "--log-timestamp=false"]),
         inv(&["--no-push=true"]),
         inv(&["--oci-layout-path=/tmp/layout"]),
         inv(&["--push-ignore-immutable-tag-errors", "-d", "registry.example/a:1"]),
         inv(&["--registry-certificate", &format!("registry.example={cert}")]),
-        inv(&["--registry-client-cert", &format!("registry.example:5000={cert},{key}")]),
+        inv(&[
+            "--registry-client-cert",
+            &format!("registry.example:5000={cert},{key}"),
+        ]),
         inv(&["--registry-map=index.docker.io=mirror.gcr.io"]),
         inv(&["--registry-map=index.docker.io=a.example;index.docker.io=b.example/hub;gcr.io=127.0.0.1"]),
-        inv(&["--registry-mirror=mirror.gcr.io", "--registry-mirror", "mirror.example/dockerhub"]),
-        inv(&["--registry-mirror=mirror.gcr.io", "--skip-default-registry-fallback"]),
+        inv(&[
+            "--registry-mirror=mirror.gcr.io",
+            "--registry-mirror",
+            "mirror.example/dockerhub",
+        ]),
+        inv(&[
+            "--registry-mirror=mirror.gcr.io",
+            "--skip-default-registry-fallback",
+        ]),
         inv(&["--reproducible"]),
         inv(&["--single-snapshot"]),
         inv(&["--skip-push-permission-check"]),
-        inv(&["--skip-tls-verify", "--skip-tls-verify-pull", "--skip-tls-verify-registry=r.example"]),
+        inv(&[
+            "--skip-tls-verify",
+            "--skip-tls-verify-pull",
+            "--skip-tls-verify-registry=r.example",
+        ]),
         inv(&["--skip-unused-stages", "--target=final"]),
         inv(&["--snapshot-mode=redo"]),
         inv(&["--snapshotMode=time"]),
@@ -220,7 +278,10 @@ fn run(invocation: &Invocation, subcommand: bool, context: &Path) -> (Option<i32
     }
     // The run stops before any work; a kaniko directory of its own keeps it off /kaniko.
     if !invocation.args.iter().any(|a| a.starts_with("--kaniko-dir")) {
-        cmd.arg(format!("--kaniko-dir={}", context.with_extension("kaniko").display()));
+        cmd.arg(format!(
+            "--kaniko-dir={}",
+            context.with_extension("kaniko").display()
+        ));
     }
     cmd.env_remove("KANIKO_DIR")
         .env_remove("KANIKO_NO_PUSH")
@@ -291,9 +352,15 @@ fn the_not_supported_list_matches_the_flags_the_binary_refuses() {
         .flat_map(|i| flags_of(&i.args))
         .filter(|f| *f != "context")
         .collect();
-    assert_eq!(listed, refused, "docs/advanced-configuration.md, \"Not supported yet\"");
+    assert_eq!(
+        listed, refused,
+        "docs/advanced-configuration.md, \"Not supported yet\""
+    );
     for flag in &listed {
-        assert!(KANIKO_FLAGS.contains(flag), "--{flag} is not one of kaniko's flags");
+        assert!(
+            KANIKO_FLAGS.contains(flag),
+            "--{flag} is not one of kaniko's flags"
+        );
     }
 }
 
@@ -324,4 +391,35 @@ fn kaniko_environment_variables_are_read() {
     assert!(e.contains("--registry-map \"no-equals-sign\""), "{e}");
     let e = kaniko(&[("KANIKO_REGISTRY_MIRROR", "https://m.example")], &["--no-push"]);
     assert!(e.contains("--registry-mirror \"https://m.example\""), "{e}");
+}
+
+#[test]
+fn the_migration_guide_covers_every_kaniko_flag() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/migrating-from-kaniko.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let missing: Vec<&&str> = (KANIKO_FLAGS.iter())
+        .filter(|f| !doc.contains(&format!("`--{f}`")))
+        .collect();
+    assert!(missing.is_empty(), "missing from {}: {missing:?}", path.display());
+}
+
+/// Regression: a flag given twice (`--no-push --no-push=true`, `-f a --dockerfile=b`) was a parse
+/// error; kaniko's pflag takes the last value, and CI templates rely on it.
+#[test]
+fn a_repeated_flag_takes_its_last_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kaniko"))
+        .args(["--no-push=false", "--no-push", "--context=/nonexistent-a"])
+        .arg(format!(
+            "--context={}",
+            dir.path().join("no-such-context").display()
+        ))
+        .arg(format!("--kaniko-dir={}", dir.path().join("k").display()))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains(MISSING_CONTEXT) && text.contains("no-such-context"),
+        "{text}"
+    );
 }

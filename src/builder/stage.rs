@@ -409,8 +409,11 @@ impl<'a> StageRun<'a> {
         if forced {
             // kaniko's --force-build-metadata: a layer for every step, empty when nothing changed.
             let blob = tokio::task::block_in_place(|| {
-                crate::snapshot::LayerWriter::create(&self.shared.workspace.layers(), self.shared.layer_options)?
-                    .finish()
+                crate::snapshot::LayerWriter::create(
+                    &self.shared.workspace.layers(),
+                    self.shared.layer_options,
+                )?
+                .finish()
             })?;
             return self.add_snapshot(blob, created_by);
         }

@@ -60,15 +60,30 @@ pub struct BuildFlags {
     pub tar_path: Option<PathBuf>,
 
     /// kaniko's deprecated spelling of --custom-platform.
-    #[arg(long = "customPlatform", hide = true, value_name = "PLATFORM", conflicts_with = "custom_platform")]
+    #[arg(
+        long = "customPlatform",
+        hide = true,
+        value_name = "PLATFORM",
+        conflicts_with = "custom_platform"
+    )]
     pub custom_platform_deprecated: Option<String>,
 
     /// kaniko's deprecated spelling of --snapshot-mode.
-    #[arg(long = "snapshotMode", hide = true, value_name = "MODE", conflicts_with = "snapshot_mode")]
+    #[arg(
+        long = "snapshotMode",
+        hide = true,
+        value_name = "MODE",
+        conflicts_with = "snapshot_mode"
+    )]
     pub snapshot_mode_deprecated: Option<String>,
 
     /// kaniko's deprecated spelling of --tar-path.
-    #[arg(long = "tarPath", hide = true, value_name = "PATH", conflicts_with = "tar_path")]
+    #[arg(
+        long = "tarPath",
+        hide = true,
+        value_name = "PATH",
+        conflicts_with = "tar_path"
+    )]
     pub tar_path_deprecated: Option<PathBuf>,
 
     /// Sub path within the given context.
@@ -82,7 +97,13 @@ pub struct BuildFlags {
 
     /// kaniko's Google Cloud Storage bucket holding the context tarball: the context `gs://BUCKET`
     /// (or BUCKET itself when it has a scheme). Hidden, as in kaniko, which prefers --context.
-    #[arg(short = 'b', long, hide = true, value_name = "BUCKET", help_heading = "Context")]
+    #[arg(
+        short = 'b',
+        long,
+        hide = true,
+        value_name = "BUCKET",
+        help_heading = "Context"
+    )]
     pub bucket: Option<String>,
 
     /// Build only the stages the target depends on, instead of every stage up to it.

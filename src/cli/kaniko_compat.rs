@@ -7,8 +7,8 @@
 //! log once logging is set up (settings never log).
 
 use super::settings::SettingsError;
-use crate::context::parse_go_bool;
 use super::BuildFlags;
+use crate::context::parse_go_bool;
 
 /// kaniko's default `--context`, which `--bucket` replaces.
 const DEFAULT_CONTEXT: &str = "/workspace/";

@@ -134,7 +134,10 @@ impl BuildInvocation {
     ) -> Result<Self, SettingsError> {
         let observe = log_settings(&flags.log, &flags.kaniko_dir)?;
         let (run, notes) = match &flags.build_request {
-            Some(json) => (BuildRun::Single(received_request(json, flags)?), Default::default()),
+            Some(json) => (
+                BuildRun::Single(received_request(json, flags)?),
+                Default::default(),
+            ),
             None => {
                 let (flags, notes) = super::kaniko_compat::apply(flags, env)?;
                 (build_run(&flags, env)?, notes)
@@ -501,8 +504,14 @@ fn k8s_settings(flags: &BuildFlags) -> Result<K8sSettings, SettingsError> {
         ));
     }
     for (given, flag) in [
-        (!flags.registry.registry_certificates.is_empty(), "--registry-certificate"),
-        (!flags.registry.registry_client_certs.is_empty(), "--registry-client-cert"),
+        (
+            !flags.registry.registry_certificates.is_empty(),
+            "--registry-certificate",
+        ),
+        (
+            !flags.registry.registry_client_certs.is_empty(),
+            "--registry-client-cert",
+        ),
     ] {
         if given {
             return Err(SettingsError::Conflict(format!(

@@ -47,9 +47,8 @@ impl GitOptions {
             let (key, v) = value.split_once('=').ok_or_else(|| {
                 fail("expected KEY=VALUE with KEY one of branch, single-branch, recurse-submodules, insecure-skip-tls".into())
             })?;
-            let flag = || {
-                parse_go_bool(v).ok_or_else(|| fail(format!("{key} takes true or false, not {v:?}")))
-            };
+            let flag =
+                || parse_go_bool(v).ok_or_else(|| fail(format!("{key} takes true or false, not {v:?}")));
             match key.trim() {
                 "branch" => options.branch = Some(v.to_string()).filter(|b| !b.is_empty()),
                 "single-branch" => options.single_branch = flag()?,
@@ -119,7 +118,10 @@ mod tests {
             ("recurse-submodule=true", "unknown key \"recurse-submodule\""),
         ] {
             let e = parse(&[bad]).unwrap_err();
-            assert!(e.starts_with(&format!("invalid --git {bad:?}")) && e.contains(expect), "{e}");
+            assert!(
+                e.starts_with(&format!("invalid --git {bad:?}")) && e.contains(expect),
+                "{e}"
+            );
         }
     }
 }

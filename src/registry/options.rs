@@ -107,7 +107,9 @@ impl RegistryMapping {
                 },
             };
             if registry.is_empty() || remap.is_empty() {
-                return Err(bad(&format!("{part:?} lacks the original or the remapped registry")));
+                return Err(bad(&format!(
+                    "{part:?} lacks the original or the remapped registry"
+                )));
             }
             out.push(Self { registry, remap });
         }
@@ -525,23 +527,36 @@ mod tests {
 
     #[test]
     fn registry_maps_parse_kaniko_syntax_and_come_before_mirrors() {
-        let parse = |v: &str| RegistryMapping::parse_list(v).map(|l| {
-            l.into_iter()
-                .map(|m| format!("{}={}", m.registry, m.remap))
-                .collect::<Vec<_>>()
-        });
+        let parse = |v: &str| {
+            RegistryMapping::parse_list(v).map(|l| {
+                l.into_iter()
+                    .map(|m| format!("{}={}", m.registry, m.remap))
+                    .collect::<Vec<_>>()
+            })
+        };
         assert_eq!(
             parse("index.docker.io=a.example;index.docker.io=b.example;gcr.io=127.0.0.1").unwrap(),
-            ["index.docker.io=a.example", "index.docker.io=b.example", "gcr.io=127.0.0.1"]
+            [
+                "index.docker.io=a.example",
+                "index.docker.io=b.example",
+                "gcr.io=127.0.0.1"
+            ]
         );
-        assert_eq!(parse("quay.io=a;b/prefix").unwrap(), ["quay.io=a", "quay.io=b/prefix"]);
+        assert_eq!(
+            parse("quay.io=a;b/prefix").unwrap(),
+            ["quay.io=a", "quay.io=b/prefix"]
+        );
         for bad in ["nokey", "=x", "x=", "a=b;=c"] {
             let e = parse(bad).unwrap_err().to_string();
-            assert!(e.contains("--registry-map") && e.contains("ORIGINAL=REMAP"), "{e}");
+            assert!(
+                e.contains("--registry-map") && e.contains("ORIGINAL=REMAP"),
+                "{e}"
+            );
         }
         let o = RegistryOptions {
             registry_mirrors: vec!["mirror.example".into()],
-            registry_maps: RegistryMapping::parse_list("docker.io=map.example/hub;quay.io=q.example").unwrap(),
+            registry_maps: RegistryMapping::parse_list("docker.io=map.example/hub;quay.io=q.example")
+                .unwrap(),
             ..Default::default()
         };
         let v = o.validate().unwrap();
@@ -563,7 +578,11 @@ mod tests {
     fn client_certs_parse_and_need_both_files() {
         let cert = tempfile::NamedTempFile::new().unwrap();
         let key = tempfile::NamedTempFile::new().unwrap();
-        let value = format!("Reg.example:5000={},{}", cert.path().display(), key.path().display());
+        let value = format!(
+            "Reg.example:5000={},{}",
+            cert.path().display(),
+            key.path().display()
+        );
         let parsed: RegistryClientCert = value.parse().unwrap();
         assert_eq!(parsed.key, key.path());
         let v = RegistryOptions {

@@ -142,8 +142,13 @@ async fn serve(
 /// forwards everything else to `upstream`, one request per connection (`Connection: close` is added to
 /// each forwarded request, so the client cannot send a second one past the check). How a registry
 /// with immutable tags answers a push that would move one. Returns the listening address.
-pub async fn refusing_tag_pushes(upstream: SocketAddr, refusal: String) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+pub async fn refusing_tag_pushes(
+    upstream: SocketAddr,
+    refusal: String,
+) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
         while let Ok((conn, _)) = listener.accept().await {
@@ -180,7 +185,10 @@ async fn refuse_or_forward(mut conn: TcpStream, upstream: SocketAddr, refusal: S
         let body_len: usize = head
             .to_ascii_lowercase()
             .lines()
-            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+            .find_map(|l| {
+                l.strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap_or(0))
+            })
             .unwrap_or(0);
         while buf.len() < head_end + body_len {
             let mut chunk = [0u8; 4096];

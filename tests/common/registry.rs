@@ -116,8 +116,18 @@ impl Registry {
         let tls = dir.path().join("tls");
         let openssl = |args: &[&str]| run_tool(Command::new("openssl").current_dir(&tls).args(args));
         openssl(&[
-            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-            "client.key", "-out", "client.csr", "-subj", "/CN=kaniko-rs test client",
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+            "-subj",
+            "/CN=kaniko-rs test client",
         ]);
         fs_err::write(
             tls.join("client.ext"),
@@ -126,8 +136,22 @@ impl Registry {
         .expect("write client.ext");
         let serial = format!("0x{:016x}", fastrand::u64(1..));
         openssl(&[
-            "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial",
-            &serial, "-days", "2", "-out", "client.crt", "-extfile", "client.ext",
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            &serial,
+            "-days",
+            "2",
+            "-out",
+            "client.crt",
+            "-extfile",
+            "client.ext",
         ]);
         // skopeo's --cert-dir: `*.crt` are CAs, `NAME.cert` + `NAME.key` a client certificate.
         fs_err::copy(tls.join("client.crt"), secured.cert_dir.join("client.cert")).expect("copy client.crt");
@@ -434,10 +458,7 @@ http:
 ",
         storage = storage.display()
     );
-    if let Some(Secured {
-        client: Some(_), ..
-    }) = secured
-    {
+    if let Some(Secured { client: Some(_), .. }) = secured {
         let _ = write!(
             yaml,
             "  tls:
