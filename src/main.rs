@@ -227,6 +227,15 @@ fn run_build(flags: &kaniko::cli::BuildFlags, driver: Option<&str>) -> ExitCode 
         Ok(o) => o,
         Err(e) => return report(&anyhow::Error::from(e), format),
     };
+    // A relaying process's child parses the same flags and says this itself.
+    if !relay {
+        for warning in &invocation.notes.warnings {
+            tracing::warn!("{warning}");
+        }
+        for note in &invocation.notes.debug {
+            tracing::debug!("{note}");
+        }
+    }
     // The Kubernetes driver runs nothing here; its pods choose their own isolation.
     let Some(plan) = plan else {
         let result = build(invocation.run, Ok(sandbox::Isolation::Container));

@@ -97,6 +97,8 @@ enum Scope {
 struct Case {
     name: &'static str,
     build_args: Vec<(&'static str, &'static str)>,
+    /// Flags of ours the case needs to match docker (kaniko's defaults differ from docker's).
+    flags: Vec<&'static str>,
     /// Writes context files git cannot hold, into the context directory.
     prepare: Option<fn(&Path)>,
     expects: Vec<(Expect, Scope)>,
@@ -109,6 +111,7 @@ impl Case {
         Case {
             name,
             build_args: Vec::new(),
+            flags: Vec::new(),
             prepare: None,
             expects: Vec::new(),
             ignores: Vec::new(),
@@ -117,6 +120,11 @@ impl Case {
 
     fn arg(mut self, name: &'static str, value: &'static str) -> Case {
         self.build_args.push((name, value));
+        self
+    }
+
+    fn flag(mut self, flag: &'static str) -> Case {
+        self.flags.push(flag);
         self
     }
 
@@ -183,6 +191,8 @@ parity_cases! {
         .expect(Run(&[], "root:x:0:\napp:x:1000:\n"))
         .expect(Run(&["/usr/local/bin/suid-check"], "recreated\n"));
     dir_file_swap => |c| c
+        // kaniko (and we, by default) leave /var/run out of RUN snapshots; docker keeps it.
+        .flag("--ignore-var-run=false")
         .expect(Text("/swap/dir/again/y", "back\n"))
         .expect(Text("/swap/file", "file-again\n"))
         .expect(Absent("/swap/dir/sub"))
@@ -713,6 +723,7 @@ fn check_mode(
     let extra = std::env::var("KANIKO_E2E_ARGS").unwrap_or_default();
     let mut args = vec!["--destination", reference.as_str()];
     args.extend(build_args.iter().map(String::as_str));
+    args.extend(case.flags.iter().copied());
     args.extend(extra.split_whitespace());
     let out = mode.kaniko(&prepared.ctx, &args);
     if !out.status.success() {

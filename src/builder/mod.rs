@@ -384,7 +384,15 @@ pub async fn publish(
             } else {
                 dest.clone()
             };
-            let stats = crate::output::push::push_image(registry, image, &target, &workspace.blobs()).await?;
+            let pushed = crate::output::push::push_image(registry, image, &target, &workspace.blobs()).await;
+            let stats = match pushed {
+                Ok(stats) => stats,
+                Err(error) if outputs.push_ignore_immutable_tag_errors && error.is_immutable_tag() => {
+                    tracing::warn!(destination = %target, %error, "the destination's tag is immutable; push ignored (--push-ignore-immutable-tag-errors)");
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
             tracing::info!(destination = %target, uploaded = stats.uploaded, mounted = stats.mounted, existed = stats.existed, "pushed");
         }
     }

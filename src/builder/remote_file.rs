@@ -59,7 +59,7 @@ pub async fn download(
         ),
         None => None,
     };
-    let tls = crate::registry::tls::client_config(&crate::registry::tls::native_roots(), &[], false)
+    let tls = crate::registry::tls::client_config(&crate::registry::tls::native_roots(), &[], false, None)
         .map_err(|source| DownloadError::Tls {
             url: url.to_string(),
             source,

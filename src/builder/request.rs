@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::CacheOptions;
+use crate::context::GitOptions;
 use crate::image::OciMode;
 use crate::output::publish::RecordFiles;
 use crate::platform::Platform;
@@ -69,6 +70,9 @@ pub struct Source {
     pub context_sub_path: Option<String>,
     /// The Dockerfile as given (`-` for standard input), tried as is and then inside the context.
     pub dockerfile: String,
+    /// How a `git://` context is cloned (`--git`), for the git context source.
+    #[serde(default, skip_serializing_if = "GitOptions::is_default")]
+    pub git: GitOptions,
 }
 
 /// The media types and compression of the built image.
@@ -84,7 +88,7 @@ pub struct ImageFormat {
 }
 
 /// How the filesystem is snapshotted after each step.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotOptions {
     pub mode: SnapshotMode,
@@ -92,6 +96,26 @@ pub struct SnapshotOptions {
     pub single_snapshot: bool,
     /// Paths left out of snapshots (`--ignore-path`).
     pub ignore_paths: Vec<PathBuf>,
+    /// Leave `/var/run` out of RUN snapshots (`--ignore-var-run`, kaniko's default true): container
+    /// runtimes mount sockets there that are not the image's.
+    pub ignore_var_run: bool,
+    /// Every instruction adds a layer, empty when it changed no file (`--force-build-metadata`).
+    pub force_build_metadata: bool,
+    /// Retries of preparing a stage's filesystem from its layers (`--image-fs-extract-retry`).
+    pub extract_retry: u32,
+}
+
+impl Default for SnapshotOptions {
+    fn default() -> Self {
+        Self {
+            mode: SnapshotMode::default(),
+            single_snapshot: false,
+            ignore_paths: Vec::new(),
+            ignore_var_run: true,
+            force_build_metadata: false,
+            extract_retry: 0,
+        }
+    }
 }
 
 /// Where the built image goes. Nothing is written or pushed until every stage has succeeded.
@@ -104,6 +128,9 @@ pub struct Outputs {
     pub push_by_digest: bool,
     /// Skip the check, before any work, that every destination accepts a push.
     pub skip_push_permission_check: bool,
+    /// A destination refusing the manifest because its tag is immutable is logged, not an error
+    /// (`--push-ignore-immutable-tag-errors`).
+    pub push_ignore_immutable_tag_errors: bool,
     /// A `docker load` tarball.
     pub tar_path: Option<PathBuf>,
     /// An OCI image layout directory.
@@ -130,6 +157,7 @@ impl Outputs {
             push: self.push,
             push_by_digest: self.push,
             skip_push_permission_check: self.skip_push_permission_check,
+            push_ignore_immutable_tag_errors: self.push_ignore_immutable_tag_errors,
             provenance: self.provenance.clone(),
             ..Self::default()
         }
@@ -168,6 +196,7 @@ mod tests {
             push: true,
             push_by_digest: false,
             skip_push_permission_check: true,
+            push_ignore_immutable_tag_errors: true,
             tar_path: Some("/tmp/x.tar".into()),
             oci_layout_path: Some("/tmp/layout".into()),
             records: RecordFiles {
@@ -190,6 +219,7 @@ mod tests {
             "each platform's build attaches its provenance, for the coordinator to sign"
         );
         assert!(each.push && each.push_by_digest && each.skip_push_permission_check);
+        assert!(each.push_ignore_immutable_tag_errors);
         assert_eq!(each.destinations, outputs.destinations);
         assert_eq!((each.tar_path, each.oci_layout_path), (None, None));
         assert_eq!(each.records, RecordFiles::default());

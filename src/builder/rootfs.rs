@@ -68,6 +68,16 @@ fn excluded_paths(shared: &Shared<'_>, isolation: Isolation) -> Vec<PathBuf> {
     paths
 }
 
+/// What snapshots leave out: what unpacking does, plus `/var/run` with `--ignore-var-run` (kaniko's
+/// default). It is still unpacked, so RUN sees the base's `/var/run`; only changes there are dropped.
+fn snapshot_exclusions(shared: &Shared<'_>, unpacked: &ExcludeSet) -> ExcludeSet {
+    if !shared.request.snapshot.ignore_var_run {
+        return unpacked.clone();
+    }
+    let paths = unpacked.iter().map(Path::to_path_buf);
+    ExcludeSet::new(paths.chain([PathBuf::from("/var/run")]))
+}
+
 /// Mount points listed in a mountinfo table (octal escapes decoded).
 fn mount_points(mountinfo: &str) -> Vec<PathBuf> {
     mountinfo
@@ -95,9 +105,45 @@ fn unescape_octal(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Waits before retry number `retry` (1-based) of preparing a filesystem: kaniko's backoff for
+/// `--image-fs-extract-retry`, one second doubling, capped at a minute.
+fn extract_backoff(retry: u32) -> std::time::Duration {
+    std::time::Duration::from_secs((1u64 << retry.saturating_sub(1).min(6)).min(60))
+}
+
 impl StageFs {
-    /// Unpacks every layer `image` has so far into the stage's root and records the baseline.
+    /// Unpacks every layer `image` has so far into the stage's root and records the baseline,
+    /// trying again up to `--image-fs-extract-retry` times when downloading or extracting fails
+    /// (each attempt starts from a cleared root).
     pub async fn materialize(
+        shared: &Shared<'_>,
+        isolation: Isolation,
+        image: &StageImage,
+        stage_index: usize,
+    ) -> Result<Self, BuildError> {
+        let retries = shared.request.snapshot.extract_retry;
+        let mut retry = 0;
+        loop {
+            match Self::materialize_once(shared, isolation, image, stage_index).await {
+                Ok(fs) => return Ok(fs),
+                Err(error @ BuildError::Interrupted(_)) => return Err(error),
+                Err(error) if retry < retries => {
+                    retry += 1;
+                    let wait = extract_backoff(retry);
+                    tracing::warn!(stage = stage_index, retry, of = retries, wait_ms = wait.as_millis() as u64, %error, "preparing the stage filesystem failed; retrying (--image-fs-extract-retry)");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(error) => {
+                    if retry > 0 {
+                        tracing::error!(stage = stage_index, retries = retry, "preparing the stage filesystem failed after every retry of --image-fs-extract-retry");
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    async fn materialize_once(
         shared: &Shared<'_>,
         isolation: Isolation,
         image: &StageImage,
@@ -166,7 +212,7 @@ impl StageFs {
             prepare_targets(&root, &mounts).map_err(|e| rootfs_error(&root, e.into()))?;
             Ok(Snapshotter::new(
                 root.clone(),
-                exclude.clone(),
+                snapshot_exclusions(shared, &exclude),
                 shared.request.snapshot.mode,
             )?)
         })?;
@@ -263,6 +309,12 @@ impl StageFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extract_retries_back_off_like_kaniko() {
+        let secs: Vec<u64> = (1..=9).map(|n| extract_backoff(n).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
 
     #[test]
     fn mount_points_are_decoded() {

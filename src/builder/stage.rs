@@ -403,6 +403,20 @@ impl<'a> StageRun<'a> {
             }
             InstructionKind::From(_) => return Err(self.error(instruction, "FROM inside a stage".into())),
         }
+        let forced = self.shared.request.snapshot.force_build_metadata
+            && !keying
+            && !self.shared.request.snapshot.single_snapshot;
+        if forced {
+            // kaniko's --force-build-metadata: a layer for every step, empty when nothing changed.
+            let blob = tokio::task::block_in_place(|| {
+                crate::snapshot::LayerWriter::create(
+                    &self.shared.workspace.layers(),
+                    self.shared.layer_options,
+                )?
+                .finish()
+            })?;
+            return self.add_snapshot(blob, created_by);
+        }
         let h = self.history(created_by, true);
         self.image.assembler.append_history(h);
         Ok(())

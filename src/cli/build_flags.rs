@@ -59,9 +59,52 @@ pub struct BuildFlags {
     #[arg(long, value_name = "PATH", help_heading = "Common")]
     pub tar_path: Option<PathBuf>,
 
+    /// kaniko's deprecated spelling of --custom-platform.
+    #[arg(
+        long = "customPlatform",
+        hide = true,
+        value_name = "PLATFORM",
+        conflicts_with = "custom_platform"
+    )]
+    pub custom_platform_deprecated: Option<String>,
+
+    /// kaniko's deprecated spelling of --snapshot-mode.
+    #[arg(
+        long = "snapshotMode",
+        hide = true,
+        value_name = "MODE",
+        conflicts_with = "snapshot_mode"
+    )]
+    pub snapshot_mode_deprecated: Option<String>,
+
+    /// kaniko's deprecated spelling of --tar-path.
+    #[arg(
+        long = "tarPath",
+        hide = true,
+        value_name = "PATH",
+        conflicts_with = "tar_path"
+    )]
+    pub tar_path_deprecated: Option<PathBuf>,
+
     /// Sub path within the given context.
     #[arg(long, help_heading = "Context")]
     pub context_sub_path: Option<String>,
+
+    /// How a `git://` context is cloned, `KEY=VALUE` (repeatable): `branch=NAME`,
+    /// `single-branch=true|false`, `recurse-submodules=true|false`, `insecure-skip-tls=true|false`.
+    #[arg(long = "git", value_name = "KEY=VALUE", help_heading = "Context")]
+    pub git: Vec<String>,
+
+    /// kaniko's Google Cloud Storage bucket holding the context tarball: the context `gs://BUCKET`
+    /// (or BUCKET itself when it has a scheme). Hidden, as in kaniko, which prefers --context.
+    #[arg(
+        short = 'b',
+        long,
+        hide = true,
+        value_name = "BUCKET",
+        help_heading = "Context"
+    )]
+    pub bucket: Option<String>,
 
     /// Build only the stages the target depends on, instead of every stage up to it.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
@@ -74,6 +117,12 @@ pub struct BuildFlags {
     /// Make the image reproducible: fixed timestamps (SOURCE_DATE_EPOCH, or the Unix epoch).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
     pub reproducible: bool,
+
+    /// Give every instruction a layer, as kaniko does with this flag: metadata-only steps (ENV,
+    /// LABEL, …) and steps that changed nothing add an empty layer instead of an `empty_layer`
+    /// history entry.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
+    pub force_build_metadata: bool,
 
     /// Write the image into an OCI image layout at this directory.
     #[arg(long, value_name = "DIR", help_heading = "Outputs")]
@@ -100,6 +149,11 @@ pub struct BuildFlags {
     /// (the per-architecture step of a CI matrix; `kaniko aggregate` tags the index).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
     pub push_by_digest: bool,
+
+    /// When a destination refuses the push because its tag is immutable (and already exists), log
+    /// it and carry on instead of failing (parallel builds pushing the same tag).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Outputs")]
+    pub push_ignore_immutable_tag_errors: bool,
 
     /// Do not check, before building, that every destination accepts a push from these credentials
     /// (the check starts an upload and cancels it; some registries refuse that but accept pushes).
@@ -136,6 +190,11 @@ pub struct BuildFlags {
     #[arg(long = "ssh", value_name = "default|ID[=SOCKET|KEY,…]", help_heading = "RUN")]
     pub ssh: Vec<String>,
 
+    /// Accepted for kaniko's pipelines: RUN here always finds its changes the way kaniko's
+    /// experimental run does (by file metadata, without a full snapshot per command).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
+    pub use_new_run: bool,
+
     /// Take one snapshot per stage, at its end, instead of one layer per RUN/COPY/ADD.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "RUN")]
     pub single_snapshot: bool,
@@ -153,6 +212,19 @@ pub struct BuildFlags {
     /// Path to leave out of snapshots and extraction (repeatable).
     #[arg(long = "ignore-path", value_name = "PATH", help_heading = "Filesystem")]
     pub ignore_paths: Vec<PathBuf>,
+
+    /// Leave /var/run out of RUN snapshots (kaniko's default); `false` keeps what RUN writes there.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true", help_heading = "Filesystem")]
+    pub ignore_var_run: bool,
+
+    /// kaniko's deprecated spelling of --ignore-var-run.
+    #[arg(long, hide = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", conflicts_with = "ignore_var_run")]
+    pub whitelist_var_run: Option<bool>,
+
+    /// Retries of preparing a stage's filesystem from its base image (downloading and extracting
+    /// the layers) after a failure (0: none).
+    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Filesystem")]
+    pub image_fs_extract_retry: u32,
 
     /// Remove the build's working files at the end of the build.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Filesystem")]
@@ -214,7 +286,11 @@ pub struct BuildFlags {
         value_name = "JSON",
         conflicts_with_all = [
             "context", "dockerfile", "destinations", "build_args", "custom_platform", "multi_platform",
-            "target", "tar_path",
+            "target", "tar_path", "custom_platform_deprecated", "snapshot_mode_deprecated",
+            "tar_path_deprecated", "git", "bucket", "force_build_metadata",
+            "push_ignore_immutable_tag_errors", "ignore_var_run", "whitelist_var_run",
+            "image_fs_extract_retry", "use_new_run", "registry_maps", "skip_default_registry_fallback",
+            "registry_client_certs",
             "digest_file", "image_name_with_digest_file", "image_name_tag_with_digest_file",
             "metadata_file", "oci_layout_path", "no_push", "push_by_digest", "context_sub_path",
             "labels", "reproducible", "skip_unused_stages", "oci_mode", "compression",

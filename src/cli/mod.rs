@@ -9,6 +9,7 @@ pub mod argv;
 pub mod build_flags;
 pub mod cache_flags;
 pub mod docs;
+pub mod kaniko_compat;
 pub mod prune_settings;
 pub mod settings;
 pub mod shared_flags;
@@ -45,14 +46,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build a Dockerfile for one platform and push it, or write a tarball or OCI layout.
+    // A flag given twice takes its last value, as kaniko's (pflag) do: CI templates often add a
+    // flag that a user's variable repeats.
+    #[command(args_override_self = true)]
     Build(Box<BuildFlags>),
     /// Collect the per-platform records of a CI matrix and publish an image index.
     Aggregate(Box<AggregateFlags>),
     /// Build several platforms on this machine (the host's, and cross-builds that need no
     /// emulation) and publish an image index; `build --multi-platform` with the local driver.
+    #[command(args_override_self = true)]
     Local(Box<BuildFlags>),
     /// Build each platform in a Kubernetes Job pinned to a node of its architecture and publish an
     /// image index; `build --multi-platform` with the k8s driver.
+    #[command(args_override_self = true)]
     K8s(Box<BuildFlags>),
     /// Look after a layer cache (`kaniko cache prune`).
     #[command(subcommand)]

@@ -84,6 +84,8 @@ pub enum SettingsError {
     Cache(String),
     #[error("invalid --build-request: {0}")]
     BuildRequest(#[source] serde_json::Error),
+    #[error(transparent)]
+    Git(#[from] crate::context::GitOptionError),
 }
 
 /// What `kaniko build` (and `local`, `k8s`) was asked to do.
@@ -96,6 +98,8 @@ pub struct BuildInvocation {
     /// Container mode where no container is detected (kaniko's `--force`).
     pub force: bool,
     pub run: BuildRun,
+    /// What to tell the user about kaniko spellings and compatibility-only flags.
+    pub notes: super::kaniko_compat::Notes,
 }
 
 /// One platform, or several through a driver.
@@ -129,15 +133,22 @@ impl BuildInvocation {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
         let observe = log_settings(&flags.log, &flags.kaniko_dir)?;
-        let run = match &flags.build_request {
-            Some(json) => BuildRun::Single(received_request(json, flags)?),
-            None => build_run(flags, env)?,
+        let (run, notes) = match &flags.build_request {
+            Some(json) => (
+                BuildRun::Single(received_request(json, flags)?),
+                Default::default(),
+            ),
+            None => {
+                let (flags, notes) = super::kaniko_compat::apply(flags, env)?;
+                (build_run(&flags, env)?, notes)
+            }
         };
         Ok(Self {
             observe,
             isolation: flags.isolation.parse()?,
             force: flags.force,
             run,
+            notes,
         })
     }
 }
@@ -214,11 +225,20 @@ fn build_request(
     } else {
         None
     };
+    let git = crate::context::GitOptions::parse(&flags.git)?;
+    if !git.is_default() && !flags.context.starts_with("git://") {
+        return Err(SettingsError::Conflict(format!(
+            "--git says how to clone a git:// context, but --context is {:?}: drop --git or give a \
+             git://HOST/PATH[#REF] context",
+            flags.context
+        )));
+    }
     Ok(BuildRequest {
         source: Source {
             context: flags.context.clone(),
             context_sub_path: flags.context_sub_path.clone(),
             dockerfile: flags.dockerfile.clone(),
+            git,
         },
         build_args: parse_build_args(&flags.build_args, env)?,
         target: flags.target.clone(),
@@ -236,6 +256,9 @@ fn build_request(
                 })?,
             single_snapshot: flags.single_snapshot,
             ignore_paths: flags.ignore_paths.clone(),
+            ignore_var_run: flags.ignore_var_run,
+            force_build_metadata: flags.force_build_metadata,
+            extract_retry: flags.image_fs_extract_retry,
         },
         outputs: Outputs {
             destinations: flags
@@ -246,6 +269,7 @@ fn build_request(
             push: !flags.no_push,
             push_by_digest: flags.push_by_digest,
             skip_push_permission_check: flags.skip_push_permission_check,
+            push_ignore_immutable_tag_errors: flags.push_ignore_immutable_tag_errors,
             tar_path: flags.tar_path.clone(),
             oci_layout_path: flags.oci_layout_path.clone(),
             records: RecordFiles {
@@ -479,10 +503,21 @@ fn k8s_settings(flags: &BuildFlags) -> Result<K8sSettings, SettingsError> {
                 .into(),
         ));
     }
-    if !flags.registry.registry_certificates.is_empty() {
-        return Err(SettingsError::Conflict(
-            "--registry-certificate names files on this machine, which the build pods cannot read; mount them into the executor image instead".into(),
-        ));
+    for (given, flag) in [
+        (
+            !flags.registry.registry_certificates.is_empty(),
+            "--registry-certificate",
+        ),
+        (
+            !flags.registry.registry_client_certs.is_empty(),
+            "--registry-client-cert",
+        ),
+    ] {
+        if given {
+            return Err(SettingsError::Conflict(format!(
+                "{flag} names files on this machine, which the build pods cannot read; mount them into the executor image instead"
+            )));
+        }
     }
     Ok(K8sSettings {
         namespace: k8s.namespace.clone().filter(|n| !n.is_empty()),
@@ -510,9 +545,19 @@ pub fn registry_options(flags: &RegistryFlags) -> Result<RegistryOptions, Settin
         skip_tls_verify_pull: flags.skip_tls_verify_pull,
         skip_tls_verify_registries: flags.skip_tls_verify_registries.clone(),
         registry_mirrors: flags.registry_mirrors.clone(),
+        registry_maps: (flags.registry_maps.iter())
+            .map(|m| crate::registry::RegistryMapping::parse_list(m))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
+        skip_default_registry_fallback: flags.skip_default_registry_fallback,
         registry_certificates: flags
             .registry_certificates
             .iter()
+            .map(|c| c.parse())
+            .collect::<Result<_, _>>()?,
+        registry_client_certs: (flags.registry_client_certs.iter())
             .map(|c| c.parse())
             .collect::<Result<_, _>>()?,
         push_retry: flags.push_retry,
@@ -826,6 +871,12 @@ mod tests {
                 context: "docker-image://r.example/ctx@sha256:0123".into(),
                 context_sub_path: Some("svc".into()),
                 dockerfile: "docker/Dockerfile.prod".into(),
+                git: crate::context::GitOptions {
+                    branch: Some("main".into()),
+                    single_branch: true,
+                    recurse_submodules: true,
+                    insecure_skip_tls: true,
+                },
             },
             build_args: [("KEY".to_string(), "from the environment".to_string())].into(),
             target: Some("final".into()),
@@ -843,12 +894,16 @@ mod tests {
                 mode: crate::snapshot::SnapshotMode::Full,
                 single_snapshot: true,
                 ignore_paths: vec!["/var/cache".into()],
+                ignore_var_run: false,
+                force_build_metadata: true,
+                extract_retry: 3,
             },
             outputs: Outputs {
                 destinations: vec![crate::registry::Reference::parse("r.example/team/app:1").unwrap()],
                 push: true,
                 push_by_digest: true,
                 skip_push_permission_check: true,
+                push_ignore_immutable_tag_errors: true,
                 tar_path: Some("/out/image.tar".into()),
                 oci_layout_path: Some("/out/layout".into()),
                 records: RecordFiles {
@@ -871,10 +926,21 @@ mod tests {
                 skip_tls_verify_pull: true,
                 skip_tls_verify_registries: vec!["b.example".into()],
                 registry_mirrors: vec!["mirror.example".into()],
+                registry_maps: vec![crate::registry::RegistryMapping {
+                    registry: "quay.io".into(),
+                    remap: "q.example/cache".into(),
+                }],
+                skip_default_registry_fallback: true,
                 registry_certificates: vec![RegistryCertificate {
                     registry: "c.example".into(),
                     // Validation checks that the file exists.
                     path: concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml").into(),
+                }],
+                // Validation checks that the files exist; they are read when a client is made.
+                registry_client_certs: vec![crate::registry::RegistryClientCert {
+                    registry: "d.example".into(),
+                    cert: concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml").into(),
+                    key: concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock").into(),
                 }],
                 push_retry: 5,
                 image_download_retry: 2,

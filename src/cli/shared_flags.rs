@@ -48,6 +48,19 @@ pub struct RegistryFlags {
     )]
     pub registry_mirrors: Vec<String>,
 
+    /// Pull a registry's images from another registry first, `ORIGINAL=REMAP[/PREFIX]`; several
+    /// separated by `;`, or repeat the flag. Remaps are tried in order, then the original.
+    #[arg(
+        long = "registry-map",
+        value_name = "ORIGINAL=REMAP",
+        help_heading = "Registry"
+    )]
+    pub registry_maps: Vec<String>,
+
+    /// Never pull from a registry that has mirrors or remaps: fail when none of them serves the image.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Registry")]
+    pub skip_default_registry_fallback: bool,
+
     /// Trust this PEM certificate for this registry, `HOST[:PORT]=/path/to/cert.pem` (repeatable).
     #[arg(
         long = "registry-certificate",
@@ -55,6 +68,15 @@ pub struct RegistryFlags {
         help_heading = "Registry"
     )]
     pub registry_certificates: Vec<String>,
+
+    /// Present this client certificate to this registry (mutual TLS),
+    /// `HOST[:PORT]=/path/to/cert.pem,/path/to/key.pem` (repeatable).
+    #[arg(
+        long = "registry-client-cert",
+        value_name = "HOST=CERT,KEY",
+        help_heading = "Registry"
+    )]
+    pub registry_client_certs: Vec<String>,
 
     /// Retries of each push operation after a transient failure (0: none).
     #[arg(long, default_value_t = crate::registry::DEFAULT_RETRIES, value_name = "N", help_heading = "Registry")]

@@ -31,6 +31,7 @@ mod dockerfile_source;
 mod entry;
 mod error;
 mod extract;
+mod git_options;
 mod ignore;
 pub mod pattern;
 mod scope;
@@ -45,6 +46,7 @@ pub use compression::{decompress, detect, is_archive_file, is_tar_archive, Compr
 pub use dockerfile_source::{resolve_dockerfile, resolve_dockerfile_with, ResolvedDockerfile};
 pub use entry::{ContextEntry, EntryKind, EntryMetadata};
 pub use error::ContextError;
+pub use git_options::{parse_go_bool, GitOptionError, GitOptions};
 pub use ignore::IgnoreMatcher;
 pub use spec::ContextSpec;
 pub use walk::Walk;

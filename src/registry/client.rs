@@ -251,24 +251,31 @@ impl RegistryClient {
         }
     }
 
-    /// The references to try for a pull: the configured mirrors first (Docker Hub images only), then the
-    /// reference itself.
+    /// The references to try for a pull: the remaps of its registry first (`--registry-map`, and
+    /// `--registry-mirror` for Docker Hub), in order, then the reference itself unless
+    /// `--skip-default-registry-fallback` forbids it for a registry that has remaps.
     pub(crate) fn pull_sources(&self, reference: &Reference) -> Vec<Reference> {
-        let mut out = Vec::new();
-        if reference.is_docker_hub() {
-            for m in self.inner.transport.options().mirrors() {
+        let options = self.inner.transport.options();
+        let remaps = options.remaps_of(reference.registry());
+        let skip_original = !remaps.is_empty() && options.skip_default_registry_fallback();
+        let mut out: Vec<Reference> = (remaps.into_iter())
+            .map(|m| {
                 let repository = match &m.prefix {
                     Some(p) => format!("{p}/{}", reference.repository()),
                     None => reference.repository().to_string(),
                 };
-                out.push(reference.rehomed(&m.host, repository));
-            }
+                reference.rehomed(&m.host, repository)
+            })
+            .collect();
+        if !skip_original {
+            out.push(reference.clone());
         }
-        out.push(reference.clone());
         out
     }
 
-    /// Tries `f` on each pull source in turn; the original registry's error is returned when all fail.
+    /// Tries `f` on each pull source in turn. When the original registry is among them its error is
+    /// returned when all fail; without it (`--skip-default-registry-fallback`) the error names every
+    /// source tried and why each failed.
     pub(crate) async fn try_pull_sources<T, F, Fut>(
         &self,
         reference: &Reference,
@@ -279,16 +286,27 @@ impl RegistryClient {
         Fut: Future<Output = Result<T, RegistryError>>,
     {
         let mut sources = self.pull_sources(reference);
-        let original = sources.pop().unwrap_or_else(|| reference.clone());
+        let original = match sources.last() {
+            Some(last) if last == reference => sources.pop(),
+            _ => None,
+        };
+        let mut tried = Vec::new();
         for source in sources {
             match f(source.clone()).await {
                 Ok(v) => return Ok(v),
                 Err(error) => {
-                    tracing::warn!(mirror = %source.registry(), %error, "registry mirror failed; trying the next source")
+                    tracing::warn!(remap = %source.registry(), %error, "registry remap failed; trying the next source");
+                    tried.push(format!("{source}: {error}"));
                 }
             }
         }
-        f(original).await
+        match original {
+            Some(original) => f(original).await,
+            None => Err(RegistryError::NoMappedSource {
+                reference: reference.to_string(),
+                tried: tried.join("; "),
+            }),
+        }
     }
 }
 
@@ -315,5 +333,21 @@ mod tests {
         );
         let other = Reference::parse("quay.io/a/b").unwrap();
         assert_eq!(client.pull_sources(&other), vec![other]);
+    }
+
+    #[test]
+    fn skipping_the_default_registry_leaves_only_the_remaps_of_remapped_registries() {
+        let options = RegistryOptions {
+            registry_maps: crate::registry::RegistryMapping::parse_list("quay.io=q.example/cache").unwrap(),
+            skip_default_registry_fallback: true,
+            ..Default::default()
+        };
+        let client = RegistryClient::new(&options, Keychain::anonymous()).unwrap();
+        let quay = Reference::parse("quay.io/a/b:1").unwrap();
+        let sources: Vec<String> = client.pull_sources(&quay).iter().map(|r| r.to_string()).collect();
+        assert_eq!(sources, ["q.example/cache/a/b:1"]);
+        // A registry without remaps is pulled from as usual.
+        let hub = Reference::parse("busybox").unwrap();
+        assert_eq!(client.pull_sources(&hub), vec![hub]);
     }
 }

@@ -176,6 +176,12 @@ pub enum RegistryError {
         reason: String,
     },
 
+    #[error(
+        "pulling {reference}: no remapped registry could serve it, and --skip-default-registry-fallback \
+         forbids falling back to its own registry; tried {tried}"
+    )]
+    NoMappedSource { reference: String, tried: String },
+
     #[error("TLS setup for {what}: {reason}")]
     Tls { what: String, reason: String },
 
@@ -250,6 +256,25 @@ impl RegistryError {
         match self {
             Self::Status { status, .. } | Self::Token { status, .. } => Some(*status),
             _ => None,
+        }
+    }
+
+    /// Whether the registry refused a manifest because its tag is immutable and already points
+    /// elsewhere. Registries say so in their error message, not with a dedicated code: Artifact
+    /// Registry ("The repository has enabled tag immutability"), ECR ("… cannot be overwritten because
+    /// the repository is immutable", TAG_INVALID), Harbor ("… configured as immutable", 412).
+    pub fn is_immutable_tag(&self) -> bool {
+        match self {
+            Self::Status {
+                op, status, codes, ..
+            } => {
+                op.action().starts_with("pushing manifest")
+                    && status.is_client_error()
+                    && codes
+                        .as_deref()
+                        .is_some_and(|c| c.to_ascii_lowercase().contains("immutab"))
+            }
+            _ => false,
         }
     }
 
@@ -376,5 +401,27 @@ mod tests {
         let e = e.with_retries(3);
         assert!(e.to_string().ends_with("(gave up after 3 retries)"), "{e}");
         assert_eq!(e.retries(), 3);
+    }
+
+    #[test]
+    fn immutable_tag_refusals_are_recognised_by_their_message() {
+        let refusal = |action: &str, status: u16, codes: &str| RegistryError::Status {
+            op: Operation::new(action, "r.example", "app"),
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            codes: Some(codes.into()),
+            url: "https://r.example/v2/app/manifests/1".into(),
+            retries: 0,
+        };
+        let manifest = "pushing manifest 1 to";
+        for (status, codes) in [
+            (400, "TAG_INVALID: The image tag '1' already exists in the 'app' repository and cannot be overwritten because the repository is immutable."),
+            (400, "MANIFEST_INVALID: The repository has enabled tag immutability"),
+            (412, "PRECONDITION: Failed to process request due to 'app:1' configured as immutable."),
+        ] {
+            assert!(refusal(manifest, status, codes).is_immutable_tag(), "{codes}");
+        }
+        assert!(!refusal(manifest, 400, "MANIFEST_INVALID: manifest invalid").is_immutable_tag());
+        assert!(!refusal("pushing blob sha256:abc to", 400, "immutable").is_immutable_tag());
+        assert!(!refusal(manifest, 503, "immutable").is_immutable_tag());
     }
 }

@@ -34,7 +34,8 @@ pub use error::{DockerConfigError, HelperError, Operation, RegistryError};
 pub use keychain::{Keychain, KANIKO_DOCKER_CONFIG};
 pub use manifest::{Manifest, ResolvedManifest};
 pub use options::{
-    Direction, RegistryCertificate, RegistryMirror, RegistryOptions, TransportSettings, ValidatedOptions,
+    Direction, RegistryCertificate, RegistryClientCert, RegistryMapping, RegistryMirror, RegistryOptions,
+    TransportSettings, ValidatedOptions,
 };
 pub use reference::{Reference, DEFAULT_TAG, DOCKER_HUB_API_HOST, DOCKER_HUB_REGISTRY};
 pub use retry::{RetryPolicy, RetryTiming, DEFAULT_RETRIES};

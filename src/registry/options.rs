@@ -1,7 +1,8 @@
 // Copyright 2026 The kaniko-rs Authors. SPDX-License-Identifier: Apache-2.0
 
 //! Registry options mirroring kaniko's flags (`--insecure*`, `--skip-tls-verify*`, `--registry-mirror`,
-//! `--registry-certificate`, `--push-retry`, `--image-download-retry`), validated once before any request
+//! `--registry-map`, `--skip-default-registry-fallback`, `--registry-certificate`,
+//! `--registry-client-cert`, `--push-retry`, `--image-download-retry`), validated once before any request
 //! so a bad combination fails the build at start-up with a message naming the flag.
 
 use std::path::PathBuf;
@@ -46,7 +47,78 @@ impl FromStr for RegistryCertificate {
     }
 }
 
-/// `--registry-mirror host[:port][/path]`: mirrors serve Docker Hub repositories under an optional prefix.
+/// `--registry-client-cert my.registry.url=/path/to/cert.pem,/path/to/key.pem`: the client certificate
+/// (chain) and private key presented to that registry for mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryClientCert {
+    pub registry: String,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl FromStr for RegistryClientCert {
+    type Err = RegistryError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parsed = s.split_once('=').and_then(|(registry, files)| {
+            let (cert, key) = files.split_once(',')?;
+            let all = [registry, cert, key];
+            (all.iter().all(|p| !p.trim().is_empty()) && !key.contains(',')).then(|| Self {
+                registry: registry.trim().to_string(),
+                cert: PathBuf::from(cert.trim()),
+                key: PathBuf::from(key.trim()),
+            })
+        });
+        parsed.ok_or_else(|| {
+            RegistryError::InvalidOptions(format!(
+                "--registry-client-cert {s:?}: expected <registry>=<path to PEM certificate>,<path to PEM key>"
+            ))
+        })
+    }
+}
+
+/// One `--registry-map` entry: pulls of images from `registry` try `remap` (`host[:port][/prefix]`).
+/// kaniko's `a=b;a=c` value holds two entries, tried in that order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryMapping {
+    pub registry: String,
+    pub remap: String,
+}
+
+impl RegistryMapping {
+    /// Parses one `--registry-map` (or `KANIKO_REGISTRY_MAP`) value: `ORIGINAL=REMAP` pairs separated
+    /// by `;`, as kaniko writes them. A part without `=` is one more remap of the previous pair's
+    /// registry (`a=b;c` is `a=b;a=c`), a shorthand kaniko itself refuses.
+    pub fn parse_list(value: &str) -> Result<Vec<Self>, RegistryError> {
+        let bad = |why: &str| {
+            RegistryError::InvalidOptions(format!(
+                "--registry-map {value:?}: {why} (expected ORIGINAL=REMAP[;ORIGINAL=REMAP...], e.g. \
+                 index.docker.io=mirror.gcr.io)"
+            ))
+        };
+        let mut out: Vec<Self> = Vec::new();
+        for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (registry, remap) = match part.split_once('=') {
+                Some((r, m)) => (r.trim().to_string(), m.trim().to_string()),
+                None => match out.last() {
+                    Some(prev) => (prev.registry.clone(), part.to_string()),
+                    None => return Err(bad(&format!("{part:?} names no original registry"))),
+                },
+            };
+            if registry.is_empty() || remap.is_empty() {
+                return Err(bad(&format!(
+                    "{part:?} lacks the original or the remapped registry"
+                )));
+            }
+            out.push(Self { registry, remap });
+        }
+        Ok(out)
+    }
+}
+
+/// Where pulls of one registry's images are redirected: `--registry-mirror` (for Docker Hub) and
+/// `--registry-map` entries, as `host[:port]` plus an optional repository prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryMirror {
     pub host: String,
@@ -71,8 +143,15 @@ pub struct RegistryOptions {
     pub skip_tls_verify_registries: Vec<String>,
     /// `--registry-mirror` (repeatable): pull Docker Hub images from these first, in order.
     pub registry_mirrors: Vec<String>,
+    /// `--registry-map` (repeatable): pulls from a registry try these remaps first, in order.
+    pub registry_maps: Vec<RegistryMapping>,
+    /// `--skip-default-registry-fallback`: when a registry has mirrors or remaps, never pull from the
+    /// registry itself (default false).
+    pub skip_default_registry_fallback: bool,
     /// `--registry-certificate` (repeatable): extra trusted certificate (CA or self-signed) per registry.
     pub registry_certificates: Vec<RegistryCertificate>,
+    /// `--registry-client-cert` (repeatable): client certificate and key for mutual TLS per registry.
+    pub registry_client_certs: Vec<RegistryClientCert>,
     /// `--push-retry`: retries of a push operation after a transient failure, 0 for none (default
     /// [`DEFAULT_RETRIES`]).
     pub push_retry: u32,
@@ -93,7 +172,10 @@ impl Default for RegistryOptions {
             skip_tls_verify_pull: false,
             skip_tls_verify_registries: Vec::new(),
             registry_mirrors: Vec::new(),
+            registry_maps: Vec::new(),
+            skip_default_registry_fallback: false,
             registry_certificates: Vec::new(),
+            registry_client_certs: Vec::new(),
             push_retry: DEFAULT_RETRIES,
             image_download_retry: DEFAULT_RETRIES,
             retry_timing: RetryTiming::default(),
@@ -108,7 +190,9 @@ pub struct ValidatedOptions {
     insecure_registries: Vec<String>,
     skip_tls_verify_registries: Vec<String>,
     pub(crate) certificates: Vec<RegistryCertificate>,
-    pub(crate) mirrors: Vec<RegistryMirror>,
+    pub(crate) client_certs: Vec<RegistryClientCert>,
+    /// Remaps per (normalised) original registry, in the order they are tried.
+    pub(crate) remaps: Vec<(String, RegistryMirror)>,
 }
 
 /// How to talk to one registry in one direction.
@@ -119,6 +203,8 @@ pub struct TransportSettings {
     pub skip_tls_verify: bool,
     /// Extra trusted certificate file, from `--registry-certificate`.
     pub certificate: Option<PathBuf>,
+    /// Client certificate and key for mutual TLS, from `--registry-client-cert`.
+    pub client_cert: Option<RegistryClientCert>,
 }
 
 impl RegistryOptions {
@@ -162,16 +248,46 @@ impl RegistryOptions {
                 path: cert.path.clone(),
             });
         }
-        let mut mirrors = Vec::new();
+        let mut client_certs: Vec<RegistryClientCert> = Vec::new();
+        for cert in &self.registry_client_certs {
+            let registry = registry_name("--registry-client-cert", &cert.registry)?;
+            if client_certs.iter().any(|c| c.registry == registry) {
+                return bad(format!("--registry-client-cert given twice for {registry}"));
+            }
+            for file in [&cert.cert, &cert.key] {
+                if !file.is_file() {
+                    return bad(format!(
+                        "--registry-client-cert {registry}={},{}: {} does not exist",
+                        cert.cert.display(),
+                        cert.key.display(),
+                        file.display()
+                    ));
+                }
+            }
+            client_certs.push(RegistryClientCert {
+                registry,
+                ..cert.clone()
+            });
+        }
+        // kaniko turns each mirror into a map of Docker Hub, after the --registry-map entries.
+        let mut remaps = Vec::new();
+        for m in &self.registry_maps {
+            let registry = registry_name("--registry-map", &m.registry)?;
+            remaps.push((registry, parse_mirror("--registry-map", &m.remap)?));
+        }
         for m in &self.registry_mirrors {
-            mirrors.push(parse_mirror(m)?);
+            remaps.push((
+                super::reference::DOCKER_HUB_REGISTRY.to_string(),
+                parse_mirror("--registry-mirror", m)?,
+            ));
         }
         Ok(ValidatedOptions {
             raw: self.clone(),
             insecure_registries,
             skip_tls_verify_registries,
             certificates,
-            mirrors,
+            client_certs,
+            remaps,
         })
     }
 }
@@ -195,10 +311,12 @@ impl ValidatedOptions {
             .iter()
             .find(|c| c.registry == registry)
             .map(|c| c.path.clone());
+        let client_cert = self.client_certs.iter().find(|c| c.registry == registry).cloned();
         TransportSettings {
             allow_http,
             skip_tls_verify,
             certificate,
+            client_cert,
         }
     }
 
@@ -211,8 +329,24 @@ impl ValidatedOptions {
         RetryPolicy::from_flag(n, self.raw.retry_timing)
     }
 
-    pub fn mirrors(&self) -> &[RegistryMirror] {
-        &self.mirrors
+    /// Where pulls of `registry`'s images go before (or, with `--skip-default-registry-fallback`,
+    /// instead of) the registry itself, in order.
+    pub fn remaps_of(&self, registry: &str) -> Vec<&RegistryMirror> {
+        let registry = normalize_registry(registry);
+        (self.remaps.iter())
+            .filter(|(r, _)| *r == registry)
+            .map(|(_, m)| m)
+            .collect()
+    }
+
+    /// `--skip-default-registry-fallback`.
+    pub fn skip_default_registry_fallback(&self) -> bool {
+        self.raw.skip_default_registry_fallback
+    }
+
+    /// The client certificates to build TLS identities for.
+    pub(crate) fn client_certs(&self) -> &[RegistryClientCert] {
+        &self.client_certs
     }
 }
 
@@ -229,11 +363,12 @@ fn registry_name(flag: &str, value: &str) -> Result<String, RegistryError> {
     Ok(name)
 }
 
-fn parse_mirror(value: &str) -> Result<RegistryMirror, RegistryError> {
+/// A mirror or remap, `host[:port][/prefix]`, for `flag`.
+fn parse_mirror(flag: &str, value: &str) -> Result<RegistryMirror, RegistryError> {
     let v = value.trim().trim_end_matches('/');
     if v.contains("://") {
         return Err(RegistryError::InvalidOptions(format!(
-            "--registry-mirror {value:?}: expected host[:port][/path] without scheme (use --insecure-registry \
+            "{flag} {value:?}: expected host[:port][/path] without scheme (use --insecure-registry \
              for a plain-HTTP mirror)"
         )));
     }
@@ -241,7 +376,7 @@ fn parse_mirror(value: &str) -> Result<RegistryMirror, RegistryError> {
         Some((h, p)) => (h, Some(p.to_string())),
         None => (v, None),
     };
-    let host = registry_name("--registry-mirror", host)?;
+    let host = registry_name(flag, host)?;
     Ok(RegistryMirror { host, prefix })
 }
 
@@ -368,14 +503,14 @@ mod tests {
         };
         let v = o.validate().unwrap();
         assert_eq!(
-            v.mirrors()[0],
+            *v.remaps_of("docker.io")[0],
             RegistryMirror {
                 host: "mirror.gcr.io".into(),
                 prefix: None
             }
         );
         assert_eq!(
-            v.mirrors()[1],
+            *v.remaps_of("index.docker.io")[1],
             RegistryMirror {
                 host: "mirror.example.com:5000".into(),
                 prefix: Some("dockerhub".into())
@@ -388,6 +523,90 @@ mod tests {
             Some(cert.path())
         );
         assert_eq!(v.transport_for("reg.io", Direction::Pull).certificate, None);
+    }
+
+    #[test]
+    fn registry_maps_parse_kaniko_syntax_and_come_before_mirrors() {
+        let parse = |v: &str| {
+            RegistryMapping::parse_list(v).map(|l| {
+                l.into_iter()
+                    .map(|m| format!("{}={}", m.registry, m.remap))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            parse("index.docker.io=a.example;index.docker.io=b.example;gcr.io=127.0.0.1").unwrap(),
+            [
+                "index.docker.io=a.example",
+                "index.docker.io=b.example",
+                "gcr.io=127.0.0.1"
+            ]
+        );
+        assert_eq!(
+            parse("quay.io=a;b/prefix").unwrap(),
+            ["quay.io=a", "quay.io=b/prefix"]
+        );
+        for bad in ["nokey", "=x", "x=", "a=b;=c"] {
+            let e = parse(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("--registry-map") && e.contains("ORIGINAL=REMAP"),
+                "{e}"
+            );
+        }
+        let o = RegistryOptions {
+            registry_mirrors: vec!["mirror.example".into()],
+            registry_maps: RegistryMapping::parse_list("docker.io=map.example/hub;quay.io=q.example")
+                .unwrap(),
+            ..Default::default()
+        };
+        let v = o.validate().unwrap();
+        let hosts = |r: &str| v.remaps_of(r).iter().map(|m| m.host.clone()).collect::<Vec<_>>();
+        assert_eq!(hosts("index.docker.io"), ["map.example", "mirror.example"]);
+        assert_eq!(v.remaps_of("docker.io")[0].prefix.as_deref(), Some("hub"));
+        assert_eq!(hosts("Quay.io"), ["q.example"]);
+        assert!(hosts("gcr.io").is_empty());
+        let e = RegistryOptions {
+            registry_maps: RegistryMapping::parse_list("a.example=https://b.example").unwrap(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("--registry-map"), "{e}");
+    }
+
+    #[test]
+    fn client_certs_parse_and_need_both_files() {
+        let cert = tempfile::NamedTempFile::new().unwrap();
+        let key = tempfile::NamedTempFile::new().unwrap();
+        let value = format!(
+            "Reg.example:5000={},{}",
+            cert.path().display(),
+            key.path().display()
+        );
+        let parsed: RegistryClientCert = value.parse().unwrap();
+        assert_eq!(parsed.key, key.path());
+        let v = RegistryOptions {
+            registry_client_certs: vec![parsed.clone()],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let got = v.transport_for("reg.example:5000", Direction::Pull).client_cert;
+        assert_eq!(got.map(|c| c.cert), Some(cert.path().to_path_buf()));
+        assert_eq!(v.transport_for("reg.example", Direction::Push).client_cert, None);
+        for bad in ["r.io=/c.pem", "r.io=/c.pem,", "=/c,/k", "r.io=/c,/k,/x", "r.io"] {
+            let e = bad.parse::<RegistryClientCert>().unwrap_err().to_string();
+            assert!(e.contains("--registry-client-cert"), "{e}");
+        }
+        let missing = RegistryOptions {
+            registry_client_certs: vec![RegistryClientCert {
+                key: "/nonexistent/key.pem".into(),
+                ..parsed
+            }],
+            ..Default::default()
+        };
+        let e = missing.validate().unwrap_err().to_string();
+        assert!(e.contains("/nonexistent/key.pem does not exist"), "{e}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 //! TLS configuration for registry connections: rustls with the ring provider, the system's roots from
 //! rustls-native-certs (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR`), plus per-registry certificates
-//! from `--registry-certificate`, or no verification at all for `--skip-tls-verify*`.
+//! from `--registry-certificate`, or no verification at all for `--skip-tls-verify*`; and the client
+//! certificate of `--registry-client-cert` for registries that require mutual TLS.
 //!
 //! A `--registry-certificate` may be a CA or the registry's own self-signed certificate. webpki refuses a
 //! self-signed certificate marked as a CA when it is presented as the server's certificate, so a server
@@ -17,9 +18,54 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use super::error::RegistryError;
+use super::options::RegistryClientCert;
+
+/// A client certificate chain and its private key, presented to a registry that asks for one.
+#[derive(Debug)]
+pub struct ClientIdentity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+}
+
+impl Clone for ClientIdentity {
+    fn clone(&self) -> Self {
+        Self {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+/// Reads a `--registry-client-cert` pair; a file without a PEM certificate or key is an error naming it.
+pub fn read_client_identity(cert: &RegistryClientCert) -> Result<ClientIdentity, RegistryError> {
+    let what = || {
+        format!(
+            "registry {} (--registry-client-cert {},{})",
+            cert.registry,
+            cert.cert.display(),
+            cert.key.display()
+        )
+    };
+    let fail = |path: &Path, e: rustls_pki_types::pem::Error| RegistryError::Tls {
+        what: what(),
+        reason: format!("{}: {e}", path.display()),
+    };
+    let chain = CertificateDer::pem_file_iter(&cert.cert)
+        .map_err(|e| fail(&cert.cert, e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(&cert.cert, e))?;
+    if chain.is_empty() {
+        return Err(RegistryError::Tls {
+            what: what(),
+            reason: format!("no PEM certificate found in {}", cert.cert.display()),
+        });
+    }
+    let key = PrivateKeyDer::from_pem_file(&cert.key).map_err(|e| fail(&cert.key, e))?;
+    Ok(ClientIdentity { chain, key })
+}
 
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
@@ -67,6 +113,7 @@ pub fn client_config(
     roots: &RootCertStore,
     extra: &[CertificateDer<'static>],
     skip_verify: bool,
+    identity: Option<&ClientIdentity>,
 ) -> Result<rustls::ClientConfig, RegistryError> {
     let provider = provider();
     let verifier: Arc<dyn ServerCertVerifier> = if skip_verify {
@@ -98,12 +145,17 @@ pub fn client_config(
             webpki,
         })
     };
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(RegistryError::TlsConfig)?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match identity {
+        Some(id) => builder
+            .with_client_auth_cert(id.chain.clone(), id.key.clone_key())
+            .map_err(RegistryError::TlsConfig)?,
+        None => builder.with_no_client_auth(),
+    };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }

@@ -36,10 +36,17 @@ pub(crate) struct Endpoint {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum TlsProfile {
+enum Verification {
     Verify,
     SkipVerify,
     Certificate(std::path::PathBuf),
+}
+
+/// How a connection verifies the server, and which client certificate (by its file) it presents.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct TlsProfile {
+    verification: Verification,
+    identity: Option<std::path::PathBuf>,
 }
 
 /// HTTP clients per TLS profile and endpoints per registry.
@@ -55,21 +62,34 @@ impl Transport {
     pub fn new(options: ValidatedOptions) -> Result<Self, RegistryError> {
         let roots = tls::native_roots();
         let mut clients = HashMap::new();
-        // Without system roots the default profile cannot verify anything; it fails on first use instead
-        // of at start-up, since plain-HTTP or certificate-pinned builds never use it.
-        if let Ok(c) = build_client(&roots, &[], false) {
-            clients.insert(TlsProfile::Verify, c);
+        // Each client certificate combines with every way of verifying servers: which one a
+        // registry gets depends on the direction and its other flags.
+        let mut identities = vec![(None, None)];
+        for cert in options.client_certs() {
+            let identity = tls::read_client_identity(cert)?;
+            identities.push((Some(cert.cert.clone()), Some(identity)));
         }
-        clients.insert(
-            TlsProfile::SkipVerify,
-            build_client(&RootCertStore::empty(), &[], true)?,
-        );
-        for cert in &options.certificates {
-            let extra = tls::read_pem_certificates(&cert.path, &cert.registry)?;
+        for (id_path, identity) in &identities {
+            let profile = |verification| TlsProfile {
+                verification,
+                identity: id_path.clone(),
+            };
+            // Without system roots the default profile cannot verify anything; it fails on first use
+            // instead of at start-up, since plain-HTTP or certificate-pinned builds never use it.
+            if let Ok(c) = build_client(&roots, &[], false, identity.as_ref()) {
+                clients.insert(profile(Verification::Verify), c);
+            }
             clients.insert(
-                TlsProfile::Certificate(cert.path.clone()),
-                build_client(&roots, &extra, false)?,
+                profile(Verification::SkipVerify),
+                build_client(&RootCertStore::empty(), &[], true, identity.as_ref())?,
             );
+            for cert in &options.certificates {
+                let extra = tls::read_pem_certificates(&cert.path, &cert.registry)?;
+                clients.insert(
+                    profile(Verification::Certificate(cert.path.clone())),
+                    build_client(&roots, &extra, false, identity.as_ref())?,
+                );
+            }
         }
         Ok(Self {
             options,
@@ -115,12 +135,16 @@ impl Transport {
     }
 
     fn client_for(&self, settings: &TransportSettings) -> Result<reqwest::Client, Failure> {
-        let profile = if settings.skip_tls_verify {
-            TlsProfile::SkipVerify
+        let verification = if settings.skip_tls_verify {
+            Verification::SkipVerify
         } else if let Some(path) = &settings.certificate {
-            TlsProfile::Certificate(path.clone())
+            Verification::Certificate(path.clone())
         } else {
-            TlsProfile::Verify
+            Verification::Verify
+        };
+        let profile = TlsProfile {
+            verification,
+            identity: settings.client_cert.as_ref().map(|c| c.cert.clone()),
         };
         self.clients.get(&profile).cloned().ok_or_else(|| {
             Failure::Final(RegistryError::Tls {
@@ -138,8 +162,9 @@ fn build_client(
     roots: &RootCertStore,
     extra: &[CertificateDer<'static>],
     skip_verify: bool,
+    identity: Option<&tls::ClientIdentity>,
 ) -> Result<reqwest::Client, RegistryError> {
-    let config = tls::client_config(roots, extra, skip_verify)?;
+    let config = tls::client_config(roots, extra, skip_verify, identity)?;
     reqwest::Client::builder()
         .use_preconfigured_tls(config)
         .user_agent(format!("kaniko-rs/{}", crate::version::VERSION))

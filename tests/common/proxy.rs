@@ -138,6 +138,83 @@ async fn serve(
     }
 }
 
+/// A registry stand-in that refuses every manifest PUT by tag with `refusal` (a whole response) and
+/// forwards everything else to `upstream`, one request per connection (`Connection: close` is added to
+/// each forwarded request, so the client cannot send a second one past the check). How a registry
+/// with immutable tags answers a push that would move one. Returns the listening address.
+pub async fn refusing_tag_pushes(
+    upstream: SocketAddr,
+    refusal: String,
+) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            tokio::spawn(refuse_or_forward(conn, upstream, refusal.clone()));
+        }
+    });
+    (addr, task)
+}
+
+async fn refuse_or_forward(mut conn: TcpStream, upstream: SocketAddr, refusal: String) {
+    let mut buf = Vec::new();
+    let head_end = loop {
+        // A TLS handshake (the client tries HTTPS first on loopback): refuse like a plain server.
+        if buf.first() == Some(&0x16) {
+            return;
+        }
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i + 4;
+        }
+        let mut chunk = [0u8; 4096];
+        match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let request_line = head.lines().next().unwrap_or_default().to_string();
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let by_tag = target
+        .rsplit_once("/manifests/")
+        .is_some_and(|(_, reference)| !reference.starts_with("sha256:"));
+    if method == "PUT" && by_tag {
+        let body_len: usize = head
+            .to_ascii_lowercase()
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap_or(0))
+            })
+            .unwrap_or(0);
+        while buf.len() < head_end + body_len {
+            let mut chunk = [0u8; 4096];
+            match conn.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let _ = conn.write_all(refusal.as_bytes()).await;
+        return;
+    }
+    let Ok(mut up) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let mut forwarded: String = head[..head.len() - 2]
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    forwarded.push_str("Connection: close\r\n\r\n");
+    if up.write_all(forwarded.as_bytes()).await.is_err() || up.write_all(&buf[head_end..]).await.is_err() {
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut conn, &mut up).await;
+}
+
 /// An IPv4 address of this machine that is not on loopback: the source address the kernel picks for
 /// a route out (a UDP "connection" sends nothing). Panics on a machine without any network route.
 pub fn non_loopback_ip() -> std::net::IpAddr {

@@ -37,6 +37,9 @@ struct Secured {
     /// The server certificate is its own CA (`openssl req -x509`), which webpki refuses as a server
     /// certificate: the crate pins it, but this fixture's own client cannot talk to it.
     self_signed: bool,
+    /// Mutual TLS instead of basic auth: the client certificate and key (signed by the same CA)
+    /// that the registry requires of every client (`http.tls.clientcas`).
+    client: Option<(PathBuf, PathBuf)>,
 }
 
 /// A running `docker-registry`; killed and reaped on drop.
@@ -102,6 +105,65 @@ impl Registry {
         let dir = tempdir("kaniko-registry-tls-self-");
         let secured = generate_tls_and_htpasswd(dir.path(), user, password, true);
         Self::launch(dir, Some(secured), false)
+    }
+
+    /// HTTPS registry that requires a client certificate signed by its CA (mutual TLS) and no
+    /// password. [`Registry::client_cert_paths`] are the client's certificate and key;
+    /// [`Registry::cert_dir`] holds them with the CA the way skopeo's `--cert-dir` reads them.
+    pub fn start_mutual_tls() -> Registry {
+        let dir = tempdir("kaniko-registry-mtls-");
+        let mut secured = generate_tls_and_htpasswd(dir.path(), "unused", "unused", false);
+        let tls = dir.path().join("tls");
+        let openssl = |args: &[&str]| run_tool(Command::new("openssl").current_dir(&tls).args(args));
+        openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+            "-subj",
+            "/CN=kaniko-rs test client",
+        ]);
+        fs_err::write(
+            tls.join("client.ext"),
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+        )
+        .expect("write client.ext");
+        let serial = format!("0x{:016x}", fastrand::u64(1..));
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            &serial,
+            "-days",
+            "2",
+            "-out",
+            "client.crt",
+            "-extfile",
+            "client.ext",
+        ]);
+        // skopeo's --cert-dir: `*.crt` are CAs, `NAME.cert` + `NAME.key` a client certificate.
+        fs_err::copy(tls.join("client.crt"), secured.cert_dir.join("client.cert")).expect("copy client.crt");
+        fs_err::copy(tls.join("client.key"), secured.cert_dir.join("client.key")).expect("copy client.key");
+        secured.client = Some((tls.join("client.crt"), tls.join("client.key")));
+        Self::launch(dir, Some(secured), false)
+    }
+
+    /// The client certificate and key a [`Registry::start_mutual_tls`] registry accepts.
+    pub fn client_cert_paths(&self) -> (&Path, &Path) {
+        let (cert, key) = self.secured().client.as_ref().expect("not a mutual-TLS registry");
+        (cert, key)
     }
 
     /// Plain-HTTP registry without authentication that refuses deletes
@@ -212,10 +274,11 @@ impl Registry {
         &self.secured().cert_dir
     }
 
-    /// `(user, password)` for a secured registry, `None` for a plain one.
+    /// `(user, password)` for a secured registry, `None` for a plain or mutual-TLS one.
     pub fn credentials(&self) -> Option<(&str, &str)> {
         self.secured
             .as_ref()
+            .filter(|s| s.client.is_none())
             .map(|s| (s.user.as_str(), s.password.as_str()))
     }
 
@@ -235,6 +298,7 @@ impl Registry {
     pub fn skopeo_args(&self, prefix: &str) -> Vec<String> {
         match &self.secured {
             None => vec![format!("--{prefix}tls-verify=false")],
+            Some(s) if s.client.is_some() => vec![format!("--{prefix}cert-dir={}", s.cert_dir.display())],
             Some(s) => vec![
                 format!("--{prefix}cert-dir={}", s.cert_dir.display()),
                 format!("--{prefix}creds={}:{}", s.user, s.password),
@@ -291,7 +355,9 @@ fn wait_ready(
     log_path: &Path,
 ) -> Result<(), String> {
     let deadline = Instant::now() + START_TIMEOUT;
-    let auth = secured.map(|s| (s.user.as_str(), s.password.as_str()));
+    let auth = secured
+        .filter(|s| s.client.is_none())
+        .map(|s| (s.user.as_str(), s.password.as_str()));
     let mut last_error = String::from("no attempt made");
     while Instant::now() < deadline {
         if let Ok(Some(status)) = child.try_wait() {
@@ -346,7 +412,7 @@ fn http_get(
     let raw = match secured {
         None => exchange(tcp, request.as_bytes())?,
         Some(s) => {
-            let config = tls_client_config(&s.ca_cert)?;
+            let config = tls_client_config(&s.ca_cert, s.client.as_ref())?;
             let name = rustls_pki_types::ServerName::try_from("127.0.0.1").map_err(std::io::Error::other)?;
             let conn =
                 rustls::ClientConnection::new(config, name.to_owned()).map_err(std::io::Error::other)?;
@@ -392,7 +458,20 @@ http:
 ",
         storage = storage.display()
     );
-    if secured.is_some() {
+    if let Some(Secured { client: Some(_), .. }) = secured {
+        let _ = write!(
+            yaml,
+            "  tls:
+    certificate: {crt}
+    key: {key}
+    clientcas:
+      - {ca}
+",
+            crt = dir.join("tls/server.crt").display(),
+            key = dir.join("tls/server.key").display(),
+            ca = dir.join("tls/ca.crt").display(),
+        );
+    } else if secured.is_some() {
         let _ = write!(
             yaml,
             "  tls:
@@ -508,6 +587,7 @@ fn finish_secured(
         user: user.to_owned(),
         password: password.to_owned(),
         self_signed,
+        client: None,
     }
 }
 
@@ -527,7 +607,10 @@ fn run_tool(cmd: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
-fn tls_client_config(ca_cert: &Path) -> std::io::Result<Arc<rustls::ClientConfig>> {
+fn tls_client_config(
+    ca_cert: &Path,
+    client: Option<&(PathBuf, PathBuf)>,
+) -> std::io::Result<Arc<rustls::ClientConfig>> {
     use rustls_pki_types::pem::PemObject as _;
     let mut roots = rustls::RootCertStore::empty();
     let ca = rustls_pki_types::CertificateDer::from_pem_file(ca_cert)
@@ -537,8 +620,21 @@ fn tls_client_config(ca_cert: &Path) -> std::io::Result<Arc<rustls::ClientConfig
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(std::io::Error::other)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+    let config = match client {
+        None => config.with_no_client_auth(),
+        Some((cert, key)) => {
+            let pem_err = |p: &Path, e| std::io::Error::other(format!("{}: {e}", p.display()));
+            let chain = rustls_pki_types::CertificateDer::pem_file_iter(cert)
+                .map_err(|e| pem_err(cert, e))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| pem_err(cert, e))?;
+            let key = rustls_pki_types::PrivateKeyDer::from_pem_file(key).map_err(|e| pem_err(key, e))?;
+            config
+                .with_client_auth_cert(chain, key)
+                .map_err(std::io::Error::other)?
+        }
+    };
     Ok(Arc::new(config))
 }
 

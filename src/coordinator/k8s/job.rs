@@ -65,6 +65,8 @@ pub fn pod_request(template: &JobTemplate, platform: &Platform) -> BuildRequest 
         context: template.context.clone(),
         context_sub_path: template.build.source.context_sub_path.clone(),
         dockerfile: template.dockerfile.to_string(),
+        // The context was fetched (a git clone included) and uploaded by the coordinator.
+        git: Default::default(),
     };
     request.outputs.records.digest_file = Some(TERMINATION_LOG.into());
     if template.build_secrets.is_some() {
@@ -219,6 +221,7 @@ mod tests {
                 context: "/home/me/app".into(),
                 context_sub_path: Some("svc".into()),
                 dockerfile: "/home/me/app/svc/Dockerfile".into(),
+                git: Default::default(),
             },
             build_args: [("FROM_ENV".to_string(), "resolved here".to_string())].into(),
             target: Some("final".into()),
