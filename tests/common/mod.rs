@@ -26,6 +26,9 @@
 //! - [`kube_api`]: a Kubernetes API server and kubelet stand-in for the k8s driver (Jobs, pods, logs).
 //! - [`ci`]: for the CI integration tests: a TLS + credentials registry with the base images, the
 //!   CI definitions read as YAML, and checks of the image index a pipeline published.
+//! - [`gha_runner`]: a simulated GitHub-hosted runner job for the action's script.
+//! - [`gha_workflow`]: workflow files run job by job and step by step on [`gha_runner`] jobs.
+//! - [`gha_expr`]: GitHub Actions expressions, for the tests that run workflow files step by step.
 //! - [`tools`]: wrappers around `skopeo`, `umoci` and `docker`, and [`tools::RootfsSnapshot`] to
 //!   compare unpacked filesystems.
 //!
@@ -37,6 +40,9 @@
 
 pub mod ci;
 pub mod file_server;
+pub mod gha_expr;
+pub mod gha_runner;
+pub mod gha_workflow;
 pub mod github_api;
 pub mod http_stub;
 pub mod images;
