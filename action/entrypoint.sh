@@ -3,15 +3,21 @@
 #
 # The logic of the GitHub Action in action.yml, which only hands its inputs over as INPUT_<NAME>
 # variables (upper case, dashes as underscores), so that tests/github_action.rs can run this very
-# script with a simulated runner environment. Two modes:
+# script with a simulated runner environment. It first checks the runner (Linux, X64 or ARM64). Two
+# modes:
 #
-#   build      one platform per job (a matrix leg): `kaniko build --custom-platform P`; with push,
-#              `--push-by-digest --metadata-file`, and the metadata file is copied into the digests
-#              directory (INPUT_DIGESTS, default $RUNNER_TEMP/kaniko-digests) for upload-artifact.
+#   build      one platform per job: `kaniko build --custom-platform P`, like docker/build-push-action:
+#              with push, the image is pushed under every reference in `tags`. With push-by-digest (a
+#              leg of a matrix), `--push-by-digest` instead, and the metadata file is copied into the
+#              digests directory (INPUT_DIGESTS, default $RUNNER_TEMP/kaniko-digests) for
+#              upload-artifact. `outputs: type=docker,dest=PATH` or `tar-path` adds --tar-path.
 #              With cache: true, `--cache=true --arch-cache-repo-suffix` (each leg its own cache
 #              repository), plus --cache-repo and --cache-ttl when given.
 #   aggregate  `kaniko aggregate --digests-from DIR` over the downloaded digests directory: one OCI
 #              image index (a Docker manifest list with oci-mode: docker) pushed to every tag.
+#
+# `tags`, `labels` and `annotations` take docker/metadata-action's outputs as they are (action/metadata.sh
+# reads them): each reference is checked, and each annotation goes to the level its prefix names.
 #
 # Build secrets (build mode), in docker/build-push-action's formats: `secrets` (ID=VALUE items; a
 # value may be quoted to span lines), `secret-files` (ID=PATH) and `secret-envs` (ID=VARIABLE). Values
@@ -27,7 +33,8 @@
 # true adds --provenance to a pushed build.
 #
 # Outputs go to $GITHUB_OUTPUT (digest, imageid, metadata; build mode also platform, platform-pair,
-# digests-dir and isolation), a markdown table to $GITHUB_STEP_SUMMARY.
+# digests-dir, tar-path and isolation), a markdown table of tags, platforms, digest and size to
+# $GITHUB_STEP_SUMMARY.
 #
 # RUN isolation (build mode): as root, kaniko's own `auto`. As an ordinary user (GitHub's `runner`),
 # `rootless` when unprivileged user namespaces work, else `sudo -E kaniko … --isolation=chroot`:
@@ -46,6 +53,8 @@ set -euo pipefail
 ACTION_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 USERNS_SYSCTL=${KANIKO_ACTION_USERNS_SYSCTL:-/proc/sys/kernel/apparmor_restrict_unprivileged_userns}
 DEFAULT_REPOSITORY=kaniko-rs/kaniko-rs
+# shellcheck source=action/metadata.sh
+. "$ACTION_ROOT/action/metadata.sh"
 
 log() { echo "kaniko-action: $*"; }
 # A GitHub error annotation, then exit.
@@ -290,7 +299,7 @@ output() {
 summary() { printf '%s\n' "$@" >>"$GITHUB_STEP_SUMMARY"; }
 
 summary_table_head() {
-  summary "" "| Platform | Digest | Size | Duration |" "| --- | --- | --- | --- |"
+  summary "" "| Tags | Platforms | Digest | Size | Duration |" "| --- | --- | --- | --- | --- |"
 }
 
 # The platform of a runner architecture (RUNNER_ARCH: X86, X64, ARM, ARM64).
@@ -440,8 +449,41 @@ cache_args() {
   log "layer cache: on, entries in $repo-<architecture>"
 }
 
+# The runner this step runs on: kaniko is a Linux program, and release binaries exist for X64 and
+# ARM64. Checked before anything else, so that a macOS or Windows job fails with a reason instead of
+# a Linux binary that cannot start.
+check_runner() {
+  case "${RUNNER_OS:-}" in
+    Linux) ;;
+    "") fail "RUNNER_OS is not set: this script runs as a step of a GitHub Actions job" ;;
+    *) fail "kaniko-rs runs on Linux runners only (this job runs on ${RUNNER_OS} ${RUNNER_ARCH:-}): use runs-on: ubuntu-24.04 or ubuntu-24.04-arm, or a self-hosted Linux runner" ;;
+  esac
+  case "${RUNNER_ARCH:-}" in
+    X64 | ARM64) ;;
+    X86 | ARM)
+      [ -n "${INPUT_BINARY:-}" ] ||
+        fail "no kaniko release binary for RUNNER_ARCH ${RUNNER_ARCH} (there are x86_64 and aarch64 ones): run on an X64 or ARM64 runner, or set the binary input"
+      ;;
+    *) fail "unsupported RUNNER_ARCH '${RUNNER_ARCH:-}': kaniko-rs runs on X64 and ARM64 Linux runners" ;;
+  esac
+}
+
+# `--flag=VALUE` for each item; the values may hold commas and spaces, kaniko gets each as one word.
+flag_items() {
+  local flag=$1 item
+  shift
+  for item in "$@"; do ARGS+=("$flag=$item"); done
+}
+
+# The tags as summary cells: each reference in backquotes, one per line.
+tag_cell() {
+  local tag cell=''
+  for tag in "$@"; do cell+="${cell:+<br>}\`$tag\`"; done
+  echo "${cell:-—}"
+}
+
 build() {
-  local platform pair kaniko tag line digests_dir
+  local platform pair kaniko line digests_dir
   local platforms
   # First, so that the values are masked before anything else is logged.
   secret_args
@@ -452,30 +494,56 @@ build() {
     *) fail "build mode builds one platform per job (got ${platforms[*]}): use a matrix, one leg per platform, then mode: aggregate" ;;
   esac
   pair=${platform//\//-}
-  if [ -n "${RUNNER_ARCH:-}" ] && [ "$platform" != "$(runner_platform "$RUNNER_ARCH")" ]; then
+  if [ "$platform" != "$(runner_platform "$RUNNER_ARCH")" ]; then
     log "warning: building $platform on a $RUNNER_ARCH runner: RUN instructions cannot execute (there is no emulation); use a runner of that architecture"
   fi
+  read_tags "${INPUT_TAGS:-}" tags
+  local tags=("${TAGS[@]}")
+  read_annotations "${INPUT_ANNOTATIONS:-}" "$platform"
+  read_outputs "${INPUT_OUTPUTS:-}"
+  local tar=${INPUT_TAR_PATH:-}
+  if [ -n "$TAR_DEST" ]; then
+    [ -z "$tar" ] || [ "$tar" = "$TAR_DEST" ] || fail "tar-path and outputs name two different tarballs ($tar, $TAR_DEST): give one"
+    tar=$TAR_DEST
+  fi
+  local push=false by_digest=false
+  is_true "${INPUT_PUSH:-}" false push && push=true
+  is_true "${INPUT_PUSH_BY_DIGEST:-}" false push-by-digest && by_digest=true
+  if [ "$push" = true ]; then
+    [ ${#tags[@]} -gt 0 ] || fail "push needs tags: the references the image is pushed under (with push-by-digest, the repositories it is pushed to by digest)"
+  elif [ "$by_digest" = true ]; then
+    log "push-by-digest: nothing is pushed without push: true (a build-only run, e.g. a pull request)"
+    by_digest=false
+  fi
+  if [ "$by_digest" = true ]; then
+    [ ${#INDEX_ANNOTATIONS[@]} -eq 0 ] && [ ${#DESCRIPTOR_ANNOTATIONS[@]} -eq 0 ] ||
+      log "annotations: the index: and manifest-descriptor: lines belong to the image index; give the same annotations to the aggregate step"
+  else
+    [ ${#INDEX_ANNOTATIONS[@]} -eq 0 ] && [ ${#DESCRIPTOR_ANNOTATIONS[@]} -eq 0 ] ||
+      log "annotations: a single-platform build makes no image index, so the index: and manifest-descriptor: lines are not used"
+  fi
+  [ ${#INDEX_DESCRIPTOR_ANNOTATIONS[@]} -eq 0 ] ||
+    log "annotations: index-descriptor: lines annotate an OCI layout's index.json, which kaniko does not write here: not used"
+  [ "$OTHER_PLATFORM_ANNOTATIONS" = 0 ] || log "annotations: $OTHER_PLATFORM_ANNOTATIONS manifest[PLATFORM]: line(s) for other platforms than $platform: not used"
   kaniko=$(kaniko_binary)
   local mode
   mode=$(oci_mode)
   ARGS=(build --context "${INPUT_CONTEXT:-.}" --custom-platform "$platform" --oci-mode="$mode"
     --kaniko-dir "$WORK/kaniko" --cleanup --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
   [ -z "${INPUT_FILE:-}" ] || ARGS+=(--dockerfile "$INPUT_FILE")
-  local tags
-  mapfile -t tags < <(items "${INPUT_TAGS:-}")
+  local tag
   for tag in "${tags[@]}"; do ARGS+=(--destination "$tag"); done
   while IFS= read -r line; do ARGS+=(--build-arg "$line"); done < <(lines "${INPUT_BUILD_ARGS:-}")
   while IFS= read -r line; do ARGS+=(--label "$line"); done < <(lines "${INPUT_LABELS:-}")
+  flag_items --annotation "${MANIFEST_ANNOTATIONS[@]}"
   [ -z "${INPUT_TARGET:-}" ] || ARGS+=(--target "$INPUT_TARGET")
+  [ -z "$tar" ] || ARGS+=(--tar-path "$tar")
   ARGS+=("${SECRET_ARGS[@]}")
   cache_args
-  local push=false
-  if is_true "${INPUT_PUSH:-}" false push; then
-    push=true
-    [ ${#tags[@]} -gt 0 ] || fail "push needs tags: they name the repositories the image is pushed to (by digest)"
-    ARGS+=(--push-by-digest)
-  else
+  if [ "$push" = false ]; then
     ARGS+=(--no-push)
+  elif [ "$by_digest" = true ]; then
+    ARGS+=(--push-by-digest)
   fi
   signing_args build "$push"
   ARGS+=("${SIGN_ARGS[@]}")
@@ -496,21 +564,33 @@ build() {
   output platform "$platform"
   output platform-pair "$pair"
   output isolation "$ISOLATION"
-  if [ "$push" = true ]; then
+  [ -z "$tar" ] || output tar-path "$tar"
+  local pushed="not pushed" tags_cell
+  tags_cell=$(tag_cell "${tags[@]}")
+  if [ "$by_digest" = true ]; then
     digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests}
     mkdir -p "$digests_dir"
     # A copy made by this user, whoever ran kaniko, so upload-artifact and cleanup can handle it.
     cat "$WORK/metadata.json" >"$digests_dir/$pair.json"
     output digests-dir "$digests_dir"
     log "metadata for the aggregate job: $digests_dir/$pair.json"
+    pushed="pushed by digest, no tag: the aggregate job tags the index"
+    local repos=()
+    for tag in "${tags[@]}"; do repos+=("$(repository_of "$tag")"); done
+    tags_cell="— (by digest to $(tag_cell "${repos[@]}"))"
+  elif [ "$push" = true ]; then
+    pushed="pushed"
+  else
+    tags_cell="— (not pushed)"
   fi
-  summary "### kaniko build: $platform ($([ "$push" = true ] && echo "pushed by digest" || echo "not pushed"))"
+  summary "### kaniko build: $platform ($pushed)"
   summary_table_head
-  summary "| $platform | \`$digest\` | $(human_size "$size") | $(human_duration "$DURATION") |"
+  summary "| $tags_cell | $platform | \`$digest\` | $(human_size "$size") | $(human_duration "$DURATION") |"
+  [ -z "$tar" ] || summary "" "Tarball for \`docker load\`: \`$tar\`"
 }
 
 aggregate() {
-  local digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests} kaniko tag file annotations mode
+  local digests_dir=${INPUT_DIGESTS:-$RUNNER_TEMP/kaniko-digests} kaniko file mode
   if [ -n "${INPUT_SECRETS:-}${INPUT_SECRET_FILES:-}${INPUT_SECRET_ENVS:-}" ]; then
     unset INPUT_SECRETS
     log "warning: secrets, secret-files and secret-envs do nothing in aggregate mode (nothing is built)"
@@ -524,39 +604,54 @@ aggregate() {
       *) fail "digests: $digests_dir is not a directory (download the build jobs' artifacts there, or pass --github-artifacts PATTERN in extra-args)" ;;
     esac
   fi
-  kaniko=$(kaniko_binary)
-  local tags
-  mapfile -t tags < <(items "${INPUT_TAGS:-}")
+  read_tags "${INPUT_TAGS:-}" tags
+  local tags=("${TAGS[@]}")
   [ ${#tags[@]} -gt 0 ] || fail "aggregate mode needs tags: the index is pushed under each of them"
+  read_annotations "${INPUT_ANNOTATIONS:-}" ""
+  [ ${#MANIFEST_ANNOTATIONS[@]} -eq 0 ] && [ "$OTHER_PLATFORM_ANNOTATIONS" = 0 ] ||
+    log "annotations: the manifest lines were applied by the build legs (the platform manifests are not rebuilt here)"
+  [ ${#INDEX_DESCRIPTOR_ANNOTATIONS[@]} -eq 0 ] ||
+    log "annotations: index-descriptor: lines annotate an OCI layout's index.json; a registry keeps no descriptor of the index: not used"
+  local index_annotations=("${INDEX_ANNOTATIONS[@]}")
+  while IFS= read -r line; do index_annotations+=("$line"); done < <(lines "${INPUT_INDEX_ANNOTATIONS:-}")
+  kaniko=$(kaniko_binary)
   RUN_AS=()
   ARGS=(aggregate "${from[@]}" --digest-file "$WORK/digest" --metadata-file "$WORK/metadata.json")
+  local tag
   for tag in "${tags[@]}"; do ARGS+=(--destination "$tag"); done
   # An OCI index lists OCI or Docker manifests (auto); only docker asks for a Docker manifest list.
   [ "$mode" != docker ] || ARGS+=(--legacy-manifest-list)
-  annotations=$(lines "${INPUT_INDEX_ANNOTATIONS:-}" | paste -sd, -)
-  [ -z "$annotations" ] || ARGS+=(--index-annotations "$annotations")
+  flag_items --index-annotations "${index_annotations[@]}"
+  flag_items --manifest-descriptor-annotations "${DESCRIPTOR_ANNOTATIONS[@]}"
   signing_args aggregate true
   ARGS+=("${SIGN_ARGS[@]}")
   extra_args
   credentials
   run_kaniko "$kaniko" "${ARGS[@]}"
 
-  local digest size metadata
+  local digest size metadata platforms=()
   digest=$(tr -d '[:space:]' <"$WORK/digest")
   metadata=$(cat "$WORK/metadata.json")
   size=$(json_number size "$WORK/metadata.json")
   output digest "$digest"
   output imageid "$digest"
   output metadata "$metadata"
-  summary "### kaniko aggregate: ${tags[*]}"
-  summary_table_head
-  for file in "$digests_dir"/*.json; do
-    [ -f "$file" ] || continue
-    summary "| $(json_platform "$file") | \`$(json_string digest "$file")\` | $(human_size "$(record_size "$file")") | — |"
-  done
   local kind="image index"
   [ "$mode" != docker ] || kind="manifest list"
-  summary "| **$kind** | \`$digest\` | $(human_size "$size") | $(human_duration "$DURATION") |"
+  for file in "$digests_dir"/*.json; do
+    [ -f "$file" ] || continue
+    platforms+=("$(json_platform "$file")")
+  done
+  local platform_cell
+  platform_cell=$(printf '%s<br>' "${platforms[@]}")
+  summary "### kaniko aggregate: $kind"
+  summary_table_head
+  summary "| $(tag_cell "${tags[@]}") | ${platform_cell%<br>} | \`$digest\` | $(human_size "$size") | $(human_duration "$DURATION") |"
+  summary "" "| Platform | Manifest digest | Image size |" "| --- | --- | --- |"
+  for file in "$digests_dir"/*.json; do
+    [ -f "$file" ] || continue
+    summary "| $(json_platform "$file") | \`$(json_string digest "$file")\` | $(human_size "$(record_size "$file")") |"
+  done
 }
 
 : "${RUNNER_TEMP:?RUNNER_TEMP is not set: this script runs as a GitHub Action step}"
@@ -570,6 +665,7 @@ trap 'rm -rf "$WORK"' EXIT
 # Before anything can be logged in either mode.
 mask "${INPUT_COSIGN_KEY:-}"
 mask "${INPUT_COSIGN_PASSWORD:-}"
+check_runner
 case "${INPUT_MODE:-build}" in
   build) build ;;
   aggregate) aggregate ;;

@@ -20,230 +20,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tempfile::TempDir;
 
 use common::ci::{
-    cosign_keys, load_yaml, read_json, release_version, repo_path, world_readable_tempdir, write_context,
-    CiRegistry, FakeKaniko, MEDIA_DOCKER_MANIFEST, MEDIA_DOCKER_MANIFEST_LIST, PASSWORD, USER,
+    cosign_keys, load_yaml, read_json, release_version, repo_path, write_context, CiRegistry, FakeKaniko,
+    MEDIA_DOCKER_MANIFEST, MEDIA_DOCKER_MANIFEST_LIST, PASSWORD, USER,
 };
-use common::isolation::{is_root, user_ids, ROOTLESS_USER};
+use common::gha_runner::{input_var, RunnerJob, Step, SCRIPT};
+use common::gha_workflow::{run_workflow, Trigger, WorkflowRun};
+use common::isolation::is_root;
 use common::tools;
-
-const SCRIPT: &str = "action/entrypoint.sh";
-
-/// `INPUT_<NAME>` as action.yml names the variable of an input.
-fn input_var(name: &str) -> String {
-    format!("INPUT_{}", name.to_uppercase().replace('-', "_"))
-}
-
-/// Records `sudo`'s arguments, drops its options and runs the rest as the same user.
-const FAKE_SUDO: &str = "#!/bin/sh\n\
-    printf '%s\\n' \"$*\" >>\"$FAKE_SUDO_LOG\"\n\
-    while [ $# -gt 0 ]; do case \"$1\" in -*) shift ;; *) break ;; esac; done\n\
-    exec \"$@\"\n";
-
-/// What one step left behind.
-struct Step {
-    success: bool,
-    log: String,
-    outputs: BTreeMap<String, String>,
-    summary: String,
-}
-
-impl Step {
-    fn assert_ok(self) -> Step {
-        assert!(self.success, "the action step failed:\n{}", self.log);
-        self
-    }
-
-    fn output(&self, name: &str) -> &str {
-        self.outputs
-            .get(name)
-            .unwrap_or_else(|| panic!("no output {name} in {:?}\n{}", self.outputs, self.log))
-    }
-}
-
-/// GitHub's `$GITHUB_OUTPUT` format: `name=value` lines and `name<<DELIMITER` blocks.
-fn parse_github_output(text: &str) -> BTreeMap<String, String> {
-    let mut outputs = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
-            outputs.insert(name.to_owned(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            outputs.insert(name.to_owned(), value.to_owned());
-        } else {
-            panic!("malformed GITHUB_OUTPUT line {line:?} in:\n{text}");
-        }
-    }
-    outputs
-}
-
-/// The files a step writes its outputs and summary into.
-struct StepFiles {
-    output: PathBuf,
-    summary: PathBuf,
-}
-
-impl StepFiles {
-    fn finish(&self, success: bool, stdout: &[u8], stderr: &[u8]) -> Step {
-        Step {
-            success,
-            log: format!(
-                "{}{}",
-                String::from_utf8_lossy(stdout),
-                String::from_utf8_lossy(stderr)
-            ),
-            outputs: parse_github_output(&fs_err::read_to_string(&self.output).expect("read GITHUB_OUTPUT")),
-            summary: fs_err::read_to_string(&self.summary).expect("read GITHUB_STEP_SUMMARY"),
-        }
-    }
-}
-
-/// One job on a simulated GitHub-hosted runner.
-struct RunnerJob {
-    root: TempDir,
-    /// `RUNNER_ARCH`: X64 or ARM64.
-    arch: &'static str,
-    /// The unprivileged user the steps run as, when the test runs as root.
-    user: Option<(u32, u32)>,
-    steps: std::cell::Cell<u32>,
-}
-
-impl RunnerJob {
-    /// A job whose steps run as an ordinary user, like GitHub's `runner`.
-    fn new(arch: &'static str) -> RunnerJob {
-        let user = is_root().then(|| {
-            user_ids(ROOTLESS_USER).unwrap_or_else(|| panic!("no user {ROOTLESS_USER}: run hack/setup.sh"))
-        });
-        Self::with_user(arch, user)
-    }
-
-    /// A job whose steps run as this process's user (root, for a job in a `container:`).
-    fn as_self(arch: &'static str) -> RunnerJob {
-        Self::with_user(arch, None)
-    }
-
-    fn with_user(arch: &'static str, user: Option<(u32, u32)>) -> RunnerJob {
-        let root = world_readable_tempdir("kaniko-gha-");
-        let job = RunnerJob {
-            root,
-            arch,
-            user,
-            steps: std::cell::Cell::new(0),
-        };
-        for dir in ["temp", "home", "workspace", "bin"] {
-            fs_err::create_dir(job.path(dir)).expect("create runner dir");
-            job.give(&job.path(dir));
-        }
-        fs_err::write(job.path("bin/sudo"), FAKE_SUDO).expect("write fake sudo");
-        fs_err::set_permissions(job.path("bin/sudo"), std::fs::Permissions::from_mode(0o755))
-            .expect("chmod fake sudo");
-        fs_err::write(job.path("sudo.log"), "").expect("create sudo log");
-        job.give(&job.path("sudo.log"));
-        job
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.root.path().join(relative)
-    }
-
-    /// `RUNNER_TEMP`.
-    fn temp(&self) -> PathBuf {
-        self.path("temp")
-    }
-
-    /// Hands `path` to the runner user.
-    fn give(&self, path: &Path) {
-        if let Some((uid, gid)) = self.user {
-            std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to the runner user");
-        }
-    }
-
-    /// Runs the action's script with `inputs` (action input names) and extra environment.
-    fn step(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Step {
-        let (mut cmd, files) = self.step_command(inputs, env);
-        let out = tools::run(&mut cmd);
-        files.finish(out.status.success(), &out.stdout, &out.stderr)
-    }
-
-    /// The command that runs the action's script with `inputs` and extra environment, not started,
-    /// and the step's GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
-    fn step_command(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Command, StepFiles) {
-        let n = self.steps.get() + 1;
-        self.steps.set(n);
-        let files = StepFiles {
-            output: self.path(&format!("output-{n}")),
-            summary: self.path(&format!("summary-{n}")),
-        };
-        for file in [&files.output, &files.summary] {
-            fs_err::write(file, "").expect("create step file");
-            self.give(file);
-        }
-        let mut cmd = self.command("bash");
-        cmd.arg(repo_path(SCRIPT))
-            .env_clear()
-            .current_dir(self.path("workspace"));
-        let path = format!(
-            "{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            self.path("bin").display()
-        );
-        cmd.env("PATH", path)
-            .env("HOME", self.path("home"))
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_WORKSPACE", self.path("workspace"))
-            .env("GITHUB_OUTPUT", &files.output)
-            .env("GITHUB_STEP_SUMMARY", &files.summary)
-            .env("RUNNER_TEMP", self.temp())
-            .env("RUNNER_ARCH", self.arch)
-            .env("FAKE_SUDO_LOG", self.path("sudo.log"));
-        for (name, value) in inputs {
-            cmd.env(input_var(name), value);
-        }
-        for (name, value) in env {
-            cmd.env(name, value);
-        }
-        (cmd, files)
-    }
-
-    /// What is left in `RUNNER_TEMP` of the script's work directories (secrets, credentials).
-    fn work_dirs_left(&self) -> Vec<String> {
-        fs_err::read_dir(self.temp())
-            .expect("read RUNNER_TEMP")
-            .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
-            .filter(|name| name.starts_with("kaniko-action."))
-            .collect()
-    }
-
-    /// What the fake sudo was asked to run, one call per entry.
-    fn sudo_calls(&self) -> Vec<String> {
-        fs_err::read_to_string(self.path("sudo.log"))
-            .expect("read sudo log")
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// `program` run as the runner user.
-    fn command(&self, program: &str) -> Command {
-        let Some((uid, gid)) = self.user else {
-            return Command::new(program);
-        };
-        let mut cmd = Command::new("setpriv");
-        cmd.arg(format!("--reuid={uid}"))
-            .arg(format!("--regid={gid}"))
-            .args(["--clear-groups", "--", program]);
-        cmd
-    }
-
-    /// Whether the runner user can create a user namespace here, as the script probes it.
-    fn userns_works(&self) -> bool {
-        let mut cmd = self.command("unshare");
-        cmd.args(["--user", "--map-root-user", "true"]);
-        tools::run(&mut cmd).status.success()
-    }
-}
 
 /// A file holding the value of the AppArmor user-namespace sysctl, for KANIKO_ACTION_USERNS_SYSCTL.
 fn sysctl_file(dir: &Path, value: &str) -> String {
@@ -342,6 +127,10 @@ fn action_yml_hands_every_input_to_the_script_and_every_output_back() {
         "secret-files",
         "secret-envs",
         "push",
+        "push-by-digest",
+        "annotations",
+        "outputs",
+        "tar-path",
         "platforms",
         "mode",
         "digests",
@@ -400,26 +189,28 @@ fn assert_multi_runner_recipe(workflow: &Value, action: &str) {
     let jobs = workflow["jobs"].as_object().expect("jobs");
     let (build_name, build) = jobs
         .iter()
-        .find(|(_, j)| j["strategy"]["matrix"]["include"].is_array())
+        .find(|(_, j)| !j["strategy"]["matrix"].is_null())
         .expect("a matrix job");
-    let legs: BTreeMap<String, String> = build["strategy"]["matrix"]["include"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|leg| {
-            let platform = leg["platform"].as_str().expect("leg platform").to_owned();
-            let runner = with_input_defaults(workflow, leg["runner"].as_str().expect("leg runner"));
-            (platform, runner)
-        })
+    // A literal matrix (the examples) has the recipe's two legs; the reusable workflow computes its
+    // own from the platforms input, which its tests run.
+    if let Some(include) = build["strategy"]["matrix"]["include"].as_array() {
+        let legs: BTreeMap<String, String> = include
+            .iter()
+            .map(|leg| {
+                let platform = leg["platform"].as_str().expect("leg platform").to_owned();
+                let runner = with_input_defaults(workflow, leg["runner"].as_str().expect("leg runner"));
+                (platform, runner)
+            })
+            .collect();
+        let expected: BTreeMap<String, String> = [
+            ("linux/amd64", "ubuntu-24.04"),
+            ("linux/arm64", "ubuntu-24.04-arm"),
+        ]
+        .into_iter()
+        .map(|(p, r)| (p.to_owned(), r.to_owned()))
         .collect();
-    let expected: BTreeMap<String, String> = [
-        ("linux/amd64", "ubuntu-24.04"),
-        ("linux/arm64", "ubuntu-24.04-arm"),
-    ]
-    .into_iter()
-    .map(|(p, r)| (p.to_owned(), r.to_owned()))
-    .collect();
-    assert_eq!(legs, expected);
+        assert_eq!(legs, expected);
+    }
     assert_eq!(build["runs-on"], "${{ matrix.runner }}");
     let steps = build["steps"].as_array().expect("build steps");
     let kaniko = find_step(steps, action);
@@ -428,7 +219,12 @@ fn assert_multi_runner_recipe(workflow: &Value, action: &str) {
     assert!(with["mode"].is_null() || with["mode"] == "build", "{with:#}");
     assert_eq!(with["platforms"], "${{ matrix.platform }}");
     assert!(
-        with["push"] == Value::Bool(true) || with["push"] == "true",
+        !(with["push"] == Value::Bool(false) || with["push"].is_null() || with["push"] == "false"),
+        "{with:#}"
+    );
+    // A leg pushes by digest and leaves the tags to the merge job.
+    assert!(
+        with["push-by-digest"] == Value::Bool(true) || with["push-by-digest"] == "true",
         "{with:#}"
     );
     let upload = find_step(steps, "actions/upload-artifact@");
@@ -489,11 +285,20 @@ fn reusable_workflow_follows_the_multi_runner_recipe() {
         .expect("merge steps");
     let merge_with = &find_step(merge_steps, "./.kaniko-action")["with"];
     assert!(merge_with["secrets"].is_null(), "{merge_with:#}");
-    // The action it checks out is this release's, and the merge job publishes its digest.
-    assert_eq!(
-        call["inputs"]["kaniko-ref"]["default"],
-        format!("v{}", release_version())
-    );
+    // The action it checks out is the one of the ref it was called at (the prepare job finds it;
+    // the tests below run it), and the merge job publishes its digest.
+    assert_eq!(call["inputs"]["kaniko-ref"]["default"], "");
+    for job in ["build", "merge"] {
+        let steps = workflow["jobs"][job]["steps"].as_array().expect("steps");
+        let checkout = steps
+            .iter()
+            .find(|s| s["with"]["path"] == ".kaniko-action")
+            .expect("the action's checkout");
+        assert_eq!(checkout["with"]["ref"], "${{ needs.prepare.outputs.kaniko-ref }}");
+    }
+    // Each job gets its own extra flags.
+    assert_eq!(with["extra-args"], "${{ inputs.build-extra-args }}");
+    assert_eq!(merge_with["extra-args"], "${{ inputs.aggregate-extra-args }}");
     assert_eq!(
         call["outputs"]["digest"]["value"],
         "${{ jobs.merge.outputs.digest }}"
@@ -525,6 +330,7 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
                 "org.example.team=ci\norg.example.note=a, b\n".to_owned(),
             ),
             ("push", "true".to_owned()),
+            ("push-by-digest", "true".to_owned()),
             ("registry", ci.host()),
             ("username", USER.to_owned()),
             ("password", PASSWORD.to_owned()),
@@ -669,8 +475,11 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
         let output_metadata: Value = serde_json::from_str(step.output("metadata")).expect("metadata output");
         assert_eq!(output_metadata, metadata);
         assert!(
-            step.summary.contains("| Platform | Digest | Size | Duration |")
-                && step.summary.contains(&format!("| {platform} | `{digest}` | ")),
+            step.summary
+                .contains("| Tags | Platforms | Digest | Size | Duration |")
+                && step.summary.contains(&format!(
+                    "| — (by digest to `{repo}`) | {platform} | `{digest}` | "
+                )),
             "summary:\n{}",
             step.summary
         );
@@ -733,9 +542,10 @@ fn matrix_legs_push_by_digest_and_the_merge_job_publishes_an_index() {
         );
     }
     assert!(
-        merged
-            .summary
-            .contains(&format!("| **image index** | `{index_digest}` | ")),
+        merged.summary.contains("### kaniko aggregate: image index")
+            && merged.summary.contains(&format!(
+                "| `{repo}:1.2.3`<br>`{repo}:latest` | linux/amd64<br>linux/arm64 | `{index_digest}` | "
+            )),
         "summary:\n{}",
         merged.summary
     );
@@ -822,22 +632,45 @@ fn cache_inputs_are_checked_and_do_nothing_without_cache() {
 fn docker_oci_mode_publishes_a_manifest_list_of_docker_manifests() {
     let ci = CiRegistry::start();
     let repo = ci.unique_repo("ci/action-docker");
-    let (host, ca, binary) = (
-        ci.host(),
-        ci.ca_cert.to_string_lossy().into_owned(),
-        env!("CARGO_BIN_EXE_kaniko"),
+    let tag = format!("{repo}:1.0");
+    let (legs, merged) = legs_then_merge(&ci, &repo, &tag, &[("oci-mode", "docker")], &[]);
+    for (_, step) in &legs {
+        // The metadata output is the file handed to the merge job.
+        let metadata: Value = serde_json::from_str(step.output("metadata")).expect("metadata JSON");
+        assert_eq!(metadata["mediaType"], MEDIA_DOCKER_MANIFEST, "{metadata:#}");
+    }
+    let expected: Vec<(&str, &str)> = legs.iter().map(|(a, s)| (*a, s.output("digest"))).collect();
+    let (digest, _) = ci.assert_index_of(MEDIA_DOCKER_MANIFEST_LIST, &tag, &expected);
+    assert_eq!(merged.output("digest"), digest);
+    assert!(
+        merged.summary.contains("### kaniko aggregate: manifest list")
+            && merged
+                .summary
+                .contains(&format!("| `{tag}` | linux/amd64<br>linux/arm64 | `{digest}` | ")),
+        "summary:\n{}",
+        merged.summary
     );
-    let with = |more: &[(&'static str, &'static str)]| -> Vec<(&str, &str)> {
-        let mut inputs = vec![
-            ("oci-mode", "docker"),
-            ("registry", host.as_str()),
-            ("username", USER),
-            ("password", PASSWORD),
-            ("binary", binary),
-        ];
-        inputs.extend_from_slice(more);
-        inputs
-    };
+}
+
+/// Docker's recipe by hand against the test registry: an amd64 and an arm64 leg (each its own
+/// runner) push by digest to `repo` with `inputs`; the merge job gets their metadata files, as
+/// download-artifact would, and aggregates them under `tag` with `inputs` and `merge_inputs`.
+fn legs_then_merge(
+    ci: &CiRegistry,
+    repo: &str,
+    tag: &str,
+    inputs: &[(&str, &str)],
+    merge_inputs: &[(&str, &str)],
+) -> (Vec<(&'static str, Step)>, Step) {
+    let (host, ca) = (ci.host(), ci.ca_cert.to_string_lossy().into_owned());
+    let mut common = vec![
+        ("registry", host.as_str()),
+        ("username", USER),
+        ("password", PASSWORD),
+        ("binary", env!("CARGO_BIN_EXE_kaniko")),
+    ];
+    common.extend_from_slice(inputs);
+    let env = [("SSL_CERT_FILE", ca.as_str())];
     let merge_job = RunnerJob::new("X64");
     let digests = merge_job.temp().join("digests");
     fs_err::create_dir(&digests).expect("create digests dir");
@@ -846,32 +679,23 @@ fn docker_oci_mode_publishes_a_manifest_list_of_docker_manifests() {
     for (arch, runner_arch) in [("amd64", "X64"), ("arm64", "ARM64")] {
         let job = RunnerJob::new(runner_arch);
         write_context(&job.path("workspace"), &ci.base.index);
-        let mut inputs = with(&[("push", "true")]);
-        inputs.push(("tags", repo.as_str()));
-        let step = job.step(&inputs, &[("SSL_CERT_FILE", ca.as_str())]).assert_ok();
+        let mut leg = common.clone();
+        leg.extend([("tags", repo), ("push", "true"), ("push-by-digest", "true")]);
+        let step = job.step(&leg, &env).assert_ok();
         let file = PathBuf::from(step.output("digests-dir")).join(format!("linux-{arch}.json"));
-        let metadata = read_json(&file);
-        assert_eq!(metadata["mediaType"], MEDIA_DOCKER_MANIFEST, "{metadata:#}");
         fs_err::copy(&file, digests.join(file.file_name().unwrap())).expect("download artifact");
-        legs.push((arch, step.output("digest").to_owned()));
+        legs.push((arch, step));
     }
-    let tag = format!("{repo}:1.0");
     let digests_input = digests.to_string_lossy().into_owned();
-    let mut inputs = with(&[("mode", "aggregate")]);
-    inputs.extend([("tags", tag.as_str()), ("digests", digests_input.as_str())]);
-    let merged = merge_job
-        .step(&inputs, &[("SSL_CERT_FILE", ca.as_str())])
-        .assert_ok();
-    let expected: Vec<(&str, &str)> = legs.iter().map(|(a, d)| (*a, d.as_str())).collect();
-    let (digest, _) = ci.assert_index_of(MEDIA_DOCKER_MANIFEST_LIST, &tag, &expected);
-    assert_eq!(merged.output("digest"), digest);
-    assert!(
-        merged
-            .summary
-            .contains(&format!("| **manifest list** | `{digest}` | ")),
-        "summary:\n{}",
-        merged.summary
-    );
+    let mut merge = common.clone();
+    merge.extend([
+        ("mode", "aggregate"),
+        ("tags", tag),
+        ("digests", digests_input.as_str()),
+    ]);
+    merge.extend_from_slice(merge_inputs);
+    let merged = merge_job.step(&merge, &env).assert_ok();
+    (legs, merged)
 }
 
 #[test]
@@ -1266,6 +1090,7 @@ fn signing_inputs_sign_the_leg_and_the_index_and_keep_the_key_private() {
         ("context", "app".to_owned()),
         ("tags", format!("{repo}:ignored")),
         ("push", "true".to_owned()),
+        ("push-by-digest", "true".to_owned()),
         ("provenance", "true".to_owned()),
     ]);
     let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -1346,4 +1171,497 @@ fn signing_inputs_are_checked_before_kaniko_runs() {
     }
     assert!(fake.calls().is_empty(), "kaniko ran");
     assert!(job.work_dirs_left().is_empty(), "{:?}", job.work_dirs_left());
+}
+
+/// docker/metadata-action's outputs for `images` with its default `tags` input, in the format its
+/// README and tests document (`__tests__/meta.test.ts`): one reference per line (the branch for a
+/// branch push, with `/` made `-`; the git tag and `latest` for a tag push; `pr-N` for a pull
+/// request), the OCI labels sorted by key, and the same as annotations with the levels of
+/// `DOCKER_METADATA_ANNOTATIONS_LEVELS` (default `manifest`) as prefixes. The description holds a
+/// comma, as real ones do.
+fn metadata_action(with: &Value, env: &Value, github: &Value) -> BTreeMap<String, String> {
+    let images: Vec<String> = with["images"]
+        .as_str()
+        .expect("images")
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let ref_name = github["ref_name"].as_str().expect("ref_name");
+    let tags: Vec<String> = match (github["event_name"].as_str(), github["ref_type"].as_str()) {
+        (Some("pull_request"), _) => vec![format!("pr-{}", github["event"]["number"])],
+        (_, Some("tag")) => vec![ref_name.to_owned(), "latest".to_owned()],
+        _ => vec![ref_name.replace('/', "-")],
+    };
+    let references: Vec<String> = images
+        .iter()
+        .flat_map(|image| tags.iter().map(move |t| format!("{image}:{t}")))
+        .collect();
+    let repository = github["repository"].as_str().expect("repository");
+    let url = format!("https://github.com/{repository}");
+    let labels = [
+        (
+            "org.opencontainers.image.created",
+            "2020-01-10T00:30:00.000Z".to_owned(),
+        ),
+        (
+            "org.opencontainers.image.description",
+            "A kaniko-rs test, with a comma".to_owned(),
+        ),
+        ("org.opencontainers.image.licenses", "Apache-2.0".to_owned()),
+        (
+            "org.opencontainers.image.revision",
+            github["sha"].as_str().expect("sha").to_owned(),
+        ),
+        ("org.opencontainers.image.source", url.clone()),
+        (
+            "org.opencontainers.image.title",
+            repository.rsplit('/').next().unwrap().to_owned(),
+        ),
+        ("org.opencontainers.image.url", url),
+        ("org.opencontainers.image.version", tags[0].clone()),
+    ];
+    let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let levels = env["DOCKER_METADATA_ANNOTATIONS_LEVELS"]
+        .as_str()
+        .filter(|l| !l.is_empty())
+        .unwrap_or("manifest");
+    let annotations: Vec<String> = levels
+        .split(',')
+        .flat_map(|level| labels.iter().map(move |l| format!("{level}:{l}")))
+        .collect();
+    BTreeMap::from([
+        ("tags".to_owned(), references.join("\n")),
+        ("labels".to_owned(), labels.join("\n")),
+        ("annotations".to_owned(), annotations.join("\n")),
+        ("version".to_owned(), tags[0].clone()),
+    ])
+}
+
+/// The `github` context of an event on the repository `Octo-Org/App` (capitals, as owners have).
+fn github_event(event_name: &str, reference: &str) -> Value {
+    let (ref_type, ref_name) = match reference.strip_prefix("refs/tags/") {
+        Some(tag) => ("tag", tag.to_owned()),
+        None => match reference.strip_prefix("refs/heads/") {
+            Some(branch) => ("branch", branch.to_owned()),
+            None => ("branch", reference.trim_start_matches("refs/").to_owned()),
+        },
+    };
+    serde_json::json!({
+        "event_name": event_name,
+        "ref": reference,
+        "ref_name": ref_name,
+        "ref_type": ref_type,
+        "repository": "Octo-Org/App",
+        "repository_owner": "Octo-Org",
+        "sha": "860c1904a1ce19322e91ac35af1ab07466440c37",
+        "actor": USER,
+        "token": PASSWORD,
+        "server_url": "https://github.com",
+        "event": {"number": 2},
+    })
+}
+
+/// The repository metadata-action makes of `Octo-Org/App` in the test registry.
+fn event_image(ci: &CiRegistry) -> String {
+    format!("{}/octo-org/app", ci.host())
+}
+
+/// Runs `workflow` for `github` against the test registry (in place of ghcr.io) with the binary
+/// under test, the caller's repository holding the CI test context.
+fn run_against(ci: &CiRegistry, workflow: &Value, github: Value, inputs: Value) -> WorkflowRun {
+    run_from(ci, &ci.base.index, workflow, github, inputs)
+}
+
+/// [`run_against`] with the context's image built `FROM base`.
+fn run_from(ci: &CiRegistry, base: &str, workflow: &Value, github: Value, inputs: Value) -> WorkflowRun {
+    let base = base.to_owned();
+    let checkout = move |dir: &Path| write_context(dir, &base);
+    let metadata = {
+        let github = github.clone();
+        move |with: &Value, env: &Value| metadata_action(with, env, &github)
+    };
+    let trigger = Trigger {
+        github,
+        inputs,
+        secrets: serde_json::json!({"GITHUB_TOKEN": PASSWORD}),
+        env: serde_json::json!({"REGISTRY": ci.host()}),
+        checkout: &checkout,
+        action_inputs: vec![("binary".to_owned(), env!("CARGO_BIN_EXE_kaniko").to_owned())],
+        step_env: vec![(
+            "SSL_CERT_FILE".to_owned(),
+            ci.ca_cert.to_string_lossy().into_owned(),
+        )],
+        metadata_action: &metadata,
+        call_overrides: serde_json::json!({"registry": ci.host()}),
+        job_workflow_sha: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+    };
+    run_workflow(workflow, &trigger)
+}
+
+/// [`run_against`] for pull request 2, every job that runs succeeding.
+fn run_pull_request(ci: &CiRegistry, workflow: &Value) -> WorkflowRun {
+    let run = run_against(
+        ci,
+        workflow,
+        github_event("pull_request", "refs/pull/2/merge"),
+        Value::Null,
+    );
+    assert_jobs_ok(&run);
+    run
+}
+
+fn assert_jobs_ok(run: &WorkflowRun) {
+    for job in &run.jobs {
+        let logs: Vec<&str> = job.action_steps.iter().map(|s| s.log.as_str()).collect();
+        assert!(
+            job.success,
+            "job {} ({}) failed:\n{}",
+            job.job,
+            job.matrix,
+            logs.join("\n")
+        );
+    }
+}
+
+/// The annotations of the manifest or index stored under `reference`.
+fn stored_annotations(ci: &CiRegistry, reference: &str) -> Value {
+    let doc: Value = serde_json::from_slice(&ci.raw(reference)).expect("manifest JSON");
+    doc["annotations"].clone()
+}
+
+/// metadata-action's labels (as KEY=VALUE lines) as a JSON object.
+fn label_map(lines: &str) -> Value {
+    lines
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once('=').expect("KEY=VALUE");
+            (k.to_owned(), Value::from(v))
+        })
+        .collect()
+}
+
+#[test]
+fn single_arch_example_pushes_every_tag_of_metadata_action() {
+    let ci = CiRegistry::start();
+    let workflow = load_yaml(&repo_path("examples/github/single-arch.yml"));
+    let image = event_image(&ci);
+    let github = github_event("push", "refs/tags/v1.2.3");
+    let expected = metadata_action(&serde_json::json!({"images": image}), &Value::Null, &github);
+    let run = run_against(&ci, &workflow, github, Value::Null);
+    assert_jobs_ok(&run);
+    let step = &run.job("image")[0].action_steps[0];
+    let digest = step.output("digest");
+    // build-push-action's behaviour: every tag, the same image.
+    for tag in ["v1.2.3", "latest"] {
+        let reference = format!("{image}:{tag}");
+        assert_eq!(
+            common::images::sha256_digest(&ci.raw(&reference)),
+            digest,
+            "{reference}\n{}",
+            step.log
+        );
+    }
+    let config = ci.config(&format!("{image}:v1.2.3"));
+    let labels = label_map(&expected["labels"]);
+    for (k, v) in labels.as_object().unwrap() {
+        assert_eq!(config["config"]["Labels"][k], *v, "label {k}: {config:#}");
+    }
+    // manifest: annotations (the default level) on the image manifest, keys without the prefix.
+    assert_eq!(stored_annotations(&ci, &format!("{image}:latest")), labels);
+    assert!(
+        step.summary.contains(&format!(
+            "| `{image}:v1.2.3`<br>`{image}:latest` | linux/amd64 | `{digest}` | "
+        )),
+        "{}",
+        step.summary
+    );
+
+    // A pull request builds and pushes nothing.
+    let run = run_pull_request(&ci, &workflow);
+    assert!(!ci.exists(&format!("{image}:pr-2")));
+    assert!(run.job("image")[0].action_steps[0].log.contains("--no-push"));
+}
+
+#[test]
+fn matrix_example_pushes_legs_by_digest_and_tags_the_index() {
+    let ci = CiRegistry::start();
+    let workflow = load_yaml(&repo_path("examples/github/multiarch.yml"));
+    let image = event_image(&ci);
+    let github = github_event("push", "refs/heads/feature/login");
+    let run = run_against(&ci, &workflow, github.clone(), Value::Null);
+    assert_jobs_ok(&run);
+    let legs = run.job("build");
+    assert_eq!(legs.len(), 2);
+    let mut expected = Vec::new();
+    let labels =
+        label_map(&metadata_action(&serde_json::json!({"images": image}), &Value::Null, &github)["labels"]);
+    for leg in &legs {
+        let step = &leg.action_steps[0];
+        let digest = step.output("digest").to_owned();
+        let arch = leg.matrix["platform"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("linux/")
+            .to_owned();
+        // The manifest: lines on the manifest; the index: lines are left to the merge job.
+        assert_eq!(stored_annotations(&ci, &format!("{image}@{digest}")), labels);
+        assert!(
+            step.log
+                .contains("give the same annotations to the aggregate step"),
+            "{}",
+            step.log
+        );
+        expected.push((arch, digest));
+    }
+    // No leg created a tag: the branch's tag (feature/login made feature-login) is the index's.
+    let tag = format!("{image}:feature-login");
+    let expected: Vec<(&str, &str)> = expected.iter().map(|(a, d)| (a.as_str(), d.as_str())).collect();
+    let (digest, index) = ci.assert_index(&tag, &expected);
+    assert_eq!(index["annotations"], labels, "{index:#}");
+    let merge = &run.job("merge")[0].action_steps[0];
+    assert_eq!(merge.output("digest"), digest);
+
+    // A pull request: both legs build, nothing is uploaded or published.
+    let run = run_pull_request(&ci, &workflow);
+    assert_eq!(run.job("build").len(), 2);
+    assert_eq!(run.skipped, ["merge"]);
+    for leg in run.job("build") {
+        let step = &leg.action_steps[0];
+        assert!(
+            step.log.contains("--no-push") && !step.outputs.contains_key("digests-dir"),
+            "{}",
+            step.log
+        );
+    }
+}
+
+#[test]
+fn annotations_of_every_level_go_where_they_say() {
+    let ci = CiRegistry::start();
+    let repo = ci.unique_repo("ci/levels");
+    // metadata-action's output with DOCKER_METADATA_ANNOTATIONS_LEVELS covering every level, plus an
+    // unprefixed line and a BuildKit platform qualifier.
+    let annotations = "manifest:org.opencontainers.image.title=App\n\
+        manifest:org.opencontainers.image.description=Fast, small\n\
+        org.example.plain=unprefixed\n\
+        manifest[linux/arm64]:org.example.only-arm64=yes\n\
+        index:org.opencontainers.image.title=App index\n\
+        manifest-descriptor:org.example.descriptor=each\n\
+        index-descriptor:org.example.layout-only=unused\n";
+    let tag = format!("{repo}:1.0");
+    let (legs, merged) = legs_then_merge(
+        &ci,
+        &repo,
+        &tag,
+        &[("annotations", annotations)],
+        &[(
+            "index-annotations",
+            "org.example.extra=from the index-annotations input",
+        )],
+    );
+    for (arch, step) in &legs {
+        let mut wanted = serde_json::json!({
+            "org.opencontainers.image.title": "App",
+            "org.opencontainers.image.description": "Fast, small",
+            "org.example.plain": "unprefixed",
+        });
+        if *arch == "arm64" {
+            wanted["org.example.only-arm64"] = "yes".into();
+        }
+        let digest = step.output("digest");
+        assert_eq!(
+            stored_annotations(&ci, &format!("{repo}@{digest}")),
+            wanted,
+            "{}",
+            step.log
+        );
+        assert!(
+            step.log
+                .contains("index-descriptor: lines annotate an OCI layout"),
+            "{}",
+            step.log
+        );
+    }
+    let expected: Vec<(&str, &str)> = legs.iter().map(|(a, s)| (*a, s.output("digest"))).collect();
+    let (_, index) = ci.assert_index(&tag, &expected);
+    assert_eq!(
+        index["annotations"],
+        serde_json::json!({
+            "org.opencontainers.image.title": "App index",
+            "org.example.extra": "from the index-annotations input",
+        }),
+        "{index:#}\n{}",
+        merged.log
+    );
+    for descriptor in index["manifests"].as_array().unwrap() {
+        assert_eq!(
+            descriptor["annotations"],
+            serde_json::json!({"org.example.descriptor": "each"}),
+            "{index:#}"
+        );
+    }
+}
+
+#[test]
+fn an_invalid_tag_line_or_a_macos_runner_fails_before_kaniko_runs() {
+    let (job, fake, binary) = job_with_fake_kaniko();
+    let cases: [(&str, &str); 3] = [
+        (
+            "ghcr.io/octo-org/app:1.0\nghcr.io/Octo-Org/App:main",
+            "tags: line 2 'ghcr.io/Octo-Org/App:main': the repository 'ghcr.io/Octo-Org/App' must be lower case",
+        ),
+        (
+            "ghcr.io/octo-org/app:feature/login",
+            "tags: line 1 'ghcr.io/octo-org/app:feature/login': the tag 'feature/login' contains '/'",
+        ),
+        ("ghcr.io/octo-org/app:.hidden", "the tag '.hidden' may only hold"),
+    ];
+    for (tags, expected) in cases {
+        let step = job.step(
+            &[("binary", binary.as_str()), ("tags", tags), ("push", "true")],
+            &[],
+        );
+        assert!(!step.success, "{tags:?} succeeded:\n{}", step.log);
+        assert!(step.log.contains(expected), "{expected}:\n{}", step.log);
+        assert!(
+            step.log.contains("docker/metadata-action"),
+            "no hint:\n{}",
+            step.log
+        );
+    }
+    for (os, expected) in [
+        (
+            "macOS",
+            "kaniko-rs runs on Linux runners only (this job runs on macOS X64)",
+        ),
+        (
+            "Windows",
+            "kaniko-rs runs on Linux runners only (this job runs on Windows X64)",
+        ),
+    ] {
+        let step = job.step(&[("binary", binary.as_str())], &[("RUNNER_OS", os)]);
+        assert!(!step.success && step.log.contains(expected), "{}", step.log);
+    }
+    assert!(fake.calls().is_empty(), "kaniko ran");
+}
+
+#[test]
+fn reusable_workflow_on_a_pull_request_builds_and_pushes_nothing() {
+    let ci = CiRegistry::start();
+    let workflow = load_yaml(&repo_path("examples/github/reusable.yml"));
+    let run = run_pull_request(&ci, &workflow);
+    let legs = run.job("build");
+    assert_eq!(legs.len(), 2);
+    for leg in &legs {
+        // The action checked out is the one of the commit the workflow was called at.
+        assert_eq!(
+            leg.checkouts,
+            ["kaniko-rs/kaniko-rs@0123456789abcdef0123456789abcdef01234567"]
+        );
+        let step = &leg.action_steps[0];
+        assert!(step.log.contains("--no-push"), "{}", step.log);
+    }
+    assert_eq!(run.skipped, ["merge"]);
+    assert!(!ci.exists(&format!("{}:pr-2", event_image(&ci))));
+}
+
+#[test]
+fn reusable_workflow_builds_three_platforms_from_the_runner_map_with_extra_args_per_job() {
+    let ci = CiRegistry::start();
+    let workflow = load_yaml(&repo_path(".github/workflows/kaniko-multiarch.yml"));
+    let image = ci.unique_repo("ci/reusable");
+    let inputs = serde_json::json!({
+        "image": image,
+        "tags": format!("{image}:v2.0.0\n{image}:latest"),
+        "platforms": "linux/amd64,linux/arm64,linux/arm/v7",
+        "runners": "linux/arm/v7=self-hosted, linux, arm\n",
+        "build-args": "VERSION=2.0.0",
+        "build-extra-args": "--reproducible",
+        "registry": ci.host(),
+        "kaniko-ref": "v9.9.9",
+    });
+    // The base images have amd64 and arm64 only: FROM scratch, for arm/v7 too.
+    let run = run_from(
+        &ci,
+        "scratch",
+        &workflow,
+        github_event("push", "refs/tags/v2.0.0"),
+        inputs,
+    );
+    assert_jobs_ok(&run);
+    let legs = run.job("build");
+    let runs_on: BTreeMap<String, Value> = legs
+        .iter()
+        .map(|l| {
+            (
+                l.matrix["platform"].as_str().unwrap().to_owned(),
+                l.runs_on.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        runs_on,
+        BTreeMap::from([
+            ("linux/amd64".to_owned(), Value::from("ubuntu-24.04")),
+            ("linux/arm64".to_owned(), Value::from("ubuntu-24.04-arm")),
+            (
+                "linux/arm/v7".to_owned(),
+                serde_json::json!(["self-hosted", "linux", "arm"])
+            ),
+        ])
+    );
+    let mut expected = Vec::new();
+    for leg in &legs {
+        assert_eq!(leg.checkouts, ["kaniko-rs/kaniko-rs@v9.9.9"]);
+        let step = &leg.action_steps[0];
+        assert!(
+            step.log.contains("--push-by-digest") && step.log.contains(" --reproducible "),
+            "{}",
+            step.log
+        );
+        let config = ci.config(&format!("{image}@{}", step.output("digest")));
+        // --reproducible reached the build: the epoch as creation time.
+        assert_eq!(config["created"], "1970-01-01T00:00:00Z", "{config:#}");
+        assert_eq!(config["config"]["Labels"]["version"], "2.0.0");
+        let arch = config["architecture"].as_str().unwrap().to_owned();
+        expected.push((arch, step.output("digest").to_owned()));
+    }
+    let merge = run.job("merge");
+    assert_eq!(merge.len(), 1);
+    assert_eq!(merge[0].runs_on, "ubuntu-24.04");
+    let step = &merge[0].action_steps[0];
+    assert!(!step.log.contains("--reproducible"), "{}", step.log);
+    let expected: Vec<(&str, &str)> = expected.iter().map(|(a, d)| (a.as_str(), d.as_str())).collect();
+    for tag in ["v2.0.0", "latest"] {
+        let (digest, _) = ci.assert_index(&format!("{image}:{tag}"), &expected);
+        assert_eq!(step.output("digest"), digest);
+    }
+}
+
+#[test]
+fn workflow_expressions_evaluate_as_on_github() {
+    use common::gha_expr::{condition, eval, substitute};
+    use serde_json::json;
+    let ctx = json!({"inputs": {"file": "", "registry": "ghcr.io", "username": ""},
+        "github": {"actor": "octo"}, "needs": {"p": {"outputs": {"m": "{\"include\":[1]}"}}}});
+    assert_eq!(
+        eval(
+            "inputs.file != '' && format('source/{0}', inputs.file) || ''",
+            &ctx
+        ),
+        ""
+    );
+    assert_eq!(
+        eval(
+            "inputs.registry != '' && (inputs.username || github.actor) || ''",
+            &ctx
+        ),
+        "octo"
+    );
+    assert_eq!(eval("fromJSON(needs.p.outputs.m)", &ctx), json!({"include": [1]}));
+    assert_eq!(substitute("a-${{ github.actor }}-b", &ctx), "a-octo-b");
+    assert!(condition("needs.p.outputs.m != 'x'", &ctx));
+    assert!(!condition("true == 'true'", &ctx) && condition("'TRUE' == 'true'", &ctx));
 }

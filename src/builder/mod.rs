@@ -337,6 +337,9 @@ pub async fn execute(
             c.label_set(k, v);
         }
     }
+    for (k, v) in &request.annotations {
+        target.assembler.annotate(k, v);
+    }
     let format = request.format.oci_mode.resolve(
         target.assembler.format(),
         request.format.compression == crate::snapshot::Compression::Zstd,

@@ -35,6 +35,9 @@ pub struct BuildRequest {
     pub skip_unused_stages: bool,
     /// Labels added to the final image's config.
     pub labels: BTreeMap<String, String>,
+    /// Annotations of the final image's manifest (`--annotation`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
     /// The platform to build for.
     pub platform: Platform,
     /// Fixed timestamp (seconds since the epoch) for a reproducible build.

@@ -114,6 +114,11 @@ pub struct BuildFlags {
     #[arg(long = "label", value_name = "KEY=VALUE", help_heading = "Build")]
     pub labels: Vec<String>,
 
+    /// Add an annotation to the image manifest, `KEY=VALUE` (repeatable); in a multi-platform
+    /// build, to each platform's manifest (--index-annotations annotates the index).
+    #[arg(long = "annotation", value_name = "KEY=VALUE", help_heading = "Build")]
+    pub annotations: Vec<String>,
+
     /// Make the image reproducible: fixed timestamps (SOURCE_DATE_EPOCH, or the Unix epoch).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Build")]
     pub reproducible: bool,
@@ -293,7 +298,7 @@ pub struct BuildFlags {
             "registry_client_certs",
             "digest_file", "image_name_with_digest_file", "image_name_tag_with_digest_file",
             "metadata_file", "oci_layout_path", "no_push", "push_by_digest", "context_sub_path",
-            "labels", "reproducible", "skip_unused_stages", "oci_mode", "compression",
+            "labels", "annotations", "reproducible", "skip_unused_stages", "oci_mode", "compression",
             "compression_level", "force_compression", "snapshot_mode", "single_snapshot",
             "ignore_paths", "skip_push_permission_check", "insecure", "insecure_pull",
             "insecure_registries", "skip_tls_verify", "skip_tls_verify_pull",

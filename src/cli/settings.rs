@@ -76,9 +76,9 @@ pub enum SettingsError {
     Driver(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("invalid --index-annotations {value:?}: expected KEY=VALUE")]
-    Annotation { value: String },
-    #[error("--legacy-manifest-list: a Docker manifest list has no annotations; drop --index-annotations or publish an OCI index")]
+    #[error("invalid {flag} {value:?}: expected KEY=VALUE")]
+    Annotation { flag: &'static str, value: String },
+    #[error("--legacy-manifest-list: a Docker manifest list has no annotations; drop --index-annotations and --manifest-descriptor-annotations, or publish an OCI index")]
     LegacyAnnotations,
     #[error("{0}")]
     Cache(String),
@@ -244,6 +244,7 @@ fn build_request(
         target: flags.target.clone(),
         skip_unused_stages: flags.skip_unused_stages,
         labels: parse_labels(&flags.labels)?,
+        annotations: parse_annotations("--annotation", &flags.annotations, false)?,
         platform,
         reproducible_epoch,
         format: image_format(flags)?,
@@ -357,27 +358,58 @@ pub fn cache_options(flags: &super::build_flags::CacheFlags) -> Result<CacheOpti
 
 /// Validates the index flags.
 pub fn index_settings(flags: &IndexFlags) -> Result<IndexSettings, SettingsError> {
-    let mut annotations = BTreeMap::new();
-    for item in flags.index_annotations.iter().filter(|a| !a.trim().is_empty()) {
-        match item.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                annotations.insert(k.trim().to_string(), v.to_string());
-            }
-            _ => return Err(SettingsError::Annotation { value: item.clone() }),
-        }
-    }
-    if flags.legacy_manifest_list && !annotations.is_empty() {
+    let annotations = parse_annotations("--index-annotations", &flags.index_annotations, true)?;
+    let descriptor_annotations = parse_annotations(
+        "--manifest-descriptor-annotations",
+        &flags.manifest_descriptor_annotations,
+        true,
+    )?;
+    if flags.legacy_manifest_list && !(annotations.is_empty() && descriptor_annotations.is_empty()) {
         return Err(SettingsError::LegacyAnnotations);
     }
     Ok(IndexSettings {
         publish: flags.publish_index,
         annotations,
+        descriptor_annotations,
         format: if flags.legacy_manifest_list {
             ManifestFormat::Docker
         } else {
             ManifestFormat::Oci
         },
     })
+}
+
+/// `KEY=VALUE` items of an annotation flag (blank items skipped: a trailing comma). `split`: the
+/// flag's values were split on commas, so an item without `=` is the rest of the previous value
+/// (`--index-annotations org.opencontainers.image.description=Fast, small`).
+fn parse_annotations(
+    flag: &'static str,
+    items: &[String],
+    split: bool,
+) -> Result<BTreeMap<String, String>, SettingsError> {
+    let mut annotations = BTreeMap::new();
+    let mut last: Option<String> = None;
+    for item in items.iter().filter(|a| !a.trim().is_empty()) {
+        match (item.split_once('='), &last) {
+            (Some((k, v)), _) if !k.trim().is_empty() => {
+                annotations.insert(k.trim().to_string(), v.to_string());
+                last = Some(k.trim().to_string());
+            }
+            (None, Some(key)) if split => {
+                if let Some(value) = annotations.get_mut(key) {
+                    value.push(',');
+                    value.push_str(item);
+                }
+            }
+            _ => {
+                return Err(SettingsError::Annotation {
+                    flag,
+                    value: item.clone(),
+                })
+            }
+        }
+    }
+    Ok(annotations)
 }
 
 /// Parses and cross-checks `--oci-mode`, `--compression` and `--compression-level`.
@@ -882,6 +914,7 @@ mod tests {
             target: Some("final".into()),
             skip_unused_stages: true,
             labels: [("org.example".to_string(), "x".to_string())].into(),
+            annotations: [("org.opencontainers.image.title".to_string(), "app".to_string())].into(),
             platform: "freebsd/arm/v6".parse().unwrap(),
             reproducible_epoch: Some(1_700_000_000),
             format: ImageFormat {
@@ -1098,5 +1131,25 @@ mod tests {
         let e = BuildInvocation::from_flags(&flags(&["--build-request", "{\"source\": 1}"]), &no_env)
             .unwrap_err();
         assert!(e.to_string().starts_with("invalid --build-request"), "{e}");
+    }
+
+    #[test]
+    fn annotation_values_keep_their_commas() {
+        let items: Vec<String> = ["org.opencontainers.image.description=Fast", " small", "b=1"]
+            .map(String::from)
+            .into();
+        let split = parse_annotations("--index-annotations", &items, true).unwrap();
+        assert_eq!(split["org.opencontainers.image.description"], "Fast, small");
+        assert_eq!(split["b"], "1");
+        // A flag whose values are never split has no continuation: an item without `=` is an error
+        // naming the flag.
+        let e = parse_annotations("--annotation", &items, false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--annotation") && e.contains("small"), "{e}");
+        let e = parse_annotations("--index-annotations", &["novalue".to_string()], true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--index-annotations \"novalue\""), "{e}");
     }
 }

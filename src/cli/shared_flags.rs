@@ -215,6 +215,16 @@ pub struct IndexFlags {
     )]
     pub index_annotations: Vec<String>,
 
+    /// Annotation on the descriptor of every image manifest the index lists, `KEY=VALUE`
+    /// (repeatable, or comma-separated): buildx's `manifest-descriptor:` level.
+    #[arg(
+        long = "manifest-descriptor-annotations",
+        value_name = "KEY=VALUE",
+        value_delimiter = ',',
+        help_heading = "Index"
+    )]
+    pub manifest_descriptor_annotations: Vec<String>,
+
     /// Publish a Docker manifest list instead of an OCI image index, for registries that only know
     /// Docker's media types (every image must then be a Docker manifest).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", help_heading = "Index")]

@@ -54,6 +54,7 @@ pub fn assemble_index(images: &[PlatformImage], settings: &IndexSettings) -> Res
                 i.manifest.size,
             );
             d.platform = Some(i.platform.clone());
+            d.annotations = settings.descriptor_annotations.clone();
             d
         })
         .collect();
@@ -146,6 +147,7 @@ mod tests {
                 "https://x".to_string(),
             )]
             .into(),
+            descriptor_annotations: [("org.example.arch-note".to_string(), "native".to_string())].into(),
             format: ManifestFormat::Oci,
         }
     }
@@ -172,6 +174,9 @@ mod tests {
             "https://x"
         );
         assert_eq!(json["manifests"][2]["platform"]["architecture"], "arm64");
+        for m in json["manifests"].as_array().unwrap() {
+            assert_eq!(m["annotations"]["org.example.arch-note"], "native", "{m}");
+        }
         assert_eq!(one.descriptor.digest, Digest::of(&one.bytes));
     }
 
@@ -199,6 +204,7 @@ mod tests {
         let legacy = IndexSettings {
             format: ManifestFormat::Docker,
             annotations: Default::default(),
+            descriptor_annotations: Default::default(),
             publish: true,
         };
         let e = assemble_index(&mixed, &legacy).unwrap_err().to_string();

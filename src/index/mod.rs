@@ -97,6 +97,8 @@ pub struct IndexSettings {
     /// Push to the destinations (else write it locally).
     pub publish: bool,
     pub annotations: BTreeMap<String, String>,
+    /// Annotations of each manifest's descriptor in the index (buildx's `manifest-descriptor:`).
+    pub descriptor_annotations: BTreeMap<String, String>,
     /// `Oci` for an OCI image index, `Docker` for a Docker manifest list.
     pub format: ManifestFormat,
 }

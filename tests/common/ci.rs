@@ -99,6 +99,37 @@ impl CiRegistry {
         tools::run(&mut cmd).status.success()
     }
 
+    /// The write requests (`PUT`, `POST`, `PATCH`, `DELETE` on `/v2/`) the registry has served so far,
+    /// one access-log line each: a job that must push nothing must add none.
+    pub fn write_requests(&self) -> Vec<String> {
+        self.registry
+            .logs()
+            .lines()
+            .filter(|l| {
+                ["PUT", "POST", "PATCH", "DELETE"]
+                    .iter()
+                    .any(|m| l.contains(&format!("\"{m} /v2/")))
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The repositories the registry holds (its catalog), `REPO` without the host.
+    pub fn repositories(&self) -> Vec<String> {
+        let (status, body) = self
+            .registry
+            .get("/v2/_catalog?n=1000")
+            .expect("GET /v2/_catalog");
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let catalog: Value = serde_json::from_slice(&body).expect("catalog JSON");
+        catalog["repositories"]
+            .as_array()
+            .expect("repositories")
+            .iter()
+            .map(|r| r.as_str().expect("a repository name").to_owned())
+            .collect()
+    }
+
     /// Panics unless `reference` is an OCI image index of exactly `expected` (architecture, manifest
     /// digest) pairs, each an existing manifest of that architecture; returns the index's digest
     /// (of the bytes as stored) and the index.

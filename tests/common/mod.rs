@@ -26,6 +26,12 @@
 //! - [`kube_api`]: a Kubernetes API server and kubelet stand-in for the k8s driver (Jobs, pods, logs).
 //! - [`ci`]: for the CI integration tests: a TLS + credentials registry with the base images, the
 //!   CI definitions read as YAML, and checks of the image index a pipeline published.
+//! - [`gha_runner`]: a simulated GitHub-hosted runner job for the action's script.
+//! - [`gha_workflow`]: workflow files run job by job and step by step on [`gha_runner`] jobs.
+//! - [`gha_expr`]: GitHub Actions expressions, for the tests that run workflow files step by step.
+//! - [`gitlab_pipeline`]: a `.gitlab-ci.yml` read as GitLab reads it (includes, extends, matrix,
+//!   rules, stages and needs, variable precedence), for the tests that run the GitLab templates.
+//! - [`gitlab_expr`]: GitLab's `rules:if` expressions.
 //! - [`tools`]: wrappers around `skopeo`, `umoci` and `docker`, and [`tools::RootfsSnapshot`] to
 //!   compare unpacked filesystems.
 //!
@@ -37,7 +43,12 @@
 
 pub mod ci;
 pub mod file_server;
+pub mod gha_expr;
+pub mod gha_runner;
+pub mod gha_workflow;
 pub mod github_api;
+pub mod gitlab_expr;
+pub mod gitlab_pipeline;
 pub mod http_stub;
 pub mod images;
 pub mod isolation;

@@ -227,6 +227,7 @@ mod tests {
             target: Some("final".into()),
             skip_unused_stages: true,
             labels: Default::default(),
+            annotations: Default::default(),
             platform: Platform::host(),
             reproducible_epoch: Some(1_700_000_000),
             format: ImageFormat::default(),
