@@ -89,17 +89,9 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
     fn flags(args: &[&str]) -> BuildFlags {
-        #[derive(Parser)]
-        struct T {
-            #[command(flatten)]
-            f: BuildFlags,
-        }
-        let mut v = vec!["t"];
-        v.extend_from_slice(args);
-        T::try_parse_from(v).unwrap().f
+        crate::cli::settings::tests::flags(args)
     }
 
     #[test]

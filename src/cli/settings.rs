@@ -751,11 +751,12 @@ fn parse_labels(raw: &[String]) -> Result<BTreeMap<String, String>, SettingsErro
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use clap::Parser;
 
-    fn flags(args: &[&str]) -> BuildFlags {
+    /// `args` parsed as `kaniko build`'s flags.
+    pub(crate) fn flags(args: &[&str]) -> BuildFlags {
         #[derive(Parser)]
         struct T {
             #[command(flatten)]

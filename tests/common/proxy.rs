@@ -84,20 +84,8 @@ async fn serve(
     let mut buf = Vec::new();
     loop {
         // Read one request head.
-        let head_end = loop {
-            // The client tries HTTPS first on loopback hosts: refuse TLS handshakes (0x16) like a
-            // plain-HTTP server would, without counting them as requests.
-            if buf.first() == Some(&0x16) {
-                return;
-            }
-            if let Some(i) = find(&buf, b"\r\n\r\n") {
-                break i + 4;
-            }
-            let mut chunk = [0u8; 4096];
-            match conn.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
+        let Some(head_end) = read_head(&mut conn, &mut buf).await else {
+            return;
         };
         counter.fetch_add(1, Ordering::SeqCst);
         let canned = script.lock().unwrap().pop_front();
@@ -160,19 +148,8 @@ pub async fn refusing_tag_pushes(
 
 async fn refuse_or_forward(mut conn: TcpStream, upstream: SocketAddr, refusal: String) {
     let mut buf = Vec::new();
-    let head_end = loop {
-        // A TLS handshake (the client tries HTTPS first on loopback): refuse like a plain server.
-        if buf.first() == Some(&0x16) {
-            return;
-        }
-        if let Some(i) = find(&buf, b"\r\n\r\n") {
-            break i + 4;
-        }
-        let mut chunk = [0u8; 4096];
-        match conn.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
+    let Some(head_end) = read_head(&mut conn, &mut buf).await else {
+        return;
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let request_line = head.lines().next().unwrap_or_default().to_string();
@@ -226,6 +203,25 @@ pub fn non_loopback_ip() -> std::net::IpAddr {
     let ip = socket.local_addr().unwrap().ip();
     assert!(!ip.is_loopback() && !ip.is_unspecified(), "{ip}");
     ip
+}
+
+/// Reads into `buf` until it holds a whole request head; returns where the head ends, or `None`
+/// when the connection closes first or opens with a TLS handshake (0x16): the client tries HTTPS
+/// first on loopback hosts, and this refuses it like a plain-HTTP server, without counting it.
+async fn read_head(conn: &mut TcpStream, buf: &mut Vec<u8>) -> Option<usize> {
+    loop {
+        if buf.first() == Some(&0x16) {
+            return None;
+        }
+        if let Some(i) = find(buf, b"\r\n\r\n") {
+            return Some(i + 4);
+        }
+        let mut chunk = [0u8; 4096];
+        match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
